@@ -1,0 +1,236 @@
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{page_response, resource_response, AppState};
+use crate::domain::text::{self, Checks};
+use crate::error::{ApiError, Problem};
+use crate::http::body::Json;
+use crate::http::etag::IfMatch;
+use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::http::pagination::{self, Page};
+use crate::store::{self, agenda_items as db, meetings};
+
+/// A numbered item on a meeting's agenda.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgendaItem {
+    #[schema(example = 12)]
+    pub id: i64,
+    #[schema(example = 3)]
+    pub meeting_id: i64,
+    /// The item's number as printed on the agenda.
+    #[schema(example = "5")]
+    pub number: String,
+    #[schema(example = "Update on expenditure to support the Police and Crime Plan")]
+    pub title: String,
+    #[schema(example = 1)]
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<db::AgendaItem> for AgendaItem {
+    fn from(a: db::AgendaItem) -> Self {
+        AgendaItem {
+            id: a.id,
+            meeting_id: a.meeting_id,
+            number: a.number,
+            title: a.title,
+            version: a.version,
+            created_at: store::utc(a.created_at),
+            updated_at: store::utc(a.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAgendaItemRequest {
+    /// Unique within the meeting.
+    #[schema(example = "5", max_length = 200)]
+    pub number: String,
+    #[schema(
+        example = "Update on expenditure to support the Police and Crime Plan",
+        max_length = 200
+    )]
+    pub title: String,
+}
+
+/// Changes to an agenda item; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaItemPatch {
+    #[schema(max_length = 200)]
+    pub number: Option<String>,
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgendaItemListQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists a meeting's agenda items in the order they were entered.
+#[utoipa::path(
+    tag = "agenda items",
+    params(("id" = i64, Path, description = "Meeting id"), AgendaItemListQuery),
+    responses(
+        (status = 200, description = "A page of agenda items", body = Page<AgendaItem>,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/meetings/{id}/agenda-items")]
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<AgendaItemListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let meeting_id = id.into_inner();
+    let limit = pagination::limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| pagination::decode(c, 1))
+        .transpose()?
+        .map(|k| k[0]);
+    let rows = state
+        .db(move |conn| {
+            meetings::get(conn, meeting_id)?;
+            db::list(conn, meeting_id, after, limit)
+        })
+        .await?;
+    Ok(page_response(
+        &req,
+        pagination::page(rows, limit, |a| vec![a.id], AgendaItem::from),
+    ))
+}
+
+/// Adds an item to a meeting's agenda.
+#[utoipa::path(
+    tag = "agenda items",
+    request_body = NewAgendaItemRequest,
+    params(
+        ("id" = i64, Path, description = "Meeting id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice"),
+    ),
+    responses(
+        (status = 201, description = "Created", body = AgendaItem,
+            headers(("Location" = String, description = "The new agenda item"), ("ETag" = String, description = "Its version"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The number is taken at this meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/agenda-items")]
+pub async fn create(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    key: IdempotencyKey,
+    body: Json<NewAgendaItemRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let meeting_id = id.into_inner();
+    let body = body.into_inner();
+    let print = fingerprint(&body);
+    let mut checks = Checks::new();
+    let now = store::now();
+    let new = db::NewAgendaItem {
+        meeting_id,
+        number: checks.check(text::required("number", &body.number, text::SHORT)),
+        title: checks.check(text::required("title", &body.title, text::SHORT)),
+        created_at: now,
+        updated_at: now,
+    };
+    checks.finish().map_err(ApiError::Validation)?;
+    let scope = format!("POST /api/v1/meetings/{meeting_id}/agenda-items");
+    let response = state
+        .db(move |conn| {
+            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
+                meetings::get(conn, meeting_id)?;
+                let item = AgendaItem::from(db::create(conn, &new)?);
+                StoredResponse::created(format!("/api/v1/agenda-items/{}", item.id), &item)
+            })
+        })
+        .await?;
+    Ok(response.into_response())
+}
+
+/// Fetches one agenda item.
+#[utoipa::path(
+    tag = "agenda items",
+    params(("id" = i64, Path, description = "Agenda item id")),
+    responses(
+        (status = 200, description = "The agenda item", body = AgendaItem, headers(("ETag" = String, description = "Its version"))),
+        (status = 404, description = "No such agenda item", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/agenda-items/{id}")]
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let item = state.db(move |conn| db::get(conn, id)).await?;
+    Ok(resource_response(item.version, &AgendaItem::from(item)))
+}
+
+/// Edits an agenda item's number or title.
+#[utoipa::path(
+    tag = "agenda items",
+    request_body = AgendaItemPatch,
+    params(
+        ("id" = i64, Path, description = "Agenda item id"),
+        ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
+    ),
+    responses(
+        (status = 200, description = "The agenda item as changed", body = AgendaItem, headers(("ETag" = String, description = "Its new version"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agenda item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The number is taken at this meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The item changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/agenda-items/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<AgendaItemPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let changes = db::AgendaItemChanges {
+        number: body
+            .number
+            .as_deref()
+            .map(|n| checks.check(text::required("number", n, text::SHORT))),
+        title: body
+            .title
+            .as_deref()
+            .map(|t| checks.check(text::required("title", t, text::SHORT))),
+    };
+    checks.finish().map_err(ApiError::Validation)?;
+    let now = store::now();
+    let item = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                db::update(conn, id, if_match.0, &changes, now)
+            })
+        })
+        .await?;
+    Ok(resource_response(item.version, &AgendaItem::from(item)))
+}

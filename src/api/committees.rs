@@ -1,0 +1,234 @@
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{nullable, page_response, resource_response, AppState};
+use crate::domain::text::{self, Checks};
+use crate::error::{ApiError, Problem};
+use crate::http::body::Json;
+use crate::http::etag::IfMatch;
+use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::http::pagination::{self, Page};
+use crate::store::{self, committees as db};
+
+/// A panel hosted by a council.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Committee {
+    #[schema(example = 1)]
+    pub id: i64,
+    /// Short code used in action references.
+    #[schema(example = "KMPCP")]
+    pub code: String,
+    #[schema(example = "Kent and Medway Police and Crime Panel")]
+    pub name: String,
+    pub description: Option<String>,
+    /// Increases with every change; sent as the ETag.
+    #[schema(example = 1)]
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<db::Committee> for Committee {
+    fn from(c: db::Committee) -> Self {
+        Committee {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            description: c.description,
+            version: c.version,
+            created_at: store::utc(c.created_at),
+            updated_at: store::utc(c.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCommitteeRequest {
+    /// 2 to 16 capital letters or digits, starting with a letter. Cannot be changed later.
+    #[schema(
+        example = "KMPCP",
+        min_length = 2,
+        max_length = 16,
+        pattern = "^[A-Z][A-Z0-9]{1,15}$"
+    )]
+    pub code: String,
+    #[schema(example = "Kent and Medway Police and Crime Panel", max_length = 200)]
+    pub name: String,
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+}
+
+/// Changes to a committee; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitteePatch {
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 10000)]
+    pub description: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CommitteeListQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists committees in the order they were created.
+#[utoipa::path(
+    tag = "committees",
+    params(CommitteeListQuery),
+    responses(
+        (status = 200, description = "A page of committees", body = Page<Committee>,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/committees")]
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<CommitteeListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| pagination::decode(c, 1))
+        .transpose()?
+        .map(|k| k[0]);
+    let rows = state.db(move |conn| db::list(conn, after, limit)).await?;
+    Ok(page_response(
+        &req,
+        pagination::page(rows, limit, |c| vec![c.id], Committee::from),
+    ))
+}
+
+/// Creates a committee.
+#[utoipa::path(
+    tag = "committees",
+    request_body = NewCommitteeRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
+    responses(
+        (status = 201, description = "Created", body = Committee,
+            headers(("Location" = String, description = "The new committee"), ("ETag" = String, description = "Its version"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/committees")]
+pub async fn create(
+    state: web::Data<AppState>,
+    key: IdempotencyKey,
+    body: Json<NewCommitteeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let print = fingerprint(&body);
+    let mut checks = Checks::new();
+    let now = store::now();
+    let new = db::NewCommittee {
+        code: checks.check(text::committee_code(&body.code)),
+        name: checks.check(text::required("name", &body.name, text::SHORT)),
+        description: checks.check(text::optional(
+            "description",
+            body.description.as_deref(),
+            text::LONG,
+        )),
+        created_at: now,
+        updated_at: now,
+    };
+    checks.finish().map_err(ApiError::Validation)?;
+    let response = state
+        .db(move |conn| {
+            store::idempotency::create_once(conn, &key, "POST /api/v1/committees", &print, |conn| {
+                let committee = Committee::from(db::create(conn, &new)?);
+                StoredResponse::created(format!("/api/v1/committees/{}", committee.id), &committee)
+            })
+        })
+        .await?;
+    Ok(response.into_response())
+}
+
+/// Fetches one committee.
+#[utoipa::path(
+    tag = "committees",
+    params(("id" = i64, Path, description = "Committee id")),
+    responses(
+        (status = 200, description = "The committee", body = Committee, headers(("ETag" = String, description = "Its version"))),
+        (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/committees/{id}")]
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let committee = state.db(move |conn| db::get(conn, id)).await?;
+    Ok(resource_response(
+        committee.version,
+        &Committee::from(committee),
+    ))
+}
+
+/// Edits a committee's name or description.
+#[utoipa::path(
+    tag = "committees",
+    request_body = CommitteePatch,
+    params(
+        ("id" = i64, Path, description = "Committee id"),
+        ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
+    ),
+    responses(
+        (status = 200, description = "The committee as changed", body = Committee, headers(("ETag" = String, description = "Its new version"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The committee changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/committees/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<CommitteePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let changes = db::CommitteeChanges {
+        name: body
+            .name
+            .as_deref()
+            .map(|n| checks.check(text::required("name", n, text::SHORT))),
+        description: body
+            .description
+            .map(|d| checks.check(text::optional("description", d.as_deref(), text::LONG))),
+    };
+    checks.finish().map_err(ApiError::Validation)?;
+    let now = store::now();
+    let committee = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                db::update(conn, id, if_match.0, &changes, now)
+            })
+        })
+        .await?;
+    Ok(resource_response(
+        committee.version,
+        &Committee::from(committee),
+    ))
+}

@@ -1,0 +1,48 @@
+use actix_web::{get, web, HttpResponse};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use crate::error::ApiError;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the check passed.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Liveness: the process is up and answering.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "The process is up", body = Health))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// Readiness: the database answers a query. A load balancer should route
+/// only to instances that are ready.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "The database is reachable", body = Health),
+        (status = 503, description = "The database is not reachable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state
+        .db(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| ApiError::Unavailable(e.to_string()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    }))
+}

@@ -1,0 +1,266 @@
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{nullable, page_response, resource_response, AppState};
+use crate::domain::text::{self, Checks};
+use crate::domain::MeetingStatus;
+use crate::error::{ApiError, Problem};
+use crate::http::body::Json;
+use crate::http::etag::IfMatch;
+use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::http::pagination::{self, Page};
+use crate::store::{self, committees, meetings as db};
+
+/// A meeting of a committee.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Meeting {
+    #[schema(example = 3)]
+    pub id: i64,
+    #[schema(example = 1)]
+    pub committee_id: i64,
+    #[schema(example = "Police and Crime Panel, 6 February 2018")]
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    #[schema(example = "Council Chamber, Sessions House, Maidstone")]
+    pub location: Option<String>,
+    pub status: MeetingStatus,
+    #[schema(example = 1)]
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<db::Meeting> for Meeting {
+    fn from(m: db::Meeting) -> Self {
+        Meeting {
+            id: m.id,
+            committee_id: m.committee_id,
+            title: m.title,
+            starts_at: store::utc(m.starts_at),
+            location: m.location,
+            status: m.status.parse().unwrap_or(MeetingStatus::Scheduled),
+            version: m.version,
+            created_at: store::utc(m.created_at),
+            updated_at: store::utc(m.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeetingRequest {
+    #[schema(example = 1)]
+    pub committee_id: i64,
+    #[schema(example = "Police and Crime Panel, 6 February 2018", max_length = 200)]
+    pub title: String,
+    /// When the meeting starts (RFC 3339).
+    #[schema(example = "2018-02-06T10:00:00Z")]
+    pub starts_at: DateTime<Utc>,
+    #[schema(max_length = 200)]
+    pub location: Option<String>,
+    /// Defaults to `scheduled`.
+    pub status: Option<MeetingStatus>,
+}
+
+/// Changes to a meeting; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingPatch {
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub location: Option<Option<String>>,
+    pub status: Option<MeetingStatus>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MeetingListQuery {
+    /// Only this committee's meetings.
+    pub committee_id: Option<i64>,
+    /// Only meetings on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Only meetings on or before this date.
+    pub to: Option<NaiveDate>,
+    pub status: Option<MeetingStatus>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists meetings in time order.
+#[utoipa::path(
+    tag = "meetings",
+    params(MeetingListQuery),
+    responses(
+        (status = 200, description = "A page of meetings", body = Page<Meeting>,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/meetings")]
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<MeetingListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let limit = pagination::limit(query.limit)?;
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(c) => {
+            let key = pagination::decode(c, 2)?;
+            let starts_at = store::from_micros(key[0]).ok_or_else(|| {
+                ApiError::BadRequest("cursor is not one this service issued".into())
+            })?;
+            Some((starts_at, key[1]))
+        }
+    };
+    let filter = db::MeetingFilter {
+        committee_id: query.committee_id,
+        from: query.from,
+        to: query.to,
+        status: query.status.map(|s| s.as_str().to_string()),
+    };
+    let rows = state
+        .db(move |conn| db::list(conn, &filter, after, limit))
+        .await?;
+    let page = pagination::page(
+        rows,
+        limit,
+        |m| vec![store::micros(m.starts_at), m.id],
+        Meeting::from,
+    );
+    Ok(page_response(&req, page))
+}
+
+/// Schedules a meeting of a committee.
+#[utoipa::path(
+    tag = "meetings",
+    request_body = NewMeetingRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
+    responses(
+        (status = 201, description = "Created", body = Meeting,
+            headers(("Location" = String, description = "The new meeting"), ("ETag" = String, description = "Its version"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings")]
+pub async fn create(
+    state: web::Data<AppState>,
+    key: IdempotencyKey,
+    body: Json<NewMeetingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let print = fingerprint(&body);
+    let mut checks = Checks::new();
+    let now = store::now();
+    let new = db::NewMeeting {
+        committee_id: body.committee_id,
+        title: checks.check(text::required("title", &body.title, text::SHORT)),
+        starts_at: body.starts_at.naive_utc(),
+        location: checks.check(text::optional(
+            "location",
+            body.location.as_deref(),
+            text::SHORT,
+        )),
+        status: body
+            .status
+            .unwrap_or(MeetingStatus::Scheduled)
+            .as_str()
+            .to_string(),
+        created_at: now,
+        updated_at: now,
+    };
+    checks.finish().map_err(ApiError::Validation)?;
+    let response = state
+        .db(move |conn| {
+            store::idempotency::create_once(conn, &key, "POST /api/v1/meetings", &print, |conn| {
+                committees::get(conn, new.committee_id).map_err(|_| {
+                    ApiError::validation("committee_id", "no committee has this id")
+                })?;
+                let meeting = Meeting::from(db::create(conn, &new)?);
+                StoredResponse::created(format!("/api/v1/meetings/{}", meeting.id), &meeting)
+            })
+        })
+        .await?;
+    Ok(response.into_response())
+}
+
+/// Fetches one meeting.
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = i64, Path, description = "Meeting id")),
+    responses(
+        (status = 200, description = "The meeting", body = Meeting, headers(("ETag" = String, description = "Its version"))),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/meetings/{id}")]
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let meeting = state.db(move |conn| db::get(conn, id)).await?;
+    Ok(resource_response(meeting.version, &Meeting::from(meeting)))
+}
+
+/// Edits a meeting: title, time, location or status (held, cancelled).
+#[utoipa::path(
+    tag = "meetings",
+    request_body = MeetingPatch,
+    params(
+        ("id" = i64, Path, description = "Meeting id"),
+        ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
+    ),
+    responses(
+        (status = 200, description = "The meeting as changed", body = Meeting, headers(("ETag" = String, description = "Its new version"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The meeting changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/meetings/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<MeetingPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let changes = db::MeetingChanges {
+        title: body
+            .title
+            .as_deref()
+            .map(|t| checks.check(text::required("title", t, text::SHORT))),
+        starts_at: body.starts_at.map(|t| t.naive_utc()),
+        location: body
+            .location
+            .map(|l| checks.check(text::optional("location", l.as_deref(), text::SHORT))),
+        status: body.status.map(|s| s.as_str().to_string()),
+    };
+    checks.finish().map_err(ApiError::Validation)?;
+    let now = store::now();
+    let meeting = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                db::update(conn, id, if_match.0, &changes, now)
+            })
+        })
+        .await?;
+    Ok(resource_response(meeting.version, &Meeting::from(meeting)))
+}

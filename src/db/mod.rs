@@ -1,0 +1,145 @@
+//! One diesel code path for SQLite and PostgreSQL. The backend is chosen at
+//! start from the scheme of `DATABASE_URL`; everything else goes through
+//! [`AnyConnection`], with backend-specific SQL confined to `match` arms here.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub mod backend;
+
+pub use backend::Backend;
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a request waits for a free connection before it is answered 503.
+/// Waiting longer only piles up requests behind a saturated database.
+pub const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// Per-connection settings for SQLite. `busy_timeout` comes first so that
+/// switching to WAL while another connection holds the file waits instead of
+/// failing; `synchronous=NORMAL` in WAL mode keeps every commit durable
+/// across a process crash (the case the service must survive).
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON;";
+
+/// Opens connections for the pool. A small manager of our own (rather than
+/// diesel's generic one) so a bad URL or password surfaces as the real error.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(backend: Backend) -> Self {
+        Self { backend }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+        match &self.backend {
+            Backend::Postgres(url) => Ok(AnyConnection::Postgresql(PgConnection::establish(url)?)),
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                conn.batch_execute(SQLITE_PRAGMAS)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(Into::into)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// Builds the pool. SQLite serialises writers anyway, so a few connections
+/// suffice; PostgreSQL gets more so that reads proceed beside writes.
+pub fn build_pool(backend: &Backend, max_size: Option<u32>) -> Result<DbPool, r2d2::Error> {
+    let default = match backend {
+        Backend::Sqlite(_) => 8,
+        Backend::Postgres(_) => 16,
+    };
+    r2d2::Pool::builder()
+        .max_size(max_size.unwrap_or(default))
+        .min_idle(Some(1))
+        .connection_timeout(POOL_WAIT)
+        .build(ConnectionManager::new(backend.clone()))
+}
+
+/// Runs the embedded migrations of the connection's backend; returns how many ran.
+pub fn run_migrations(
+    conn: &mut AnyConnection,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    let ran = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS)?.len(),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS)?.len(),
+    };
+    Ok(ran)
+}
+
+/// Runs `f` in one transaction that is a writer from its first statement.
+///
+/// On SQLite a plain (deferred) transaction that reads and then writes can
+/// fail at once with SQLITE_BUSY when another writer got in between, and
+/// `busy_timeout` does not help there; `BEGIN IMMEDIATE` takes the write lock
+/// up front, waiting for it, so concurrent writers queue instead of failing.
+/// PostgreSQL uses its ordinary transaction; row locks do the ordering there.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if let AnyConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        let result = f(conn);
+        let AnyConnection::Sqlite(c) = conn else {
+            unreachable!("the connection cannot change backend inside a transaction")
+        };
+        return match result {
+            Ok(value) => match AnsiTransactionManager::commit_transaction(c) {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = AnsiTransactionManager::rollback_transaction(c);
+                    Err(e.into())
+                }
+            },
+            Err(e) => {
+                AnsiTransactionManager::rollback_transaction(c)?;
+                Err(e)
+            }
+        };
+    }
+    conn.transaction(f)
+}

@@ -1,0 +1,249 @@
+//! `panel-tracker demo`: a realistic sample so a newcomer sees real-looking
+//! data at once. It goes through the same store functions as the API, so
+//! every action has its references and timeline like any other.
+
+use chrono::{Duration, NaiveDateTime, NaiveTime};
+
+use crate::db::{write_transaction, AnyConnection};
+use crate::domain::{ActionKind, Transition};
+use crate::error::ApiError;
+use crate::http::etag::IfMatch;
+use crate::store::{self, actions, agenda_items, committees, meetings, Actor};
+
+struct DemoAction {
+    meeting: usize,
+    item: usize,
+    paragraph: &'static str,
+    owed_to: &'static str,
+    sentence: &'static str,
+    description: &'static str,
+    kind: ActionKind,
+    owner: Option<&'static str>,
+    /// Transitions applied after creation, with their response or reason.
+    steps: &'static [(Transition, &'static str)],
+    carry_forward: bool,
+}
+
+const MEETINGS: [(&str, i64); 5] = [
+    ("Police and Crime Panel: budget and precept", -150),
+    ("Police and Crime Panel: annual report", -90),
+    ("Police and Crime Panel: Police and Crime Plan update", -20),
+    ("Police and Crime Panel: performance and expenditure", 40),
+    ("Police and Crime Panel: annual report", 110),
+];
+
+const AGENDA: [(&str, &str); 3] = [
+    ("4", "Commissioner's proposed precept"),
+    (
+        "5",
+        "Update on expenditure to support the Police and Crime Plan",
+    ),
+    ("6", "Questions to the Commissioner"),
+];
+
+const ACTIONS: &[DemoAction] = &[
+    DemoAction {
+        meeting: 0,
+        item: 1,
+        paragraph: "7",
+        owed_to: "Mrs Okafor, Member",
+        sentence: "Asked about the youth enterprise scheme, the Commissioner said he would let the Member know which secondary school in Ashford would host the pilot.",
+        description: "Confirm which Ashford secondary school will host the youth enterprise pilot",
+        kind: ActionKind::ReportBack,
+        owner: Some("Partnerships Manager, OPCC"),
+        steps: &[
+            (Transition::Start, ""),
+            (Transition::SubmitResponse, "The pilot will run at Highworth Grammar School from the spring term."),
+            (Transition::Accept, ""),
+        ],
+        carry_forward: false,
+    },
+    DemoAction {
+        meeting: 0,
+        item: 0,
+        paragraph: "12.b",
+        owed_to: "the Panel",
+        sentence: "The Commissioner undertook to circulate the breakdown of the reserves held for estates projects before the next meeting.",
+        description: "Circulate the breakdown of reserves held for estates projects",
+        kind: ActionKind::ProvideInformation,
+        owner: Some("Chief Finance Officer, OPCC"),
+        steps: &[(Transition::SubmitResponse, "Breakdown attached as a table.")],
+        carry_forward: false,
+    },
+    DemoAction {
+        meeting: 1,
+        item: 2,
+        paragraph: "3",
+        owed_to: "Mr Patel, Member",
+        sentence: "Regarding the rural crime figures, he would check whether the increase reported in the Weald included fly-tipping offences.",
+        description: "Check whether the Weald rural crime increase includes fly-tipping",
+        kind: ActionKind::Check,
+        owner: Some("Head of Performance, OPCC"),
+        steps: &[
+            (Transition::SubmitResponse, "See attached."),
+            (Transition::Return, "Not in the required format: the Panel asked for figures by district."),
+        ],
+        carry_forward: false,
+    },
+    DemoAction {
+        meeting: 1,
+        item: 1,
+        paragraph: "9",
+        owed_to: "the Panel",
+        sentence: "The related survey data would be published on the Commissioner's website in due course.",
+        description: "Publish the victim satisfaction survey data",
+        kind: ActionKind::Publish,
+        owner: None,
+        steps: &[],
+        carry_forward: true,
+    },
+    DemoAction {
+        meeting: 2,
+        item: 2,
+        paragraph: "5",
+        owed_to: "Cllr Jones, Member",
+        sentence: "The Commissioner agreed to look into the points raised about response times in Thanet and to provide further information.",
+        description: "Look into response times in Thanet and provide further information",
+        kind: ActionKind::LookInto,
+        owner: Some("Head of Performance, OPCC"),
+        steps: &[(Transition::Start, "")],
+        carry_forward: false,
+    },
+    DemoAction {
+        meeting: 2,
+        item: 1,
+        paragraph: "8",
+        owed_to: "the Panel",
+        sentence: "It was agreed that officers would send Members a note on how the violence reduction funding had been allocated.",
+        description: "Send Members a note on the allocation of violence reduction funding",
+        kind: ActionKind::ProvideInformation,
+        owner: None,
+        steps: &[],
+        carry_forward: false,
+    },
+    DemoAction {
+        meeting: 0,
+        item: 2,
+        paragraph: "14",
+        owed_to: "Mr Patel, Member",
+        sentence: "The Commissioner would write to the Member about the cost of the mounted unit review.",
+        description: "Write to the Member about the cost of the mounted unit review",
+        kind: ActionKind::ReportBack,
+        owner: Some("Chief Executive, OPCC"),
+        steps: &[(Transition::Withdraw, "Superseded: the review was cancelled by the Force.")],
+        carry_forward: false,
+    },
+];
+
+fn at_ten(now: NaiveDateTime, days: i64) -> NaiveDateTime {
+    (now + Duration::days(days))
+        .date()
+        .and_time(NaiveTime::from_hms_opt(10, 0, 0).expect("valid time"))
+}
+
+/// Fills a database with the sample. Refuses if the demo committee exists.
+pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
+    let now = store::now();
+    let actor = Actor("demo".into());
+    write_transaction(conn, |conn| {
+        let committee = committees::create(
+            conn,
+            &committees::NewCommittee {
+                code: "DEMOPCP".into(),
+                name: "Demonstration Police and Crime Panel".into(),
+                description: Some("Sample data from `panel-tracker demo`: invented, in the style of real minutes.".into()),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let mut meeting_ids = Vec::new();
+        let mut item_ids = Vec::new();
+        for (title, offset) in MEETINGS {
+            let starts_at = at_ten(now, offset);
+            let meeting = meetings::create(
+                conn,
+                &meetings::NewMeeting {
+                    committee_id: committee.id,
+                    title: title.into(),
+                    starts_at,
+                    location: Some("Council Chamber, County Hall".into()),
+                    status: if offset < 0 { "held" } else { "scheduled" }.into(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            let mut items = Vec::new();
+            for (number, item_title) in AGENDA {
+                let item = agenda_items::create(
+                    conn,
+                    &agenda_items::NewAgendaItem {
+                        meeting_id: meeting.id,
+                        number: number.into(),
+                        title: item_title.into(),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?;
+                items.push(item.id);
+            }
+            meeting_ids.push(meeting.id);
+            item_ids.push(items);
+        }
+        for a in ACTIONS {
+            let mut view = actions::create(
+                conn,
+                &actions::NewAction {
+                    raised_at_meeting_id: meeting_ids[a.meeting],
+                    agenda_item_id: Some(item_ids[a.meeting][a.item]),
+                    minute_paragraph: Some(a.paragraph.into()),
+                    committed_by: Some("Commissioner".into()),
+                    owed_to: Some(a.owed_to.into()),
+                    source_sentence: Some(a.sentence.into()),
+                    description: a.description.into(),
+                    kind: a.kind,
+                    owner: a.owner.map(Into::into),
+                    due_meeting_id: None,
+                    due_date: None,
+                },
+                &actor,
+                now,
+            )?;
+            for (transition, text) in a.steps {
+                let (response, reason) = match transition.requirement() {
+                    crate::domain::lifecycle::Requirement::Response => (Some(*text), None),
+                    crate::domain::lifecycle::Requirement::Reason => (None, Some(*text)),
+                    crate::domain::lifecycle::Requirement::Nothing => (None, None),
+                };
+                let version = IfMatch(view.row.version);
+                view = actions::transition(
+                    conn,
+                    view.row.id,
+                    version,
+                    *transition,
+                    response,
+                    reason,
+                    &actor,
+                    now,
+                )?;
+            }
+            if a.carry_forward {
+                let version = IfMatch(view.row.version);
+                actions::carry_forward(
+                    conn,
+                    view.row.id,
+                    version,
+                    None,
+                    Some("Data not yet validated"),
+                    &actor,
+                    now,
+                )?;
+            }
+        }
+        Ok(format!(
+            "demo data added: committee DEMOPCP (id {}), {} meetings, {} actions",
+            committee.id,
+            MEETINGS.len(),
+            ACTIONS.len()
+        ))
+    })
+}

@@ -1,0 +1,8 @@
+//! Pure domain rules: no I/O here, so each rule is unit-tested on its own.
+
+pub mod chain;
+pub mod lifecycle;
+pub mod reference;
+pub mod text;
+
+pub use lifecycle::{ActionKind, ActionStatus, MeetingStatus, Transition};

@@ -1,0 +1,155 @@
+//! Validated text from clients: trimmed, not empty, bounded in length, free
+//! of control characters (other than line breaks and tabs in long text).
+
+use crate::error::FieldError;
+
+/// Short single-line text: names, titles, owners, paragraph numbers.
+pub const SHORT: usize = 200;
+/// Long text: descriptions, responses, source sentences, reasons.
+pub const LONG: usize = 10_000;
+
+/// Checks a required text field; returns the trimmed value.
+pub fn required(field: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    let count = trimmed.chars().count();
+    if count > max_chars {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max_chars} characters (got {count})"),
+        ));
+    }
+    let multiline = max_chars > SHORT;
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Checks an optional text field; an empty or blank string counts as absent.
+pub fn optional(
+    field: &str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Ok(None),
+        Some(v) => required(field, v, max_chars).map(Some),
+    }
+}
+
+/// A committee's short code: 2 to 16 capital letters or digits, starting with a letter.
+pub fn committee_code(value: &str) -> Result<String, FieldError> {
+    let v = value.trim();
+    let ok = (2..=16).contains(&v.len())
+        && v.starts_with(|c: char| c.is_ascii_uppercase())
+        && v.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(FieldError::new(
+            "code",
+            "must be 2 to 16 capital letters or digits, starting with a letter",
+        ))
+    }
+}
+
+/// Collects field errors from many checks so a client hears of all of them at once.
+#[derive(Default)]
+pub struct Checks {
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value, or records the error and yields the fallback.
+    pub fn check<T: Default>(&mut self, result: Result<T, FieldError>) -> T {
+        match result {
+            Ok(v) => v,
+            Err(e) => {
+                self.errors.push(e);
+                T::default()
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text() {
+        assert_eq!(required("name", "  Panel  ", SHORT).unwrap(), "Panel");
+        assert_eq!(
+            required("name", "", SHORT).unwrap_err().message,
+            "must not be empty"
+        );
+        assert!(required("name", "   ", SHORT).is_err());
+        assert!(required("name", &"x".repeat(201), SHORT).is_err());
+        assert!(
+            required("name", &"é".repeat(200), SHORT).is_ok(),
+            "counts characters, not bytes"
+        );
+        assert!(required("name", "a\nb", SHORT).is_err());
+        assert!(required("description", "a\nb\tc", LONG).is_ok());
+        assert!(required("description", "a\u{0}b", LONG).is_err());
+    }
+
+    #[test]
+    fn optional_text() {
+        assert_eq!(optional("x", None, SHORT).unwrap(), None);
+        assert_eq!(optional("x", Some("  "), SHORT).unwrap(), None);
+        assert_eq!(optional("x", Some(" y "), SHORT).unwrap(), Some("y".into()));
+    }
+
+    #[test]
+    fn committee_codes() {
+        assert_eq!(committee_code("KMPCP").unwrap(), "KMPCP");
+        assert!(committee_code("K").is_err());
+        assert!(committee_code("kmpcp").is_err());
+        assert!(committee_code("1PCP").is_err());
+        assert!(committee_code("KM/PCP").is_err());
+        assert!(committee_code("ABCDEFGHIJKLMNOPQ").is_err());
+    }
+
+    #[test]
+    fn checks_collect_every_error() {
+        let mut checks = Checks::new();
+        let a: String = checks.check(required("a", "", SHORT));
+        let b: String = checks.check(required("b", "ok", SHORT));
+        checks.push("c", "bad");
+        assert_eq!(a, "");
+        assert_eq!(b, "ok");
+        let errors = checks.finish().unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["a", "c"]
+        );
+    }
+}

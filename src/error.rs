@@ -1,0 +1,338 @@
+//! The one error type every handler returns, and its mapping to HTTP.
+//!
+//! Every error leaves as `application/problem+json` (RFC 9457). What a client
+//! did wrong is explained to it; what went wrong inside is logged with its
+//! detail and answered with a generic 500, so internals never leak.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as named in the request (e.g. `description`, `due_meeting_id`).
+    #[schema(example = "description")]
+    pub field: String,
+    /// What is wrong with it.
+    #[schema(example = "must not be empty")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[schema(example = "https://panel-tracker.example/problems/validation")]
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "Validation failed")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong with this request.
+    #[schema(example = "The request has 1 invalid field.")]
+    pub detail: String,
+    /// For validation problems: each field that failed and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// For an illegal lifecycle transition: the transitions allowed from the current status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["start", "submit_response", "withdraw"]))]
+    pub allowed_transitions: Option<Vec<String>>,
+    /// For an illegal transition: the action's current status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "open")]
+    pub current_status: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{resource} {id} was not found")]
+    NotFound { resource: &'static str, id: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("transition `{transition}` is not allowed from status `{current}`")]
+    IllegalTransition {
+        transition: String,
+        current: String,
+        allowed: Vec<String>,
+    },
+    #[error(
+        "the resource has changed: version {current} is current, the request was based on {given}"
+    )]
+    PreconditionFailed { current: i64, given: String },
+    #[error("this request must carry an If-Match header with the ETag from the last GET")]
+    PreconditionRequired,
+    #[error("{} invalid field(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the database is busy: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found(resource: &'static str, id: impl ToString) -> Self {
+        ApiError::NotFound {
+            resource,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn validation(field: &str, message: &str) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::NotFound { .. } => ("not-found", "Not found"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::IllegalTransition { .. } => ("illegal-transition", "Transition not allowed"),
+            ApiError::PreconditionFailed { .. } => ("stale-version", "Precondition failed"),
+            ApiError::PreconditionRequired => ("if-match-required", "Precondition required"),
+            ApiError::Validation(_) => ("validation", "Validation failed"),
+            ApiError::Unprocessable(_) => ("unprocessable", "Unprocessable request"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let detail = match self {
+            // Never echo internals to the client.
+            ApiError::Internal(_) => {
+                "An unexpected error occurred; it has been logged.".to_string()
+            }
+            ApiError::Unavailable(_) => "The database is busy; retry shortly.".to_string(),
+            ApiError::Validation(errors) => match errors.len() {
+                1 => format!("The request has 1 invalid field: {}.", errors[0].field),
+                n => format!("The request has {n} invalid fields."),
+            },
+            other => other.to_string(),
+        };
+        let (errors, allowed_transitions, current_status) = match self {
+            ApiError::Validation(errors) => (Some(errors.clone()), None, None),
+            ApiError::IllegalTransition {
+                allowed, current, ..
+            } => (None, Some(allowed.clone()), Some(current.clone())),
+            _ => (None, None, None),
+        };
+        Problem {
+            problem_type: format!("https://panel-tracker.example/problems/{slug}"),
+            title: title.to_string(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors,
+            allowed_transitions,
+            current_status,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::Validation(_) | ApiError::Unprocessable(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(detail) => log::error!("internal error: {detail}"),
+            ApiError::Unavailable(detail) => log::warn!("database unavailable: {detail}"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if matches!(self, ApiError::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound {
+                resource: "resource",
+                id: String::new(),
+            },
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                log::info!("unique violation: {}", info.message());
+                ApiError::Conflict("a record with the same unique value already exists".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                ApiError::Unavailable(info.message().to_string())
+            }
+            // SQLite reports a writer that waited out busy_timeout as "database is locked".
+            Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+                ApiError::Unavailable(info.message().to_string())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(e: &ApiError) -> serde_json::Value {
+        let bytes = e.error_response().into_body().try_into_bytes().unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn statuses() {
+        let cases: Vec<(ApiError, u16)> = vec![
+            (ApiError::BadRequest("x".into()), 400),
+            (ApiError::not_found("action", 7), 404),
+            (ApiError::Conflict("x".into()), 409),
+            (
+                ApiError::IllegalTransition {
+                    transition: "accept".into(),
+                    current: "open".into(),
+                    allowed: vec![],
+                },
+                409,
+            ),
+            (
+                ApiError::PreconditionFailed {
+                    current: 2,
+                    given: "\"1\"".into(),
+                },
+                412,
+            ),
+            (ApiError::PreconditionRequired, 428),
+            (
+                ApiError::validation("description", "must not be empty"),
+                422,
+            ),
+            (ApiError::Unprocessable("x".into()), 422),
+            (ApiError::PayloadTooLarge("x".into()), 413),
+            (ApiError::UnsupportedMediaType("x".into()), 415),
+            (ApiError::Unavailable("pool".into()), 503),
+            (ApiError::Internal("boom".into()), 500),
+        ];
+        for (error, status) in cases {
+            let response = error.error_response();
+            assert_eq!(response.status().as_u16(), status, "{error:?}");
+            assert_eq!(
+                response.headers().get(header::CONTENT_TYPE).unwrap(),
+                PROBLEM_JSON
+            );
+            assert_eq!(body_of(&error)["status"], status);
+        }
+    }
+
+    #[test]
+    fn diesel_errors_map_to_the_right_status() {
+        use diesel::result::Error;
+        assert_eq!(
+            ApiError::from(Error::NotFound).status_code(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ApiError::from(Error::RollbackTransaction).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn pool_exhaustion_is_503_with_retry_after() {
+        let e = ApiError::Unavailable("timed out waiting for connection".into());
+        let response = e.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        assert!(!body_of(&e)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"));
+    }
+
+    #[test]
+    fn internal_detail_is_not_sent() {
+        let body = body_of(&ApiError::Internal("password=hunter2 at db.rs:12".into()));
+        assert!(!body.to_string().contains("hunter2"));
+        assert_eq!(body["title"], "Internal server error");
+    }
+
+    #[test]
+    fn validation_lists_fields_and_transitions_name_what_is_allowed() {
+        let body = body_of(&ApiError::Validation(vec![
+            FieldError::new("description", "must not be empty"),
+            FieldError::new("kind", "unknown kind"),
+        ]));
+        assert_eq!(body["errors"][1]["field"], "kind");
+        let body = body_of(&ApiError::IllegalTransition {
+            transition: "accept".into(),
+            current: "open".into(),
+            allowed: vec!["start".into(), "withdraw".into()],
+        });
+        assert_eq!(
+            body["allowed_transitions"],
+            serde_json::json!(["start", "withdraw"])
+        );
+        assert_eq!(body["current_status"], "open");
+    }
+}

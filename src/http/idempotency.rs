@@ -1,0 +1,126 @@
+//! `Idempotency-Key` on creating POSTs: the first response is stored in the
+//! same transaction as the create, so a retry after a dropped connection gets
+//! that response back instead of a second record, on any instance.
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+pub const HEADER: &str = "idempotency-key";
+/// Set on a response that replays a stored one.
+pub const REPLAYED: &str = "idempotent-replayed";
+const MAX_KEY_LEN: usize = 200;
+
+/// The client's key, when it sent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl IdempotencyKey {
+    /// 1 to 200 printable ASCII characters (a UUID is typical).
+    pub fn parse(value: &str) -> Result<Self, ApiError> {
+        let ok = !value.is_empty()
+            && value.len() <= MAX_KEY_LEN
+            && value.bytes().all(|b| (0x21..=0x7e).contains(&b));
+        if ok {
+            Ok(IdempotencyKey(Some(value.to_string())))
+        } else {
+            Err(ApiError::BadRequest(format!(
+                "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters without spaces"
+            )))
+        }
+    }
+}
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.headers().get(HEADER) {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => v
+                .to_str()
+                .map_err(|_| ApiError::BadRequest("Idempotency-Key is not valid ASCII".into()))
+                .and_then(IdempotencyKey::parse),
+        })
+    }
+}
+
+/// A fingerprint of the parsed request, so a reused key with a different body
+/// is caught (whitespace and key order do not count as different).
+pub fn fingerprint<T: Serialize>(request: &T) -> String {
+    let canonical = serde_json::to_value(request)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// A create's response as stored for replay.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    pub replayed: bool,
+}
+
+impl StoredResponse {
+    pub fn created<T: Serialize>(location: String, body: &T) -> Result<Self, ApiError> {
+        Ok(StoredResponse {
+            status: 201,
+            location: Some(location),
+            body: serde_json::to_string(body).map_err(ApiError::internal)?,
+            replayed: false,
+        })
+    }
+
+    /// Every created resource starts at version 1, so its ETag is known.
+    pub fn into_response(self) -> HttpResponse {
+        let mut response =
+            HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::CREATED));
+        response.content_type("application/json");
+        response.insert_header(crate::http::etag::etag_header(1));
+        if let Some(location) = self
+            .location
+            .as_deref()
+            .and_then(|l| HeaderValue::from_str(l).ok())
+        {
+            response.insert_header((header::LOCATION, location));
+        }
+        if self.replayed {
+            response.insert_header((
+                HeaderName::from_static(REPLAYED),
+                HeaderValue::from_static("true"),
+            ));
+        }
+        response.body(self.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_bounded_printable_ascii() {
+        assert!(IdempotencyKey::parse("3f1c-44").is_ok());
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse("has space").is_err());
+        assert!(IdempotencyKey::parse(&"k".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn fingerprint_ignores_formatting_only() {
+        let a: serde_json::Value = serde_json::from_str(r#"{"a":1,"b":"x"}"#).unwrap();
+        let b: serde_json::Value = serde_json::from_str(r#"{ "b": "x", "a": 1 }"#).unwrap();
+        let c: serde_json::Value = serde_json::from_str(r#"{"a":2,"b":"x"}"#).unwrap();
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+    }
+}

@@ -1,0 +1,8 @@
+//! The HTTP conventions of design.md, apart from any one resource: ETags and
+//! `If-Match`, cursor pagination, idempotent creates, and problem+json for
+//! the errors actix itself raises.
+
+pub mod body;
+pub mod etag;
+pub mod idempotency;
+pub mod pagination;

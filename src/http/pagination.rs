@@ -1,0 +1,136 @@
+//! Keyset (cursor) pagination. A cursor is the sort key of the last item on
+//! the page, opaque to clients, so a page costs the same however deep it is
+//! and items added meanwhile are neither lost nor repeated.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+/// Checks `limit` against the documented bounds.
+pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
+    match requested {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT} (got {n})"
+        ))),
+    }
+}
+
+/// Encodes a sort key (one or more integers) as an opaque cursor.
+pub fn encode(key: &[i64]) -> String {
+    let text = key.iter().map(i64::to_string).collect::<Vec<_>>().join(".");
+    URL_SAFE_NO_PAD.encode(format!("v1.{text}"))
+}
+
+/// Decodes a cursor made by [`encode`] with `parts` integers.
+pub fn decode(cursor: &str, parts: usize) -> Result<Vec<i64>, ApiError> {
+    let invalid = || {
+        ApiError::BadRequest("cursor is not one this service issued; start again without it".into())
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.as_bytes())
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let rest = text.strip_prefix("v1.").ok_or_else(invalid)?;
+    let key: Vec<i64> = rest
+        .split('.')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid())?;
+    if key.len() == parts {
+        Ok(key)
+    } else {
+        Err(invalid())
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    /// The items, in the list's stable order.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Splits off the probe row fetched beyond `limit` and makes the next cursor from the last item kept.
+pub fn page<R, T>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> Vec<i64>,
+    map: impl FnMut(R) -> T,
+) -> Page<T> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| encode(&key(r)))
+    } else {
+        None
+    };
+    Page {
+        items: rows.into_iter().map(map).collect(),
+        next_cursor,
+    }
+}
+
+/// The `Link` header for the next page: the request's own path and query
+/// with `cursor` replaced, so every filter carries over.
+pub fn next_link(path: &str, query: &str, next_cursor: &str) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "cursor");
+    pairs.push(("cursor".into(), next_cursor.into()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("<{path}?{query}>; rel=\"next\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_forgeries() {
+        let c = encode(&[1_514_800_000_000_000, 42]);
+        assert_eq!(decode(&c, 2).unwrap(), vec![1_514_800_000_000_000, 42]);
+        assert!(decode(&c, 1).is_err());
+        assert!(decode("not base64!", 1).is_err());
+        assert!(decode(&URL_SAFE_NO_PAD.encode("v2.1"), 1).is_err());
+        assert!(decode(&URL_SAFE_NO_PAD.encode("v1.x"), 1).is_err());
+    }
+
+    #[test]
+    fn limits_are_capped() {
+        assert_eq!(limit(None).unwrap(), DEFAULT_LIMIT);
+        assert_eq!(limit(Some(200)).unwrap(), 200);
+        assert!(limit(Some(201)).is_err());
+        assert!(limit(Some(0)).is_err());
+    }
+
+    #[test]
+    fn page_keeps_limit_and_points_past_the_last_item() {
+        let p = page(vec![1i64, 2, 3], 2, |r| vec![*r], |r| r);
+        assert_eq!(p.items, vec![1, 2]);
+        assert_eq!(
+            decode(p.next_cursor.as_deref().unwrap(), 1).unwrap(),
+            vec![2]
+        );
+        let last = page(vec![1i64, 2], 2, |r| vec![*r], |r| r);
+        assert!(last.next_cursor.is_none());
+    }
+
+    #[test]
+    fn link_keeps_filters_and_replaces_cursor() {
+        let link = next_link("/api/v1/actions", "status=open&cursor=old&limit=2", "NEW");
+        assert_eq!(
+            link,
+            "</api/v1/actions?status=open&limit=2&cursor=NEW>; rel=\"next\""
+        );
+    }
+}

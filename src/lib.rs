@@ -1,0 +1,15 @@
+//! panel-tracker: records the commitments made at Police and Crime Panel
+//! meetings and tracks each one until it is done.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod schema;
+pub mod startup;
+pub mod store;

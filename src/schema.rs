@@ -1,0 +1,111 @@
+//! The one portable schema both backends share. Written by hand (not by
+//! `diesel print-schema`) so that ids are `BigInt` on SQLite as on PostgreSQL
+//! and only column types both backends support appear.
+
+diesel::table! {
+    committees (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        actions_raised -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        title -> Text,
+        starts_at -> Timestamp,
+        location -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agenda_items (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        number -> Text,
+        title -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        reference -> Text,
+        reference_year -> Integer,
+        reference_number -> Integer,
+        raised_at_meeting_id -> BigInt,
+        agenda_item_id -> Nullable<BigInt>,
+        minute_paragraph -> Nullable<Text>,
+        committed_by -> Nullable<Text>,
+        owed_to -> Nullable<Text>,
+        source_sentence -> Nullable<Text>,
+        description -> Text,
+        kind -> Text,
+        owner -> Nullable<Text>,
+        due_meeting_id -> Nullable<BigInt>,
+        due_date -> Nullable<Date>,
+        status -> Text,
+        response -> Nullable<Text>,
+        status_reason -> Nullable<Text>,
+        times_carried_forward -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    action_events (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        sequence -> Integer,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        kind -> Text,
+        changes -> Text,
+        reason -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        location -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(meetings -> committees (committee_id));
+diesel::joinable!(agenda_items -> meetings (meeting_id));
+diesel::joinable!(action_events -> actions (action_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    committees,
+    meetings,
+    agenda_items,
+    actions,
+    action_events,
+    idempotency_keys,
+);

@@ -1,0 +1,619 @@
+//! Actions: creation with gapless references, edits, lifecycle transitions
+//! and carry-forward, each one transaction with its event.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Timestamp};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{events, meetings, Actor};
+use crate::db::AnyConnection;
+use crate::domain::{reference, ActionKind, ActionStatus, Transition};
+use crate::error::{ApiError, FieldError};
+use crate::http::etag::IfMatch;
+use crate::schema::{actions, agenda_items, committees, meetings as meetings_table};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ActionRow {
+    pub id: i64,
+    pub committee_id: i64,
+    pub reference: String,
+    pub reference_year: i32,
+    pub reference_number: i32,
+    pub raised_at_meeting_id: i64,
+    pub agenda_item_id: Option<i64>,
+    pub minute_paragraph: Option<String>,
+    pub committed_by: Option<String>,
+    pub owed_to: Option<String>,
+    pub source_sentence: Option<String>,
+    pub description: String,
+    pub kind: String,
+    pub owner: Option<String>,
+    pub due_meeting_id: Option<i64>,
+    pub due_date: Option<NaiveDate>,
+    pub status: String,
+    pub response: Option<String>,
+    pub status_reason: Option<String>,
+    pub times_carried_forward: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+impl ActionRow {
+    pub fn status(&self) -> ActionStatus {
+        // The CHECK constraint admits only known statuses.
+        self.status.parse().unwrap_or(ActionStatus::Open)
+    }
+
+    pub fn kind(&self) -> ActionKind {
+        self.kind.parse().unwrap_or(ActionKind::Other)
+    }
+
+    fn state(&self) -> ActionState {
+        ActionState {
+            agenda_item_id: self.agenda_item_id,
+            minute_paragraph: self.minute_paragraph.clone(),
+            committed_by: self.committed_by.clone(),
+            owed_to: self.owed_to.clone(),
+            source_sentence: self.source_sentence.clone(),
+            description: self.description.clone(),
+            kind: self.kind.clone(),
+            owner: self.owner.clone(),
+            due_meeting_id: self.due_meeting_id,
+            due_date: self.due_date,
+            status: self.status.clone(),
+            response: self.response.clone(),
+            status_reason: self.status_reason.clone(),
+            times_carried_forward: self.times_carried_forward,
+            completed_at: self.completed_at,
+        }
+    }
+}
+
+/// An action with the start of its due meeting (when that meeting is not
+/// cancelled), which is what `overdue` is derived from.
+#[derive(Debug, Clone)]
+pub struct ActionView {
+    pub row: ActionRow,
+    pub due_meeting_starts_at: Option<NaiveDateTime>,
+}
+
+/// Everything about an action that can change after it is created. Events
+/// record the difference between two states, field by field.
+#[derive(Debug, Clone, PartialEq, Serialize, AsChangeset)]
+#[diesel(table_name = actions, treat_none_as_null = true)]
+struct ActionState {
+    agenda_item_id: Option<i64>,
+    minute_paragraph: Option<String>,
+    committed_by: Option<String>,
+    owed_to: Option<String>,
+    source_sentence: Option<String>,
+    description: String,
+    kind: String,
+    owner: Option<String>,
+    due_meeting_id: Option<i64>,
+    due_date: Option<NaiveDate>,
+    status: String,
+    response: Option<String>,
+    status_reason: Option<String>,
+    times_carried_forward: i32,
+    completed_at: Option<NaiveDateTime>,
+}
+
+/// Field-by-field `{"field": {"from": old, "to": new}}` of what changed.
+fn diff(old: &ActionState, new: &ActionState) -> Map<String, Value> {
+    let (Ok(Value::Object(old)), Ok(Value::Object(new))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return Map::new();
+    };
+    let mut changes = Map::new();
+    for (field, to) in new {
+        let from = old.get(&field).cloned().unwrap_or(Value::Null);
+        if from != to {
+            changes.insert(field, serde_json::json!({ "from": from, "to": to }));
+        }
+    }
+    changes
+}
+
+/// A validated request to log an action.
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub raised_at_meeting_id: i64,
+    pub agenda_item_id: Option<i64>,
+    pub minute_paragraph: Option<String>,
+    pub committed_by: Option<String>,
+    pub owed_to: Option<String>,
+    pub source_sentence: Option<String>,
+    pub description: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due_meeting_id: Option<i64>,
+    pub due_date: Option<NaiveDate>,
+}
+
+/// Validated edits; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ActionPatch {
+    pub agenda_item_id: Option<Option<i64>>,
+    pub minute_paragraph: Option<Option<String>>,
+    pub committed_by: Option<Option<String>>,
+    pub owed_to: Option<Option<String>>,
+    pub source_sentence: Option<Option<String>>,
+    pub description: Option<String>,
+    pub kind: Option<ActionKind>,
+    pub owner: Option<Option<String>>,
+    pub due_meeting_id: Option<Option<i64>>,
+    pub due_date: Option<Option<NaiveDate>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    pub statuses: Vec<ActionStatus>,
+    pub committee_id: Option<i64>,
+    pub raised_at_meeting_id: Option<i64>,
+    pub due_meeting_id: Option<i64>,
+    pub owner: Option<String>,
+    pub overdue: Option<bool>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+fn unprocessable(field: &str, message: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(field, message)])
+}
+
+/// An agenda item given for an action must be one of the meeting it was raised at.
+fn check_agenda_item(
+    conn: &mut AnyConnection,
+    agenda_item_id: i64,
+    raised_at: i64,
+) -> Result<(), ApiError> {
+    let meeting_id: Option<i64> = agenda_items::table
+        .find(agenda_item_id)
+        .select(agenda_items::meeting_id)
+        .first(conn)
+        .optional()?;
+    match meeting_id {
+        None => Err(unprocessable(
+            "agenda_item_id",
+            "no agenda item has this id",
+        )),
+        Some(m) if m != raised_at => Err(unprocessable(
+            "agenda_item_id",
+            "the agenda item belongs to another meeting than the one the action was raised at",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A due meeting must be a later, not cancelled meeting of the same committee.
+fn check_due_meeting(
+    conn: &mut AnyConnection,
+    field: &str,
+    due_meeting_id: i64,
+    committee_id: i64,
+    after: NaiveDateTime,
+) -> Result<meetings::Meeting, ApiError> {
+    let meeting = meetings::find(conn, due_meeting_id)?
+        .ok_or_else(|| unprocessable(field, "no meeting has this id"))?;
+    if meeting.committee_id != committee_id {
+        return Err(unprocessable(
+            field,
+            "the meeting belongs to another committee",
+        ));
+    }
+    if meeting.starts_at <= after {
+        return Err(unprocessable(
+            field,
+            "the meeting must be later than the one the action is due at or raised at",
+        ));
+    }
+    if meeting.status == "cancelled" {
+        return Err(unprocessable(field, "the meeting is cancelled"));
+    }
+    Ok(meeting)
+}
+
+pub fn create(
+    conn: &mut AnyConnection,
+    new: &NewAction,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<ActionView, ApiError> {
+    let raised = meetings::find(conn, new.raised_at_meeting_id)?
+        .ok_or_else(|| unprocessable("raised_at_meeting_id", "no meeting has this id"))?;
+    if let Some(item) = new.agenda_item_id {
+        check_agenda_item(conn, item, raised.id)?;
+    }
+    let due_meeting_id = match new.due_meeting_id {
+        Some(id) => Some(
+            check_due_meeting(
+                conn,
+                "due_meeting_id",
+                id,
+                raised.committee_id,
+                raised.starts_at,
+            )?
+            .id,
+        ),
+        None => meetings::next_after(conn, raised.committee_id, raised.starts_at)?.map(|m| m.id),
+    };
+
+    // Bumping the committee's counter first takes its row lock (PostgreSQL) or
+    // the write lock (SQLite), so concurrent creates number one at a time.
+    diesel::update(committees::table.find(raised.committee_id))
+        .set(committees::actions_raised.eq(committees::actions_raised + 1))
+        .execute(conn)?;
+    let code: String = committees::table
+        .find(raised.committee_id)
+        .select(committees::code)
+        .first(conn)?;
+    let year = raised.starts_at.year();
+    let last: Option<i32> = actions::table
+        .filter(actions::committee_id.eq(raised.committee_id))
+        .filter(actions::reference_year.eq(year))
+        .select(diesel::dsl::max(actions::reference_number))
+        .first(conn)?;
+    let number = last.unwrap_or(0) + 1;
+    let reference = reference::format(&code, year, number);
+
+    let state = ActionState {
+        agenda_item_id: new.agenda_item_id,
+        minute_paragraph: new.minute_paragraph.clone(),
+        committed_by: new.committed_by.clone(),
+        owed_to: new.owed_to.clone(),
+        source_sentence: new.source_sentence.clone(),
+        description: new.description.clone(),
+        kind: new.kind.as_str().to_string(),
+        owner: new.owner.clone(),
+        due_meeting_id,
+        due_date: new.due_date,
+        status: ActionStatus::Open.as_str().to_string(),
+        response: None,
+        status_reason: None,
+        times_carried_forward: 0,
+        completed_at: None,
+    };
+    let id: i64 = diesel::insert_into(actions::table)
+        .values((
+            actions::committee_id.eq(raised.committee_id),
+            actions::reference.eq(&reference),
+            actions::reference_year.eq(year),
+            actions::reference_number.eq(number),
+            actions::raised_at_meeting_id.eq(raised.id),
+            actions::agenda_item_id.eq(state.agenda_item_id),
+            actions::minute_paragraph.eq(&state.minute_paragraph),
+            actions::committed_by.eq(&state.committed_by),
+            actions::owed_to.eq(&state.owed_to),
+            actions::source_sentence.eq(&state.source_sentence),
+            actions::description.eq(&state.description),
+            actions::kind.eq(&state.kind),
+            actions::owner.eq(&state.owner),
+            actions::due_meeting_id.eq(state.due_meeting_id),
+            actions::due_date.eq(state.due_date),
+            actions::status.eq(&state.status),
+            actions::created_at.eq(now),
+            actions::updated_at.eq(now),
+        ))
+        .returning(actions::id)
+        .get_result(conn)?;
+
+    let mut changes = Map::new();
+    changes.insert(
+        "reference".into(),
+        serde_json::json!({ "from": null, "to": reference }),
+    );
+    changes.insert(
+        "raised_at_meeting_id".into(),
+        serde_json::json!({ "from": null, "to": raised.id }),
+    );
+    if let Ok(Value::Object(fields)) = serde_json::to_value(&state) {
+        for (field, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
+            changes.insert(field, serde_json::json!({ "from": null, "to": value }));
+        }
+    }
+    events::append(conn, id, "created", &changes, None, actor, now)?;
+    get(conn, id)
+}
+
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<ActionView, ApiError> {
+    find(conn, id)?.ok_or_else(|| ApiError::not_found("action", id))
+}
+
+type ViewTuple = (ActionRow, Option<NaiveDateTime>, Option<String>);
+
+fn into_view((row, starts_at, status): ViewTuple) -> ActionView {
+    let due_meeting_starts_at = if status.as_deref() == Some("cancelled") {
+        None
+    } else {
+        starts_at
+    };
+    ActionView {
+        row,
+        due_meeting_starts_at,
+    }
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<ActionView>, ApiError> {
+    let found: Option<ViewTuple> = actions::table
+        .left_join(
+            meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)),
+        )
+        .filter(actions::id.eq(id))
+        .select((
+            actions::all_columns,
+            meetings_table::starts_at.nullable(),
+            meetings_table::status.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(into_view))
+}
+
+/// The one SQL form of `domain::lifecycle::is_overdue`; a unit of the test
+/// suite checks the two agree.
+const OVERDUE_BEFORE_TODAY: &str = "actions.status IN ('open', 'in_progress') AND ((actions.due_date IS NOT NULL AND actions.due_date < ";
+const OVERDUE_BEFORE_NOW: &str = ") OR EXISTS (SELECT 1 FROM meetings dm WHERE dm.id = actions.due_meeting_id AND dm.status <> 'cancelled' AND dm.starts_at <= ";
+
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ActionFilter,
+    after: Option<i64>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<ActionView>, ApiError> {
+    let mut query = actions::table
+        .left_join(
+            meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)),
+        )
+        .select((
+            actions::all_columns,
+            meetings_table::starts_at.nullable(),
+            meetings_table::status.nullable(),
+        ))
+        .order(actions::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if !filter.statuses.is_empty() {
+        query = query.filter(
+            actions::status.eq_any(
+                filter
+                    .statuses
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    if let Some(id) = filter.committee_id {
+        query = query.filter(actions::committee_id.eq(id));
+    }
+    if let Some(id) = filter.raised_at_meeting_id {
+        query = query.filter(actions::raised_at_meeting_id.eq(id));
+    }
+    if let Some(id) = filter.due_meeting_id {
+        query = query.filter(actions::due_meeting_id.eq(id));
+    }
+    if let Some(owner) = &filter.owner {
+        query = query.filter(actions::owner.eq(owner.clone()));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(actions::updated_at.ge(since));
+    }
+    if let Some(overdue) = filter.overdue {
+        let open = if overdue { "(" } else { "NOT (" };
+        query = query.filter(
+            sql::<Bool>(open)
+                .sql(OVERDUE_BEFORE_TODAY)
+                .bind::<Date, _>(now.date())
+                .sql(OVERDUE_BEFORE_NOW)
+                .bind::<Timestamp, _>(now)
+                .sql(")))"),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(actions::id.gt(after));
+    }
+    let rows: Vec<ViewTuple> = query.load(conn)?;
+    Ok(rows.into_iter().map(into_view).collect())
+}
+
+/// Loads an action for a change, checking the version the client based it on.
+fn load_for_change(
+    conn: &mut AnyConnection,
+    id: i64,
+    if_match: IfMatch,
+) -> Result<ActionRow, ApiError> {
+    let current = get(conn, id)?.row;
+    if_match.check(current.version)?;
+    Ok(current)
+}
+
+/// Writes a new state guarded by the version, then appends its event.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    conn: &mut AnyConnection,
+    current: &ActionRow,
+    new: &ActionState,
+    event_kind: &str,
+    reason: Option<&str>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<ActionView, ApiError> {
+    let changes = diff(&current.state(), new);
+    if changes.is_empty() {
+        return get(conn, current.id);
+    }
+    let updated = diesel::update(
+        actions::table
+            .find(current.id)
+            .filter(actions::version.eq(current.version)),
+    )
+    .set((
+        new,
+        actions::version.eq(actions::version + 1),
+        actions::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        // Someone else changed it between our read and write (PostgreSQL).
+        return Err(ApiError::PreconditionFailed {
+            current: current.version + 1,
+            given: current.version.to_string(),
+        });
+    }
+    events::append(conn, current.id, event_kind, &changes, reason, actor, now)?;
+    get(conn, current.id)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    if_match: IfMatch,
+    patch: &ActionPatch,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<ActionView, ApiError> {
+    let current = load_for_change(conn, id, if_match)?;
+    let mut state = current.state();
+    if let Some(v) = patch.agenda_item_id {
+        if let Some(item) = v {
+            check_agenda_item(conn, item, current.raised_at_meeting_id)?;
+        }
+        state.agenda_item_id = v;
+    }
+    if let Some(v) = patch.due_meeting_id {
+        if let Some(meeting) = v {
+            let raised = meetings::get(conn, current.raised_at_meeting_id)?;
+            check_due_meeting(
+                conn,
+                "due_meeting_id",
+                meeting,
+                current.committee_id,
+                raised.starts_at,
+            )?;
+        }
+        state.due_meeting_id = v;
+    }
+    macro_rules! set {
+        ($($field:ident),*) => {$(
+            if let Some(v) = &patch.$field {
+                state.$field = v.clone();
+            }
+        )*};
+    }
+    set!(
+        minute_paragraph,
+        committed_by,
+        owed_to,
+        source_sentence,
+        description,
+        owner,
+        due_date
+    );
+    if let Some(kind) = patch.kind {
+        state.kind = kind.as_str().to_string();
+    }
+    write(conn, &current, &state, "updated", None, actor, now)
+}
+
+/// Moves a status along the lifecycle. `response` is the OPCC's response
+/// (submit_response) and `reason` the secretariat's (return, reopen, withdraw);
+/// the caller has checked each is present where the transition needs it.
+#[allow(clippy::too_many_arguments)]
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: i64,
+    if_match: IfMatch,
+    transition: Transition,
+    response: Option<&str>,
+    reason: Option<&str>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<ActionView, ApiError> {
+    let current = load_for_change(conn, id, if_match)?;
+    let from = current.status();
+    let to = transition
+        .apply(from)
+        .map_err(|()| ApiError::IllegalTransition {
+            transition: transition.as_str().to_string(),
+            current: from.as_str().to_string(),
+            allowed: from
+                .allowed_transitions()
+                .iter()
+                .map(|t| t.as_str().to_string())
+                .collect(),
+        })?;
+    let mut state = current.state();
+    state.status = to.as_str().to_string();
+    if let Some(response) = response {
+        state.response = Some(response.to_string());
+    }
+    if let Some(reason) = reason {
+        state.status_reason = Some(reason.to_string());
+    }
+    match transition {
+        Transition::Accept => state.completed_at = Some(now),
+        Transition::Reopen => state.completed_at = None,
+        _ => {}
+    }
+    write(
+        conn,
+        &current,
+        &state,
+        transition.as_str(),
+        reason,
+        actor,
+        now,
+    )
+}
+
+/// Moves an unfinished action's due meeting to a later meeting (by default
+/// the committee's next one after the current due meeting) and counts it.
+pub fn carry_forward(
+    conn: &mut AnyConnection,
+    id: i64,
+    if_match: IfMatch,
+    to_meeting_id: Option<i64>,
+    reason: Option<&str>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<ActionView, ApiError> {
+    let current = load_for_change(conn, id, if_match)?;
+    if !current.status().is_unfinished() {
+        return Err(ApiError::Conflict(format!(
+            "a {} action cannot be carried forward; reopen it first",
+            current.status()
+        )));
+    }
+    let from_meeting = current
+        .due_meeting_id
+        .unwrap_or(current.raised_at_meeting_id);
+    let baseline = meetings::get(conn, from_meeting)?.starts_at;
+    let target = match to_meeting_id {
+        Some(id) => check_due_meeting(conn, "to_meeting_id", id, current.committee_id, baseline)?,
+        None => meetings::next_after(conn, current.committee_id, baseline)?.ok_or_else(|| {
+            unprocessable(
+                "to_meeting_id",
+                "the committee has no later meeting yet; create it first or name one",
+            )
+        })?,
+    };
+    let mut state = current.state();
+    state.due_meeting_id = Some(target.id);
+    state.times_carried_forward += 1;
+    write(
+        conn,
+        &current,
+        &state,
+        "carried_forward",
+        reason,
+        actor,
+        now,
+    )
+}

@@ -1,0 +1,129 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::schema::agenda_items;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct AgendaItem {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub number: String,
+    pub title: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = agenda_items)]
+pub struct NewAgendaItem {
+    pub meeting_id: i64,
+    pub number: String,
+    pub title: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = agenda_items)]
+pub struct AgendaItemChanges {
+    pub number: Option<String>,
+    pub title: Option<String>,
+}
+
+fn number_taken(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    number: &str,
+    except: Option<i64>,
+) -> Result<bool, ApiError> {
+    let mut query = agenda_items::table
+        .filter(agenda_items::meeting_id.eq(meeting_id))
+        .filter(agenda_items::number.eq(number.to_string()))
+        .select(agenda_items::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(agenda_items::id.ne(id));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+pub fn create(conn: &mut AnyConnection, new: &NewAgendaItem) -> Result<AgendaItem, ApiError> {
+    if number_taken(conn, new.meeting_id, &new.number, None)? {
+        return Err(ApiError::Conflict(format!(
+            "the meeting already has an agenda item numbered {}",
+            new.number
+        )));
+    }
+    Ok(diesel::insert_into(agenda_items::table)
+        .values(new)
+        .returning(agenda_items::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<AgendaItem, ApiError> {
+    find(conn, id)?.ok_or_else(|| ApiError::not_found("agenda item", id))
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<AgendaItem>, ApiError> {
+    Ok(agenda_items::table.find(id).first(conn).optional()?)
+}
+
+/// A meeting's agenda items in the order they were entered.
+pub fn list(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AgendaItem>, ApiError> {
+    let mut query = agenda_items::table
+        .filter(agenda_items::meeting_id.eq(meeting_id))
+        .order(agenda_items::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(agenda_items::id.gt(after));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    expected_version: i64,
+    changes: &AgendaItemChanges,
+    now: NaiveDateTime,
+) -> Result<AgendaItem, ApiError> {
+    let current = get(conn, id)?;
+    crate::http::etag::IfMatch(expected_version).check(current.version)?;
+    if changes.number.is_none() && changes.title.is_none() {
+        return Ok(current);
+    }
+    if let Some(number) = &changes.number {
+        if number_taken(conn, current.meeting_id, number, Some(id))? {
+            return Err(ApiError::Conflict(format!(
+                "the meeting already has an agenda item numbered {number}"
+            )));
+        }
+    }
+    let updated = diesel::update(
+        agenda_items::table
+            .find(id)
+            .filter(agenda_items::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        agenda_items::version.eq(agenda_items::version + 1),
+        agenda_items::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::PreconditionFailed {
+            current: current.version + 1,
+            given: expected_version.to_string(),
+        });
+    }
+    get(conn, id)
+}

@@ -1,0 +1,150 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::schema::meetings;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Meeting {
+    pub id: i64,
+    pub committee_id: i64,
+    pub title: String,
+    pub starts_at: NaiveDateTime,
+    pub location: Option<String>,
+    pub status: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = meetings)]
+pub struct NewMeeting {
+    pub committee_id: i64,
+    pub title: String,
+    pub starts_at: NaiveDateTime,
+    pub location: Option<String>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = meetings)]
+pub struct MeetingChanges {
+    pub title: Option<String>,
+    pub starts_at: Option<NaiveDateTime>,
+    pub location: Option<Option<String>>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MeetingFilter {
+    pub committee_id: Option<i64>,
+    /// Meetings on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Meetings on or before this date.
+    pub to: Option<NaiveDate>,
+    pub status: Option<String>,
+}
+
+pub fn create(conn: &mut AnyConnection, new: &NewMeeting) -> Result<Meeting, ApiError> {
+    Ok(diesel::insert_into(meetings::table)
+        .values(new)
+        .returning(meetings::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Meeting, ApiError> {
+    find(conn, id)?.ok_or_else(|| ApiError::not_found("meeting", id))
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Meeting>, ApiError> {
+    Ok(meetings::table.find(id).first(conn).optional()?)
+}
+
+/// Meetings in time order; `after` is the (starts_at, id) of the last one seen.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &MeetingFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> Result<Vec<Meeting>, ApiError> {
+    let mut query = meetings::table
+        .order((meetings::starts_at, meetings::id))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(committee_id) = filter.committee_id {
+        query = query.filter(meetings::committee_id.eq(committee_id));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(meetings::starts_at.ge(from.and_time(chrono::NaiveTime::MIN)));
+    }
+    if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
+        query = query.filter(meetings::starts_at.lt(to.and_time(chrono::NaiveTime::MIN)));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(meetings::status.eq(status.clone()));
+    }
+    if let Some((starts_at, id)) = after {
+        query = query.filter(
+            meetings::starts_at
+                .gt(starts_at)
+                .or(meetings::starts_at.eq(starts_at).and(meetings::id.gt(id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The committee's first meeting after `starts_at` that is not cancelled:
+/// where an action is due by default, and where it is carried forward to.
+pub fn next_after(
+    conn: &mut AnyConnection,
+    committee_id: i64,
+    starts_at: NaiveDateTime,
+) -> Result<Option<Meeting>, ApiError> {
+    Ok(meetings::table
+        .filter(meetings::committee_id.eq(committee_id))
+        .filter(meetings::starts_at.gt(starts_at))
+        .filter(meetings::status.ne("cancelled"))
+        .order((meetings::starts_at, meetings::id))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    expected_version: i64,
+    changes: &MeetingChanges,
+    now: NaiveDateTime,
+) -> Result<Meeting, ApiError> {
+    let current = get(conn, id)?;
+    crate::http::etag::IfMatch(expected_version).check(current.version)?;
+    if changes.title.is_none()
+        && changes.starts_at.is_none()
+        && changes.location.is_none()
+        && changes.status.is_none()
+    {
+        return Ok(current);
+    }
+    let updated = diesel::update(
+        meetings::table
+            .find(id)
+            .filter(meetings::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        meetings::version.eq(meetings::version + 1),
+        meetings::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::PreconditionFailed {
+            current: current.version + 1,
+            given: expected_version.to_string(),
+        });
+    }
+    get(conn, id)
+}
