@@ -7,11 +7,7 @@ use crate::db;
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "panel-tracker",
-    version,
-    about = "Tracks what is promised at Police and Crime Panel meetings"
-)]
+#[command(name = "panel-tracker", version, about = "Tracks what is promised at Police and Crime Panel meetings")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -32,17 +28,13 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {
-            print!(
-                "{}",
-                crate::openapi::to_pretty_json(&crate::startup::openapi())
-            );
+            print!("{}", crate::openapi::to_pretty_json(&crate::startup::openapi()));
             Ok(())
         }
         Command::Migrate => {
             let settings = Settings::from_env()?;
             let pool = db::build_pool(&settings.database, Some(1))?;
-            let ran = db::run_migrations(&mut *pool.get()?)
-                .map_err(|e| format!("migrations failed: {e}"))?;
+            let ran = db::run_migrations(&mut *pool.get()?).map_err(|e| format!("migrations failed: {e}"))?;
             println!("{}: {ran} migration(s) applied", settings.database);
             Ok(())
         }
@@ -52,9 +44,7 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let mut conn = pool.get()?;
             db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
             let summary = crate::demo::seed(&mut conn).map_err(|e| match e {
-                crate::error::ApiError::Conflict(_) => {
-                    "the demo data is already in this database".to_string()
-                }
+                crate::error::ApiError::Conflict(_) => "the demo data is already in this database".to_string(),
                 other => other.to_string(),
             })?;
             println!("{}: {summary}", settings.database);
@@ -64,16 +54,8 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let settings = Settings::from_env()?;
             actix_web::rt::System::new().block_on(async {
                 let app = Application::build(&settings)?;
-                let host = settings
-                    .bind_addr
-                    .rsplit_once(':')
-                    .map(|(h, _)| h)
-                    .unwrap_or("127.0.0.1");
-                println!(
-                    "panel-tracker listening on http://{host}:{} (database: {})",
-                    app.port(),
-                    settings.database
-                );
+                let host = settings.bind_addr.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+                println!("panel-tracker listening on http://{host}:{} (database: {})", app.port(), settings.database);
                 println!("API docs at http://{host}:{}/docs/", app.port());
                 app.run_until_stopped().await?;
                 Ok::<(), Box<dyn std::error::Error>>(())

@@ -27,8 +27,7 @@ impl Settings {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let database =
-            Backend::parse(&get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()))?;
+        let database = Backend::parse(&get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()))?;
         let bind_addr = get("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.into());
         let pool_size = get("DATABASE_POOL_SIZE")
             .map(|v| v.parse::<u32>().ok().filter(|n| (1..=512).contains(n)))
@@ -38,12 +37,7 @@ impl Settings {
             .map(|v| v.parse::<usize>().ok().filter(|n| (1..=256).contains(n)))
             .map(|v| v.ok_or("WORKERS must be a number from 1 to 256"))
             .transpose()?;
-        Ok(Settings {
-            database,
-            bind_addr,
-            pool_size,
-            workers,
-        })
+        Ok(Settings { database, bind_addr, pool_size, workers })
     }
 }
 
@@ -53,10 +47,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -74,9 +65,6 @@ mod tests {
         assert!(settings(&[("DATABASE_POOL_SIZE", "many")]).is_err());
         assert!(settings(&[("WORKERS", "-1")]).is_err());
         assert!(settings(&[("DATABASE_URL", "mysql://x")]).is_err());
-        assert_eq!(
-            settings(&[("DATABASE_POOL_SIZE", "4")]).unwrap().pool_size,
-            Some(4)
-        );
+        assert_eq!(settings(&[("DATABASE_POOL_SIZE", "4")]).unwrap().pool_size, Some(4));
     }
 }

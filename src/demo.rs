@@ -34,10 +34,7 @@ const MEETINGS: [(&str, i64); 5] = [
 
 const AGENDA: [(&str, &str); 3] = [
     ("4", "Commissioner's proposed precept"),
-    (
-        "5",
-        "Update on expenditure to support the Police and Crime Plan",
-    ),
+    ("5", "Update on expenditure to support the Police and Crime Plan"),
     ("6", "Questions to the Commissioner"),
 ];
 
@@ -136,9 +133,7 @@ const ACTIONS: &[DemoAction] = &[
 ];
 
 fn at_ten(now: NaiveDateTime, days: i64) -> NaiveDateTime {
-    (now + Duration::days(days))
-        .date()
-        .and_time(NaiveTime::from_hms_opt(10, 0, 0).expect("valid time"))
+    (now + Duration::days(days)).date().and_time(NaiveTime::from_hms_opt(10, 0, 0).expect("valid time"))
 }
 
 /// Fills a database with the sample. Refuses if the demo committee exists.
@@ -151,7 +146,9 @@ pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
             &committees::NewCommittee {
                 code: "DEMOPCP".into(),
                 name: "Demonstration Police and Crime Panel".into(),
-                description: Some("Sample data from `panel-tracker demo`: invented, in the style of real minutes.".into()),
+                description: Some(
+                    "Sample data from `panel-tracker demo`: invented, in the style of real minutes.".into(),
+                ),
                 created_at: now,
                 updated_at: now,
             },
@@ -215,28 +212,11 @@ pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
                     crate::domain::lifecycle::Requirement::Nothing => (None, None),
                 };
                 let version = IfMatch(view.row.version);
-                view = actions::transition(
-                    conn,
-                    view.row.id,
-                    version,
-                    *transition,
-                    response,
-                    reason,
-                    &actor,
-                    now,
-                )?;
+                view = actions::transition(conn, view.row.id, version, *transition, response, reason, &actor, now)?;
             }
             if a.carry_forward {
                 let version = IfMatch(view.row.version);
-                actions::carry_forward(
-                    conn,
-                    view.row.id,
-                    version,
-                    None,
-                    Some("Data not yet validated"),
-                    &actor,
-                    now,
-                )?;
+                actions::carry_forward(conn, view.row.id, version, None, Some("Data not yet validated"), &actor, now)?;
             }
         }
         Ok(format!(

@@ -25,10 +25,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -70,14 +67,8 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     #[error("transition `{transition}` is not allowed from status `{current}`")]
-    IllegalTransition {
-        transition: String,
-        current: String,
-        allowed: Vec<String>,
-    },
-    #[error(
-        "the resource has changed: version {current} is current, the request was based on {given}"
-    )]
+    IllegalTransition { transition: String, current: String, allowed: Vec<String> },
+    #[error("the resource has changed: version {current} is current, the request was based on {given}")]
     PreconditionFailed { current: i64, given: String },
     #[error("this request must carry an If-Match header with the ETag from the last GET")]
     PreconditionRequired,
@@ -97,10 +88,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn not_found(resource: &'static str, id: impl ToString) -> Self {
-        ApiError::NotFound {
-            resource,
-            id: id.to_string(),
-        }
+        ApiError::NotFound { resource, id: id.to_string() }
     }
 
     pub fn validation(field: &str, message: &str) -> Self {
@@ -122,9 +110,7 @@ impl ApiError {
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::Unprocessable(_) => ("unprocessable", "Unprocessable request"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
-            ApiError::UnsupportedMediaType(_) => {
-                ("unsupported-media-type", "Unsupported media type")
-            }
+            ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -134,9 +120,7 @@ impl ApiError {
         let (slug, title) = self.slug_and_title();
         let detail = match self {
             // Never echo internals to the client.
-            ApiError::Internal(_) => {
-                "An unexpected error occurred; it has been logged.".to_string()
-            }
+            ApiError::Internal(_) => "An unexpected error occurred; it has been logged.".to_string(),
             ApiError::Unavailable(_) => "The database is busy; retry shortly.".to_string(),
             ApiError::Validation(errors) => match errors.len() {
                 1 => format!("The request has 1 invalid field: {}.", errors[0].field),
@@ -146,9 +130,9 @@ impl ApiError {
         };
         let (errors, allowed_transitions, current_status) = match self {
             ApiError::Validation(errors) => (Some(errors.clone()), None, None),
-            ApiError::IllegalTransition {
-                allowed, current, ..
-            } => (None, Some(allowed.clone()), Some(current.clone())),
+            ApiError::IllegalTransition { allowed, current, .. } => {
+                (None, Some(allowed.clone()), Some(current.clone()))
+            }
             _ => (None, None, None),
         };
         Problem {
@@ -171,9 +155,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::Validation(_) | ApiError::Unprocessable(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Validation(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -200,10 +182,7 @@ impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::NotFound => ApiError::NotFound {
-                resource: "resource",
-                id: String::new(),
-            },
+            Error::NotFound => ApiError::NotFound { resource: "resource", id: String::new() },
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 log::info!("unique violation: {}", info.message());
                 ApiError::Conflict("a record with the same unique value already exists".into())
@@ -248,26 +227,10 @@ mod tests {
             (ApiError::BadRequest("x".into()), 400),
             (ApiError::not_found("action", 7), 404),
             (ApiError::Conflict("x".into()), 409),
-            (
-                ApiError::IllegalTransition {
-                    transition: "accept".into(),
-                    current: "open".into(),
-                    allowed: vec![],
-                },
-                409,
-            ),
-            (
-                ApiError::PreconditionFailed {
-                    current: 2,
-                    given: "\"1\"".into(),
-                },
-                412,
-            ),
+            (ApiError::IllegalTransition { transition: "accept".into(), current: "open".into(), allowed: vec![] }, 409),
+            (ApiError::PreconditionFailed { current: 2, given: "\"1\"".into() }, 412),
             (ApiError::PreconditionRequired, 428),
-            (
-                ApiError::validation("description", "must not be empty"),
-                422,
-            ),
+            (ApiError::validation("description", "must not be empty"), 422),
             (ApiError::Unprocessable("x".into()), 422),
             (ApiError::PayloadTooLarge("x".into()), 413),
             (ApiError::UnsupportedMediaType("x".into()), 415),
@@ -277,10 +240,7 @@ mod tests {
         for (error, status) in cases {
             let response = error.error_response();
             assert_eq!(response.status().as_u16(), status, "{error:?}");
-            assert_eq!(
-                response.headers().get(header::CONTENT_TYPE).unwrap(),
-                PROBLEM_JSON
-            );
+            assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), PROBLEM_JSON);
             assert_eq!(body_of(&error)["status"], status);
         }
     }
@@ -288,14 +248,8 @@ mod tests {
     #[test]
     fn diesel_errors_map_to_the_right_status() {
         use diesel::result::Error;
-        assert_eq!(
-            ApiError::from(Error::NotFound).status_code(),
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            ApiError::from(Error::RollbackTransaction).status_code(),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
+        assert_eq!(ApiError::from(Error::NotFound).status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(ApiError::from(Error::RollbackTransaction).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]
@@ -304,10 +258,7 @@ mod tests {
         let response = e.error_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
-        assert!(!body_of(&e)["detail"]
-            .as_str()
-            .unwrap()
-            .contains("timed out"));
+        assert!(!body_of(&e)["detail"].as_str().unwrap().contains("timed out"));
     }
 
     #[test]
@@ -329,10 +280,7 @@ mod tests {
             current: "open".into(),
             allowed: vec!["start".into(), "withdraw".into()],
         });
-        assert_eq!(
-            body["allowed_transitions"],
-            serde_json::json!(["start", "withdraw"])
-        );
+        assert_eq!(body["allowed_transitions"], serde_json::json!(["start", "withdraw"]));
         assert_eq!(body["current_status"], "open");
     }
 }

@@ -33,9 +33,7 @@ pub struct ApiDoc;
 
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a final newline.
 pub fn to_pretty_json(doc: &utoipa::openapi::OpenApi) -> String {
-    let mut json = doc
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises");
+    let mut json = doc.to_pretty_json().expect("the OpenAPI document serialises");
     json.push('\n');
     json
 }

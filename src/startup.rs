@@ -28,8 +28,7 @@ impl Application {
         let pool = db::build_pool(&settings.database, settings.pool_size)?;
         {
             let mut conn = pool.get()?;
-            let ran =
-                db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+            let ran = db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
             if ran > 0 {
                 log::info!("applied {ran} migration(s)");
             }
@@ -140,7 +139,5 @@ fn run(listener: TcpListener, pool: DbPool, workers: Option<usize>) -> std::io::
 
 /// `/docs` without the slash would otherwise be a 404.
 async fn docs_redirect() -> HttpResponse {
-    HttpResponse::PermanentRedirect()
-        .insert_header(("Location", "/docs/"))
-        .finish()
+    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
 }

@@ -42,9 +42,7 @@ pub struct Action {
     )]
     pub source_sentence: Option<String>,
     /// What must be done.
-    #[schema(
-        example = "Report back on which school in Folkestone will be involved in the Magnate Generation project"
-    )]
+    #[schema(example = "Report back on which school in Folkestone will be involved in the Magnate Generation project")]
     pub description: String,
     pub kind: ActionKind,
     /// Who in the OPCC is responsible; absent while unassigned.
@@ -78,12 +76,7 @@ impl Action {
         let r = view.row;
         let status = r.status();
         Action {
-            overdue: is_overdue(
-                status,
-                view.due_meeting_starts_at.map(store::utc),
-                r.due_date,
-                now,
-            ),
+            overdue: is_overdue(status, view.due_meeting_starts_at.map(store::utc), r.due_date, now),
             allowed_transitions: status.allowed_transitions(),
             kind: r.kind(),
             status,
@@ -127,10 +120,7 @@ pub struct NewActionRequest {
     pub owed_to: Option<String>,
     #[schema(max_length = 10000)]
     pub source_sentence: Option<String>,
-    #[schema(
-        example = "Report back on which school in Folkestone will be involved",
-        max_length = 10000
-    )]
+    #[schema(example = "Report back on which school in Folkestone will be involved", max_length = 10000)]
     pub description: String,
     /// Defaults to `other`.
     pub kind: Option<ActionKind>,
@@ -183,10 +173,7 @@ pub struct ActionPatch {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
-    #[schema(
-        example = "The school is Folkestone Academy; the project starts in the autumn term.",
-        max_length = 10000
-    )]
+    #[schema(example = "The school is Folkestone Academy; the project starts in the autumn term.", max_length = 10000)]
     pub response: Option<String>,
     #[schema(example = "Not in the required format", max_length = 10000)]
     pub reason: Option<String>,
@@ -315,15 +302,9 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let limit = pagination::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| pagination::decode(c, 1))
-        .transpose()?
-        .map(|k| k[0]);
-    let owner = text::optional("owner", query.owner.as_deref(), text::SHORT).map_err(|e| {
-        ApiError::BadRequest(format!("invalid query parameter: owner {}", e.message))
-    })?;
+    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
+    let owner = text::optional("owner", query.owner.as_deref(), text::SHORT)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: owner {}", e.message)))?;
     let filter = db::ActionFilter {
         statuses: parse_statuses(query.status.as_deref())?,
         committee_id: query.committee_id,
@@ -334,15 +315,8 @@ pub async fn list(
         updated_since: query.updated_since.map(|t| t.naive_utc()),
     };
     let now = store::now();
-    let rows = state
-        .db(move |conn| db::list(conn, &filter, after, limit, now))
-        .await?;
-    let page = pagination::page(
-        rows,
-        limit,
-        |v| vec![v.row.id],
-        |v| Action::from_view(v, store::utc(now)),
-    );
+    let rows = state.db(move |conn| db::list(conn, &filter, after, limit, now)).await?;
+    let page = pagination::page(rows, limit, |v| vec![v.row.id], |v| Action::from_view(v, store::utc(now)));
     Ok(page_response(&req, page))
 }
 
@@ -378,21 +352,9 @@ pub async fn create(
             body.minute_paragraph.as_deref(),
             text::SHORT,
         )),
-        committed_by: checks.check(text::optional(
-            "committed_by",
-            body.committed_by.as_deref(),
-            text::SHORT,
-        )),
-        owed_to: checks.check(text::optional(
-            "owed_to",
-            body.owed_to.as_deref(),
-            text::SHORT,
-        )),
-        source_sentence: checks.check(text::optional(
-            "source_sentence",
-            body.source_sentence.as_deref(),
-            text::LONG,
-        )),
+        committed_by: checks.check(text::optional("committed_by", body.committed_by.as_deref(), text::SHORT)),
+        owed_to: checks.check(text::optional("owed_to", body.owed_to.as_deref(), text::SHORT)),
+        source_sentence: checks.check(text::optional("source_sentence", body.source_sentence.as_deref(), text::LONG)),
         description: checks.check(text::required("description", &body.description, text::LONG)),
         kind: body.kind.unwrap_or(ActionKind::Other),
         owner: checks.check(text::optional("owner", body.owner.as_deref(), text::SHORT)),
@@ -405,8 +367,7 @@ pub async fn create(
     let response = state
         .db(move |conn| {
             store::idempotency::create_once(conn, &key, "POST /api/v1/actions", &print, |conn| {
-                let action =
-                    Action::from_view(db::create(conn, &new, &actor, now)?, store::utc(now));
+                let action = Action::from_view(db::create(conn, &new, &actor, now)?, store::utc(now));
                 StoredResponse::created(format!("/api/v1/actions/{}", action.id), &action)
             })
         })
@@ -474,19 +435,12 @@ pub async fn update(
         due_date: b.due_date,
         description: None,
     };
-    patch.description = b
-        .description
-        .as_deref()
-        .map(|d| checks.check(text::required("description", d, text::LONG)));
+    patch.description = b.description.as_deref().map(|d| checks.check(text::required("description", d, text::LONG)));
     checks.finish().map_err(ApiError::Validation)?;
     let actor = Actor::anonymous();
     let now = store::now();
     let view = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                db::update(conn, id, if_match, &patch, &actor, now)
-            })
-        })
+        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match, &patch, &actor, now)))
         .await?;
     let action = Action::from_view(view, store::utc(now));
     Ok(resource_response(action.version, &action))
@@ -500,9 +454,7 @@ fn transition_fields(
     let mut checks = Checks::new();
     let needs = transition.requirement();
     let response = match (needs, body.response) {
-        (Requirement::Response, Some(r)) => {
-            Some(checks.check(text::required("response", &r, text::LONG)))
-        }
+        (Requirement::Response, Some(r)) => Some(checks.check(text::required("response", &r, text::LONG))),
         (Requirement::Response, None) => {
             checks.push("response", "is required to submit a response");
             None
@@ -514,9 +466,7 @@ fn transition_fields(
         (_, None) => None,
     };
     let reason = match (needs, body.reason) {
-        (Requirement::Reason, Some(r)) => {
-            Some(checks.check(text::required("reason", &r, text::LONG)))
-        }
+        (Requirement::Reason, Some(r)) => Some(checks.check(text::required("reason", &r, text::LONG))),
         (Requirement::Reason, None) => {
             checks.push("reason", format!("is required to {transition}"));
             None
@@ -544,16 +494,7 @@ async fn run_transition(
     let view = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                db::transition(
-                    conn,
-                    id,
-                    if_match,
-                    transition,
-                    response.as_deref(),
-                    reason.as_deref(),
-                    &actor,
-                    now,
-                )
+                db::transition(conn, id, if_match, transition, response.as_deref(), reason.as_deref(), &actor, now)
             })
         })
         .await?;
@@ -617,14 +558,7 @@ pub async fn submit_response(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(
-        state,
-        id.into_inner(),
-        if_match,
-        Transition::SubmitResponse,
-        body.0,
-    )
-    .await
+    run_transition(state, id.into_inner(), if_match, Transition::SubmitResponse, body.0).await
 }
 
 /// The secretariat accepts the submitted response (response_submitted -> completed).
@@ -740,14 +674,7 @@ pub async fn withdraw(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(
-        state,
-        id.into_inner(),
-        if_match,
-        Transition::Withdraw,
-        body.0,
-    )
-    .await
+    run_transition(state, id.into_inner(), if_match, Transition::Withdraw, body.0).await
 }
 
 /// Moves an unfinished action's due meeting on to a later meeting and counts it.
@@ -778,22 +705,14 @@ pub async fn carry_forward(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = body.0;
-    let reason = text::optional("reason", body.reason.as_deref(), text::LONG)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let reason =
+        text::optional("reason", body.reason.as_deref(), text::LONG).map_err(|e| ApiError::Validation(vec![e]))?;
     let actor = Actor::anonymous();
     let now = store::now();
     let view = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                db::carry_forward(
-                    conn,
-                    id,
-                    if_match,
-                    body.to_meeting_id,
-                    reason.as_deref(),
-                    &actor,
-                    now,
-                )
+                db::carry_forward(conn, id, if_match, body.to_meeting_id, reason.as_deref(), &actor, now)
             })
         })
         .await?;
@@ -821,27 +740,14 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let limit = pagination::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| pagination::decode(c, 1))
-        .transpose()?
-        .map(|k| k[0]);
+    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
     let rows = state
         .db(move |conn| {
             db::get(conn, id)?;
             events::list(conn, id, after, limit)
         })
         .await?;
-    Ok(page_response(
-        &req,
-        pagination::page(
-            rows,
-            limit,
-            |e| vec![i64::from(e.sequence)],
-            ActionEvent::from,
-        ),
-    ))
+    Ok(page_response(&req, pagination::page(rows, limit, |e| vec![i64::from(e.sequence)], ActionEvent::from)))
 }
 
 /// Checks the action's hash chain: reports the first event that was altered,
@@ -855,10 +761,7 @@ pub async fn list_events(
     )
 )]
 #[get("/actions/{id}/events/verify")]
-pub async fn verify_events(
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn verify_events(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let result = state
         .db(move |conn| {

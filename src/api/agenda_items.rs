@@ -50,10 +50,7 @@ pub struct NewAgendaItemRequest {
     /// Unique within the meeting.
     #[schema(example = "5", max_length = 200)]
     pub number: String,
-    #[schema(
-        example = "Update on expenditure to support the Police and Crime Plan",
-        max_length = 200
-    )]
+    #[schema(example = "Update on expenditure to support the Police and Crime Plan", max_length = 200)]
     pub title: String,
 }
 
@@ -98,22 +95,14 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
     let limit = pagination::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| pagination::decode(c, 1))
-        .transpose()?
-        .map(|k| k[0]);
+    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
     let rows = state
         .db(move |conn| {
             meetings::get(conn, meeting_id)?;
             db::list(conn, meeting_id, after, limit)
         })
         .await?;
-    Ok(page_response(
-        &req,
-        pagination::page(rows, limit, |a| vec![a.id], AgendaItem::from),
-    ))
+    Ok(page_response(&req, pagination::page(rows, limit, |a| vec![a.id], AgendaItem::from)))
 }
 
 /// Adds an item to a meeting's agenda.
@@ -214,23 +203,13 @@ pub async fn update(
     let body = body.into_inner();
     let mut checks = Checks::new();
     let changes = db::AgendaItemChanges {
-        number: body
-            .number
-            .as_deref()
-            .map(|n| checks.check(text::required("number", n, text::SHORT))),
-        title: body
-            .title
-            .as_deref()
-            .map(|t| checks.check(text::required("title", t, text::SHORT))),
+        number: body.number.as_deref().map(|n| checks.check(text::required("number", n, text::SHORT))),
+        title: body.title.as_deref().map(|t| checks.check(text::required("title", t, text::SHORT))),
     };
     checks.finish().map_err(ApiError::Validation)?;
     let now = store::now();
     let item = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                db::update(conn, id, if_match.0, &changes, now)
-            })
-        })
+        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
         .await?;
     Ok(resource_response(item.version, &AgendaItem::from(item)))
 }

@@ -48,12 +48,7 @@ impl From<db::Committee> for Committee {
 #[serde(deny_unknown_fields)]
 pub struct NewCommitteeRequest {
     /// 2 to 16 capital letters or digits, starting with a letter. Cannot be changed later.
-    #[schema(
-        example = "KMPCP",
-        min_length = 2,
-        max_length = 16,
-        pattern = "^[A-Z][A-Z0-9]{1,15}$"
-    )]
+    #[schema(example = "KMPCP", min_length = 2, max_length = 16, pattern = "^[A-Z][A-Z0-9]{1,15}$")]
     pub code: String,
     #[schema(example = "Kent and Medway Police and Crime Panel", max_length = 200)]
     pub name: String,
@@ -101,17 +96,9 @@ pub async fn list(
     query: web::Query<CommitteeListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| pagination::decode(c, 1))
-        .transpose()?
-        .map(|k| k[0]);
+    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
     let rows = state.db(move |conn| db::list(conn, after, limit)).await?;
-    Ok(page_response(
-        &req,
-        pagination::page(rows, limit, |c| vec![c.id], Committee::from),
-    ))
+    Ok(page_response(&req, pagination::page(rows, limit, |c| vec![c.id], Committee::from)))
 }
 
 /// Creates a committee.
@@ -142,11 +129,7 @@ pub async fn create(
     let new = db::NewCommittee {
         code: checks.check(text::committee_code(&body.code)),
         name: checks.check(text::required("name", &body.name, text::SHORT)),
-        description: checks.check(text::optional(
-            "description",
-            body.description.as_deref(),
-            text::LONG,
-        )),
+        description: checks.check(text::optional("description", body.description.as_deref(), text::LONG)),
         created_at: now,
         updated_at: now,
     };
@@ -175,10 +158,7 @@ pub async fn create(
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let committee = state.db(move |conn| db::get(conn, id)).await?;
-    Ok(resource_response(
-        committee.version,
-        &Committee::from(committee),
-    ))
+    Ok(resource_response(committee.version, &Committee::from(committee)))
 }
 
 /// Edits a committee's name or description.
@@ -210,25 +190,13 @@ pub async fn update(
     let body = body.into_inner();
     let mut checks = Checks::new();
     let changes = db::CommitteeChanges {
-        name: body
-            .name
-            .as_deref()
-            .map(|n| checks.check(text::required("name", n, text::SHORT))),
-        description: body
-            .description
-            .map(|d| checks.check(text::optional("description", d.as_deref(), text::LONG))),
+        name: body.name.as_deref().map(|n| checks.check(text::required("name", n, text::SHORT))),
+        description: body.description.map(|d| checks.check(text::optional("description", d.as_deref(), text::LONG))),
     };
     checks.finish().map_err(ApiError::Validation)?;
     let now = store::now();
     let committee = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                db::update(conn, id, if_match.0, &changes, now)
-            })
-        })
+        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
         .await?;
-    Ok(resource_response(
-        committee.version,
-        &Committee::from(committee),
-    ))
+    Ok(resource_response(committee.version, &Committee::from(committee)))
 }

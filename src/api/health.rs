@@ -20,9 +20,7 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-    })
+    HttpResponse::Ok().json(Health { status: "ok".into() })
 }
 
 /// Readiness: the database answers a query. A load balancer should route
@@ -36,13 +34,6 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| ApiError::Unavailable(e.to_string()))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-    }))
+    state.db(|conn| conn.batch_execute("SELECT 1").map_err(|e| ApiError::Unavailable(e.to_string()))).await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok".into() }))
 }

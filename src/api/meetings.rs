@@ -118,9 +118,8 @@ pub async fn list(
         None => None,
         Some(c) => {
             let key = pagination::decode(c, 2)?;
-            let starts_at = store::from_micros(key[0]).ok_or_else(|| {
-                ApiError::BadRequest("cursor is not one this service issued".into())
-            })?;
+            let starts_at = store::from_micros(key[0])
+                .ok_or_else(|| ApiError::BadRequest("cursor is not one this service issued".into()))?;
             Some((starts_at, key[1]))
         }
     };
@@ -130,15 +129,8 @@ pub async fn list(
         to: query.to,
         status: query.status.map(|s| s.as_str().to_string()),
     };
-    let rows = state
-        .db(move |conn| db::list(conn, &filter, after, limit))
-        .await?;
-    let page = pagination::page(
-        rows,
-        limit,
-        |m| vec![store::micros(m.starts_at), m.id],
-        Meeting::from,
-    );
+    let rows = state.db(move |conn| db::list(conn, &filter, after, limit)).await?;
+    let page = pagination::page(rows, limit, |m| vec![store::micros(m.starts_at), m.id], Meeting::from);
     Ok(page_response(&req, page))
 }
 
@@ -170,16 +162,8 @@ pub async fn create(
         committee_id: body.committee_id,
         title: checks.check(text::required("title", &body.title, text::SHORT)),
         starts_at: body.starts_at.naive_utc(),
-        location: checks.check(text::optional(
-            "location",
-            body.location.as_deref(),
-            text::SHORT,
-        )),
-        status: body
-            .status
-            .unwrap_or(MeetingStatus::Scheduled)
-            .as_str()
-            .to_string(),
+        location: checks.check(text::optional("location", body.location.as_deref(), text::SHORT)),
+        status: body.status.unwrap_or(MeetingStatus::Scheduled).as_str().to_string(),
         created_at: now,
         updated_at: now,
     };
@@ -187,9 +171,8 @@ pub async fn create(
     let response = state
         .db(move |conn| {
             store::idempotency::create_once(conn, &key, "POST /api/v1/meetings", &print, |conn| {
-                committees::get(conn, new.committee_id).map_err(|_| {
-                    ApiError::validation("committee_id", "no committee has this id")
-                })?;
+                committees::get(conn, new.committee_id)
+                    .map_err(|_| ApiError::validation("committee_id", "no committee has this id"))?;
                 let meeting = Meeting::from(db::create(conn, &new)?);
                 StoredResponse::created(format!("/api/v1/meetings/{}", meeting.id), &meeting)
             })
@@ -243,24 +226,15 @@ pub async fn update(
     let body = body.into_inner();
     let mut checks = Checks::new();
     let changes = db::MeetingChanges {
-        title: body
-            .title
-            .as_deref()
-            .map(|t| checks.check(text::required("title", t, text::SHORT))),
+        title: body.title.as_deref().map(|t| checks.check(text::required("title", t, text::SHORT))),
         starts_at: body.starts_at.map(|t| t.naive_utc()),
-        location: body
-            .location
-            .map(|l| checks.check(text::optional("location", l.as_deref(), text::SHORT))),
+        location: body.location.map(|l| checks.check(text::optional("location", l.as_deref(), text::SHORT))),
         status: body.status.map(|s| s.as_str().to_string()),
     };
     checks.finish().map_err(ApiError::Validation)?;
     let now = store::now();
     let meeting = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                db::update(conn, id, if_match.0, &changes, now)
-            })
-        })
+        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
         .await?;
     Ok(resource_response(meeting.version, &Meeting::from(meeting)))
 }

@@ -62,7 +62,5 @@ pub fn page_response<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResp
 
 /// A single resource as JSON with its ETag.
 pub fn resource_response<T: Serialize>(version: i64, body: &T) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(crate::http::etag::etag_header(version))
-        .json(body)
+    HttpResponse::Ok().insert_header(crate::http::etag::etag_header(version)).json(body)
 }

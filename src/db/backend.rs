@@ -21,10 +21,7 @@ impl Backend {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Backend::Postgres(url.to_string()));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         if path.is_empty() {
             return Err("DATABASE_URL names no SQLite file".into());
         }
@@ -80,26 +77,11 @@ mod tests {
 
     #[test]
     fn schemes_choose_the_backend() {
-        assert_eq!(
-            Backend::parse("postgres://u@h/db").unwrap(),
-            Backend::Postgres("postgres://u@h/db".into())
-        );
-        assert_eq!(
-            Backend::parse("postgresql://h/db").unwrap(),
-            Backend::Postgres("postgresql://h/db".into())
-        );
-        assert_eq!(
-            Backend::parse("sqlite://data/x.db").unwrap(),
-            Backend::Sqlite("data/x.db".into())
-        );
-        assert_eq!(
-            Backend::parse("sqlite:x.db").unwrap(),
-            Backend::Sqlite("x.db".into())
-        );
-        assert_eq!(
-            Backend::parse("panel.db").unwrap(),
-            Backend::Sqlite("panel.db".into())
-        );
+        assert_eq!(Backend::parse("postgres://u@h/db").unwrap(), Backend::Postgres("postgres://u@h/db".into()));
+        assert_eq!(Backend::parse("postgresql://h/db").unwrap(), Backend::Postgres("postgresql://h/db".into()));
+        assert_eq!(Backend::parse("sqlite://data/x.db").unwrap(), Backend::Sqlite("data/x.db".into()));
+        assert_eq!(Backend::parse("sqlite:x.db").unwrap(), Backend::Sqlite("x.db".into()));
+        assert_eq!(Backend::parse("panel.db").unwrap(), Backend::Sqlite("panel.db".into()));
         assert!(Backend::parse("mysql://h/db").is_err());
         assert!(Backend::parse("  ").is_err());
         assert!(Backend::parse("sqlite://").is_err());

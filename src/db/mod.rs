@@ -99,9 +99,7 @@ pub fn build_pool(backend: &Backend, max_size: Option<u32>) -> Result<DbPool, r2
 }
 
 /// Runs the embedded migrations of the connection's backend; returns how many ran.
-pub fn run_migrations(
-    conn: &mut AnyConnection,
-) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+pub fn run_migrations(conn: &mut AnyConnection) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let ran = match conn {
         AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS)?.len(),
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS)?.len(),

@@ -48,20 +48,13 @@ pub fn hash(event: &EventContent<'_>) -> String {
 /// The first event (by sequence) whose stored hashes do not check out, or
 /// `None` when the whole chain is intact. Takes (content, stored hash) pairs
 /// in sequence order.
-pub fn first_broken<'a>(
-    events: impl IntoIterator<Item = (EventContent<'a>, &'a str)>,
-) -> Option<i32> {
+pub fn first_broken<'a>(events: impl IntoIterator<Item = (EventContent<'a>, &'a str)>) -> Option<i32> {
     let mut expected_prev = GENESIS.to_string();
-    let mut expected_sequence = 1;
-    for (content, stored) in events {
-        if content.sequence != expected_sequence
-            || content.prev_hash != expected_prev
-            || hash(&content) != stored
-        {
+    for (expected_sequence, (content, stored)) in (1..).zip(events) {
+        if content.sequence != expected_sequence || content.prev_hash != expected_prev || hash(&content) != stored {
             return Some(content.sequence);
         }
         expected_prev = stored.to_string();
-        expected_sequence += 1;
     }
     None
 }
@@ -102,10 +95,7 @@ mod tests {
         ];
         assert_eq!(first_broken(tampered), Some(2));
 
-        let removed = vec![
-            (event(1, "{\"a\":1}", GENESIS), h1.as_str()),
-            (event(3, "{\"c\":3}", &h2), h3.as_str()),
-        ];
+        let removed = vec![(event(1, "{\"a\":1}", GENESIS), h1.as_str()), (event(3, "{\"c\":3}", &h2), h3.as_str())];
         assert_eq!(first_broken(removed), Some(3));
     }
 

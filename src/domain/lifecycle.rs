@@ -54,10 +54,7 @@ impl ActionStatus {
     }
 
     pub fn allowed_transitions(self) -> Vec<Transition> {
-        Transition::ALL
-            .into_iter()
-            .filter(|t| t.apply(self).is_ok())
-            .collect()
+        Transition::ALL.into_iter().filter(|t| t.apply(self).is_some()).collect()
     }
 }
 
@@ -70,10 +67,7 @@ impl fmt::Display for ActionStatus {
 impl FromStr for ActionStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        ActionStatus::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown status `{s}`"))
+        ActionStatus::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| format!("unknown status `{s}`"))
     }
 }
 
@@ -132,17 +126,17 @@ impl Transition {
         }
     }
 
-    /// The status this transition leads to from `from`, or the statuses it is allowed from.
-    pub fn apply(self, from: ActionStatus) -> Result<ActionStatus, ()> {
+    /// The status this transition leads to from `from`; `None` when it is not allowed from there.
+    pub fn apply(self, from: ActionStatus) -> Option<ActionStatus> {
         use ActionStatus::*;
         match (self, from) {
-            (Transition::Start, Open) => Ok(InProgress),
-            (Transition::SubmitResponse, Open | InProgress) => Ok(ResponseSubmitted),
-            (Transition::Accept, ResponseSubmitted) => Ok(Completed),
-            (Transition::Return, ResponseSubmitted) => Ok(InProgress),
-            (Transition::Reopen, Completed | Withdrawn) => Ok(Open),
-            (Transition::Withdraw, Open | InProgress | ResponseSubmitted) => Ok(Withdrawn),
-            _ => Err(()),
+            (Transition::Start, Open) => Some(InProgress),
+            (Transition::SubmitResponse, Open | InProgress) => Some(ResponseSubmitted),
+            (Transition::Accept, ResponseSubmitted) => Some(Completed),
+            (Transition::Return, ResponseSubmitted) => Some(InProgress),
+            (Transition::Reopen, Completed | Withdrawn) => Some(Open),
+            (Transition::Withdraw, Open | InProgress | ResponseSubmitted) => Some(Withdrawn),
+            _ => None,
         }
     }
 }
@@ -190,10 +184,7 @@ impl ActionKind {
 impl FromStr for ActionKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        ActionKind::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown kind `{s}`"))
+        ActionKind::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| format!("unknown kind `{s}`"))
     }
 }
 
@@ -207,11 +198,7 @@ pub enum MeetingStatus {
 }
 
 impl MeetingStatus {
-    pub const ALL: [MeetingStatus; 3] = [
-        MeetingStatus::Scheduled,
-        MeetingStatus::Held,
-        MeetingStatus::Cancelled,
-    ];
+    pub const ALL: [MeetingStatus; 3] = [MeetingStatus::Scheduled, MeetingStatus::Held, MeetingStatus::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -225,10 +212,7 @@ impl MeetingStatus {
 impl FromStr for MeetingStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        MeetingStatus::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown meeting status `{s}`"))
+        MeetingStatus::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| format!("unknown meeting status `{s}`"))
     }
 }
 
@@ -254,61 +238,43 @@ mod tests {
 
     #[test]
     fn the_two_step_closure() {
-        assert_eq!(Transition::Start.apply(Open), Ok(InProgress));
-        assert_eq!(
-            Transition::SubmitResponse.apply(InProgress),
-            Ok(ResponseSubmitted)
-        );
-        assert_eq!(
-            Transition::SubmitResponse.apply(Open),
-            Ok(ResponseSubmitted)
-        );
-        assert_eq!(Transition::Accept.apply(ResponseSubmitted), Ok(Completed));
-        assert_eq!(Transition::Return.apply(ResponseSubmitted), Ok(InProgress));
-        assert_eq!(Transition::Reopen.apply(Completed), Ok(Open));
-        assert_eq!(Transition::Reopen.apply(Withdrawn), Ok(Open));
+        assert_eq!(Transition::Start.apply(Open), Some(InProgress));
+        assert_eq!(Transition::SubmitResponse.apply(InProgress), Some(ResponseSubmitted));
+        assert_eq!(Transition::SubmitResponse.apply(Open), Some(ResponseSubmitted));
+        assert_eq!(Transition::Accept.apply(ResponseSubmitted), Some(Completed));
+        assert_eq!(Transition::Return.apply(ResponseSubmitted), Some(InProgress));
+        assert_eq!(Transition::Reopen.apply(Completed), Some(Open));
+        assert_eq!(Transition::Reopen.apply(Withdrawn), Some(Open));
         for s in [Open, InProgress, ResponseSubmitted] {
-            assert_eq!(Transition::Withdraw.apply(s), Ok(Withdrawn));
+            assert_eq!(Transition::Withdraw.apply(s), Some(Withdrawn));
         }
     }
 
     #[test]
     fn illegal_transitions_are_refused() {
-        assert!(Transition::Accept.apply(Open).is_err());
-        assert!(Transition::Accept.apply(InProgress).is_err());
-        assert!(Transition::Start.apply(InProgress).is_err());
-        assert!(Transition::Return.apply(Completed).is_err());
-        assert!(Transition::Withdraw.apply(Completed).is_err());
-        assert!(Transition::Withdraw.apply(Withdrawn).is_err());
-        assert!(Transition::Reopen.apply(Open).is_err());
-        assert!(Transition::SubmitResponse.apply(Completed).is_err());
+        assert!(Transition::Accept.apply(Open).is_none());
+        assert!(Transition::Accept.apply(InProgress).is_none());
+        assert!(Transition::Start.apply(InProgress).is_none());
+        assert!(Transition::Return.apply(Completed).is_none());
+        assert!(Transition::Withdraw.apply(Completed).is_none());
+        assert!(Transition::Withdraw.apply(Withdrawn).is_none());
+        assert!(Transition::Reopen.apply(Open).is_none());
+        assert!(Transition::SubmitResponse.apply(Completed).is_none());
     }
 
     #[test]
     fn allowed_transitions_per_status() {
         use Transition::*;
-        assert_eq!(
-            Open.allowed_transitions(),
-            vec![Start, SubmitResponse, Withdraw]
-        );
-        assert_eq!(
-            InProgress.allowed_transitions(),
-            vec![SubmitResponse, Withdraw]
-        );
-        assert_eq!(
-            ResponseSubmitted.allowed_transitions(),
-            vec![Accept, Return, Withdraw]
-        );
+        assert_eq!(Open.allowed_transitions(), vec![Start, SubmitResponse, Withdraw]);
+        assert_eq!(InProgress.allowed_transitions(), vec![SubmitResponse, Withdraw]);
+        assert_eq!(ResponseSubmitted.allowed_transitions(), vec![Accept, Return, Withdraw]);
         assert_eq!(Completed.allowed_transitions(), vec![Reopen]);
         assert_eq!(Withdrawn.allowed_transitions(), vec![Reopen]);
     }
 
     #[test]
     fn requirements() {
-        assert_eq!(
-            Transition::SubmitResponse.requirement(),
-            Requirement::Response
-        );
+        assert_eq!(Transition::SubmitResponse.requirement(), Requirement::Response);
         assert_eq!(Transition::Return.requirement(), Requirement::Reason);
         assert_eq!(Transition::Reopen.requirement(), Requirement::Reason);
         assert_eq!(Transition::Withdraw.requirement(), Requirement::Reason);
@@ -349,13 +315,7 @@ mod tests {
         assert!(!is_overdue(Open, future, None, now));
         assert!(!is_overdue(Open, None, None, now));
         assert!(is_overdue(Open, future, yesterday, now));
-        assert!(
-            !is_overdue(Open, None, today, now),
-            "due today is not yet overdue"
-        );
-        assert!(
-            is_overdue(Open, Some(now), None, now),
-            "the meeting has begun"
-        );
+        assert!(!is_overdue(Open, None, today, now), "due today is not yet overdue");
+        assert!(is_overdue(Open, Some(now), None, now), "the meeting has begun");
     }
 }

@@ -16,30 +16,17 @@ pub fn required(field: &str, value: &str, max_chars: usize) -> Result<String, Fi
     }
     let count = trimmed.chars().count();
     if count > max_chars {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max_chars} characters (got {count})"),
-        ));
+        return Err(FieldError::new(field, format!("must be at most {max_chars} characters (got {count})")));
     }
     let multiline = max_chars > SHORT;
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
-    {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
+    if trimmed.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err(FieldError::new(field, "must not contain control characters"));
     }
     Ok(trimmed.to_string())
 }
 
 /// Checks an optional text field; an empty or blank string counts as absent.
-pub fn optional(
-    field: &str,
-    value: Option<&str>,
-    max_chars: usize,
-) -> Result<Option<String>, FieldError> {
+pub fn optional(field: &str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, FieldError> {
     match value {
         None => Ok(None),
         Some(v) if v.trim().is_empty() => Ok(None),
@@ -52,15 +39,11 @@ pub fn committee_code(value: &str) -> Result<String, FieldError> {
     let v = value.trim();
     let ok = (2..=16).contains(&v.len())
         && v.starts_with(|c: char| c.is_ascii_uppercase())
-        && v.chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if ok {
         Ok(v.to_string())
     } else {
-        Err(FieldError::new(
-            "code",
-            "must be 2 to 16 capital letters or digits, starting with a letter",
-        ))
+        Err(FieldError::new("code", "must be 2 to 16 capital letters or digits, starting with a letter"))
     }
 }
 
@@ -106,16 +89,10 @@ mod tests {
     #[test]
     fn required_text() {
         assert_eq!(required("name", "  Panel  ", SHORT).unwrap(), "Panel");
-        assert_eq!(
-            required("name", "", SHORT).unwrap_err().message,
-            "must not be empty"
-        );
+        assert_eq!(required("name", "", SHORT).unwrap_err().message, "must not be empty");
         assert!(required("name", "   ", SHORT).is_err());
         assert!(required("name", &"x".repeat(201), SHORT).is_err());
-        assert!(
-            required("name", &"é".repeat(200), SHORT).is_ok(),
-            "counts characters, not bytes"
-        );
+        assert!(required("name", &"é".repeat(200), SHORT).is_ok(), "counts characters, not bytes");
         assert!(required("name", "a\nb", SHORT).is_err());
         assert!(required("description", "a\nb\tc", LONG).is_ok());
         assert!(required("description", "a\u{0}b", LONG).is_err());
@@ -147,9 +124,6 @@ mod tests {
         assert_eq!(a, "");
         assert_eq!(b, "ok");
         let errors = checks.finish().unwrap_err();
-        assert_eq!(
-            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
-            ["a", "c"]
-        );
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["a", "c"]);
     }
 }

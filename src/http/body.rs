@@ -30,26 +30,15 @@ impl<T> Json<T> {
 
 /// Reads the whole body, refusing it past [`MAX_BODY_BYTES`].
 async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "the request body must be at most {MAX_BODY_BYTES} bytes"
-        ))
-    };
+    let too_large = || ApiError::PayloadTooLarge(format!("the request body must be at most {MAX_BODY_BYTES} bytes"));
     if let Some(length) = req.headers().get(header::CONTENT_LENGTH) {
-        if length
-            .to_str()
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .is_some_and(|n| n > MAX_BODY_BYTES)
-        {
+        if length.to_str().ok().and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > MAX_BODY_BYTES) {
             return Err(too_large());
         }
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::BadRequest(format!("the request body could not be read: {e}"))
-        })?;
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the request body could not be read: {e}")))?;
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(too_large());
         }
@@ -59,23 +48,12 @@ async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, 
 }
 
 fn require_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence == "application/json" || essence.ends_with("+json") {
         Ok(())
     } else {
-        Err(ApiError::UnsupportedMediaType(
-            "the request body must be JSON (Content-Type: application/json)".into(),
-        ))
+        Err(ApiError::UnsupportedMediaType("the request body must be JSON (Content-Type: application/json)".into()))
     }
 }
 
@@ -85,27 +63,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut *de);
     // Trailing bytes after the document are as malformed as a truncated one.
     if result.is_ok() {
-        de.end().map_err(|e| {
-            ApiError::BadRequest(format!("the request body is not valid JSON: {e}"))
-        })?;
+        de.end().map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     }
     result.map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let field = if path.is_empty() || path == "." {
-                    "body".to_string()
-                } else {
-                    path
-                };
+                let field = if path.is_empty() || path == "." { "body".to_string() } else { path };
                 let message = inner.to_string();
                 // Drop serde's "at line 1 column 7": the field name says where.
-                let message = message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_string();
+                let message = message.split(" at line ").next().unwrap_or(&message).to_string();
                 ApiError::Validation(vec![FieldError::new(field, message)])
             }
             _ => ApiError::BadRequest(format!("the request body is not valid JSON: {inner}")),
@@ -124,9 +92,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             require_json_content_type(&req)?;
             let bytes = read_body(&req, &mut payload).await?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Err(ApiError::BadRequest(
-                    "the request body is empty; a JSON object is required".into(),
-                ));
+                return Err(ApiError::BadRequest("the request body is empty; a JSON object is required".into()));
             }
             parse(&bytes).map(Json)
         })
@@ -158,28 +124,19 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
 /// Query strings that do not parse (`limit=abc`, an unknown status) are 400s.
 pub fn query_error(err: error::QueryPayloadError, _req: &HttpRequest) -> error::Error {
     let message = err.to_string();
-    let message = message
-        .trim_start_matches("Query deserialize error: ")
-        .to_string();
+    let message = message.trim_start_matches("Query deserialize error: ").to_string();
     ApiError::BadRequest(format!("invalid query parameter: {message}")).into()
 }
 
 /// Path segments that are not what the route expects (`/actions/abc`) are 404s:
 /// no resource has that name.
 pub fn path_error(_err: error::PathError, req: &HttpRequest) -> error::Error {
-    ApiError::NotFound {
-        resource: "resource",
-        id: req.path().to_string(),
-    }
-    .into()
+    ApiError::NotFound { resource: "resource", id: req.path().to_string() }.into()
 }
 
 /// Unknown routes get problem+json too.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound {
-        resource: "path",
-        id: req.path().to_string(),
-    })
+    Err(ApiError::NotFound { resource: "path", id: req.path().to_string() })
 }
 
 #[cfg(test)]
@@ -216,18 +173,9 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_bad_request() {
-        assert!(matches!(
-            parse::<Sample>(br#"{"name": "x""#),
-            Err(ApiError::BadRequest(_))
-        ));
-        assert!(matches!(
-            parse::<Sample>(br#"{"name": "x"} trailing"#),
-            Err(ApiError::BadRequest(_))
-        ));
-        assert!(matches!(
-            parse::<Sample>(b"\xff\xfe"),
-            Err(ApiError::BadRequest(_))
-        ));
+        assert!(matches!(parse::<Sample>(br#"{"name": "x""#), Err(ApiError::BadRequest(_))));
+        assert!(matches!(parse::<Sample>(br#"{"name": "x"} trailing"#), Err(ApiError::BadRequest(_))));
+        assert!(matches!(parse::<Sample>(b"\xff\xfe"), Err(ApiError::BadRequest(_))));
         assert!(parse::<Sample>(br#"{"name": "x"}"#).is_ok());
     }
 }

@@ -14,10 +14,7 @@ pub fn etag(version: i64) -> String {
 }
 
 pub fn etag_header(version: i64) -> (header::HeaderName, HeaderValue) {
-    (
-        header::ETAG,
-        HeaderValue::from_str(&etag(version)).expect("digits and quotes are a valid header value"),
-    )
+    (header::ETAG, HeaderValue::from_str(&etag(version)).expect("digits and quotes are a valid header value"))
 }
 
 /// The version a change is based on, from a required `If-Match` header.
@@ -31,17 +28,13 @@ impl IfMatch {
         let inner = v
             .strip_prefix('"')
             .and_then(|s| s.strip_suffix('"'))
-            .ok_or_else(|| {
-                ApiError::BadRequest("If-Match must be one strong ETag, e.g. \"3\"".into())
-            })?;
+            .ok_or_else(|| ApiError::BadRequest("If-Match must be one strong ETag, e.g. \"3\"".into()))?;
         inner
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 1)
             .map(IfMatch)
-            .ok_or_else(|| {
-                ApiError::BadRequest("If-Match does not name a version this service issued".into())
-            })
+            .ok_or_else(|| ApiError::BadRequest("If-Match does not name a version this service issued".into()))
     }
 
     /// 412 unless the stored version is the one the client saw.
@@ -49,10 +42,7 @@ impl IfMatch {
         if self.0 == current {
             Ok(())
         } else {
-            Err(ApiError::PreconditionFailed {
-                current,
-                given: etag(self.0),
-            })
+            Err(ApiError::PreconditionFailed { current, given: etag(self.0) })
         }
     }
 }
@@ -91,10 +81,7 @@ mod tests {
     #[test]
     fn stale_versions_fail() {
         assert!(IfMatch(2).check(2).is_ok());
-        assert!(matches!(
-            IfMatch(1).check(2),
-            Err(ApiError::PreconditionFailed { current: 2, .. })
-        ));
+        assert!(matches!(IfMatch(1).check(2), Err(ApiError::PreconditionFailed { current: 2, .. })));
         assert_eq!(etag(5), "\"5\"");
     }
 }

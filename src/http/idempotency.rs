@@ -24,9 +24,7 @@ pub struct IdempotencyKey(pub Option<String>);
 impl IdempotencyKey {
     /// 1 to 200 printable ASCII characters (a UUID is typical).
     pub fn parse(value: &str) -> Result<Self, ApiError> {
-        let ok = !value.is_empty()
-            && value.len() <= MAX_KEY_LEN
-            && value.bytes().all(|b| (0x21..=0x7e).contains(&b));
+        let ok = !value.is_empty() && value.len() <= MAX_KEY_LEN && value.bytes().all(|b| (0x21..=0x7e).contains(&b));
         if ok {
             Ok(IdempotencyKey(Some(value.to_string())))
         } else {
@@ -55,9 +53,7 @@ impl FromRequest for IdempotencyKey {
 /// A fingerprint of the parsed request, so a reused key with a different body
 /// is caught (whitespace and key order do not count as different).
 pub fn fingerprint<T: Serialize>(request: &T) -> String {
-    let canonical = serde_json::to_value(request)
-        .map(|v| v.to_string())
-        .unwrap_or_default();
+    let canonical = serde_json::to_value(request).map(|v| v.to_string()).unwrap_or_default();
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
@@ -82,22 +78,14 @@ impl StoredResponse {
 
     /// Every created resource starts at version 1, so its ETag is known.
     pub fn into_response(self) -> HttpResponse {
-        let mut response =
-            HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::CREATED));
+        let mut response = HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::CREATED));
         response.content_type("application/json");
         response.insert_header(crate::http::etag::etag_header(1));
-        if let Some(location) = self
-            .location
-            .as_deref()
-            .and_then(|l| HeaderValue::from_str(l).ok())
-        {
+        if let Some(location) = self.location.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
             response.insert_header((header::LOCATION, location));
         }
         if self.replayed {
-            response.insert_header((
-                HeaderName::from_static(REPLAYED),
-                HeaderValue::from_static("true"),
-            ));
+            response.insert_header((HeaderName::from_static(REPLAYED), HeaderValue::from_static("true")));
         }
         response.body(self.body)
     }

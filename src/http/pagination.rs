@@ -17,9 +17,7 @@ pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
     match requested {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_LIMIT} (got {n})"
-        ))),
+        Some(n) => Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT} (got {n})"))),
     }
 }
 
@@ -31,19 +29,11 @@ pub fn encode(key: &[i64]) -> String {
 
 /// Decodes a cursor made by [`encode`] with `parts` integers.
 pub fn decode(cursor: &str, parts: usize) -> Result<Vec<i64>, ApiError> {
-    let invalid = || {
-        ApiError::BadRequest("cursor is not one this service issued; start again without it".into())
-    };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(cursor.as_bytes())
-        .map_err(|_| invalid())?;
+    let invalid = || ApiError::BadRequest("cursor is not one this service issued; start again without it".into());
+    let bytes = URL_SAFE_NO_PAD.decode(cursor.as_bytes()).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let rest = text.strip_prefix("v1.").ok_or_else(invalid)?;
-    let key: Vec<i64> = rest
-        .split('.')
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .map_err(|_| invalid())?;
+    let key: Vec<i64> = rest.split('.').map(str::parse).collect::<Result<_, _>>().map_err(|_| invalid())?;
     if key.len() == parts {
         Ok(key)
     } else {
@@ -62,23 +52,11 @@ pub struct Page<T> {
 }
 
 /// Splits off the probe row fetched beyond `limit` and makes the next cursor from the last item kept.
-pub fn page<R, T>(
-    mut rows: Vec<R>,
-    limit: i64,
-    key: impl Fn(&R) -> Vec<i64>,
-    map: impl FnMut(R) -> T,
-) -> Page<T> {
+pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> Vec<i64>, map: impl FnMut(R) -> T) -> Page<T> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| encode(&key(r)))
-    } else {
-        None
-    };
-    Page {
-        items: rows.into_iter().map(map).collect(),
-        next_cursor,
-    }
+    let next_cursor = if more { rows.last().map(|r| encode(&key(r))) } else { None };
+    Page { items: rows.into_iter().map(map).collect(), next_cursor }
 }
 
 /// The `Link` header for the next page: the request's own path and query
@@ -117,10 +95,7 @@ mod tests {
     fn page_keeps_limit_and_points_past_the_last_item() {
         let p = page(vec![1i64, 2, 3], 2, |r| vec![*r], |r| r);
         assert_eq!(p.items, vec![1, 2]);
-        assert_eq!(
-            decode(p.next_cursor.as_deref().unwrap(), 1).unwrap(),
-            vec![2]
-        );
+        assert_eq!(decode(p.next_cursor.as_deref().unwrap(), 1).unwrap(), vec![2]);
         let last = page(vec![1i64, 2], 2, |r| vec![*r], |r| r);
         assert!(last.next_cursor.is_none());
     }
@@ -128,9 +103,6 @@ mod tests {
     #[test]
     fn link_keeps_filters_and_replaces_cursor() {
         let link = next_link("/api/v1/actions", "status=open&cursor=old&limit=2", "NEW");
-        assert_eq!(
-            link,
-            "</api/v1/actions?status=open&limit=2&cursor=NEW>; rel=\"next\""
-        );
+        assert_eq!(link, "</api/v1/actions?status=open&limit=2&cursor=NEW>; rel=\"next\"");
     }
 }

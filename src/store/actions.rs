@@ -106,8 +106,7 @@ struct ActionState {
 
 /// Field-by-field `{"field": {"from": old, "to": new}}` of what changed.
 fn diff(old: &ActionState, new: &ActionState) -> Map<String, Value> {
-    let (Ok(Value::Object(old)), Ok(Value::Object(new))) =
-        (serde_json::to_value(old), serde_json::to_value(new))
+    let (Ok(Value::Object(old)), Ok(Value::Object(new))) = (serde_json::to_value(old), serde_json::to_value(new))
     else {
         return Map::new();
     };
@@ -168,21 +167,11 @@ fn unprocessable(field: &str, message: &str) -> ApiError {
 }
 
 /// An agenda item given for an action must be one of the meeting it was raised at.
-fn check_agenda_item(
-    conn: &mut AnyConnection,
-    agenda_item_id: i64,
-    raised_at: i64,
-) -> Result<(), ApiError> {
-    let meeting_id: Option<i64> = agenda_items::table
-        .find(agenda_item_id)
-        .select(agenda_items::meeting_id)
-        .first(conn)
-        .optional()?;
+fn check_agenda_item(conn: &mut AnyConnection, agenda_item_id: i64, raised_at: i64) -> Result<(), ApiError> {
+    let meeting_id: Option<i64> =
+        agenda_items::table.find(agenda_item_id).select(agenda_items::meeting_id).first(conn).optional()?;
     match meeting_id {
-        None => Err(unprocessable(
-            "agenda_item_id",
-            "no agenda item has this id",
-        )),
+        None => Err(unprocessable("agenda_item_id", "no agenda item has this id")),
         Some(m) if m != raised_at => Err(unprocessable(
             "agenda_item_id",
             "the agenda item belongs to another meeting than the one the action was raised at",
@@ -199,19 +188,13 @@ fn check_due_meeting(
     committee_id: i64,
     after: NaiveDateTime,
 ) -> Result<meetings::Meeting, ApiError> {
-    let meeting = meetings::find(conn, due_meeting_id)?
-        .ok_or_else(|| unprocessable(field, "no meeting has this id"))?;
+    let meeting =
+        meetings::find(conn, due_meeting_id)?.ok_or_else(|| unprocessable(field, "no meeting has this id"))?;
     if meeting.committee_id != committee_id {
-        return Err(unprocessable(
-            field,
-            "the meeting belongs to another committee",
-        ));
+        return Err(unprocessable(field, "the meeting belongs to another committee"));
     }
     if meeting.starts_at <= after {
-        return Err(unprocessable(
-            field,
-            "the meeting must be later than the one the action is due at or raised at",
-        ));
+        return Err(unprocessable(field, "the meeting must be later than the one the action is due at or raised at"));
     }
     if meeting.status == "cancelled" {
         return Err(unprocessable(field, "the meeting is cancelled"));
@@ -231,16 +214,7 @@ pub fn create(
         check_agenda_item(conn, item, raised.id)?;
     }
     let due_meeting_id = match new.due_meeting_id {
-        Some(id) => Some(
-            check_due_meeting(
-                conn,
-                "due_meeting_id",
-                id,
-                raised.committee_id,
-                raised.starts_at,
-            )?
-            .id,
-        ),
+        Some(id) => Some(check_due_meeting(conn, "due_meeting_id", id, raised.committee_id, raised.starts_at)?.id),
         None => meetings::next_after(conn, raised.committee_id, raised.starts_at)?.map(|m| m.id),
     };
 
@@ -249,10 +223,7 @@ pub fn create(
     diesel::update(committees::table.find(raised.committee_id))
         .set(committees::actions_raised.eq(committees::actions_raised + 1))
         .execute(conn)?;
-    let code: String = committees::table
-        .find(raised.committee_id)
-        .select(committees::code)
-        .first(conn)?;
+    let code: String = committees::table.find(raised.committee_id).select(committees::code).first(conn)?;
     let year = raised.starts_at.year();
     let last: Option<i32> = actions::table
         .filter(actions::committee_id.eq(raised.committee_id))
@@ -304,14 +275,8 @@ pub fn create(
         .get_result(conn)?;
 
     let mut changes = Map::new();
-    changes.insert(
-        "reference".into(),
-        serde_json::json!({ "from": null, "to": reference }),
-    );
-    changes.insert(
-        "raised_at_meeting_id".into(),
-        serde_json::json!({ "from": null, "to": raised.id }),
-    );
+    changes.insert("reference".into(), serde_json::json!({ "from": null, "to": reference }));
+    changes.insert("raised_at_meeting_id".into(), serde_json::json!({ "from": null, "to": raised.id }));
     if let Ok(Value::Object(fields)) = serde_json::to_value(&state) {
         for (field, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
             changes.insert(field, serde_json::json!({ "from": null, "to": value }));
@@ -328,28 +293,15 @@ pub fn get(conn: &mut AnyConnection, id: i64) -> Result<ActionView, ApiError> {
 type ViewTuple = (ActionRow, Option<NaiveDateTime>, Option<String>);
 
 fn into_view((row, starts_at, status): ViewTuple) -> ActionView {
-    let due_meeting_starts_at = if status.as_deref() == Some("cancelled") {
-        None
-    } else {
-        starts_at
-    };
-    ActionView {
-        row,
-        due_meeting_starts_at,
-    }
+    let due_meeting_starts_at = if status.as_deref() == Some("cancelled") { None } else { starts_at };
+    ActionView { row, due_meeting_starts_at }
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<ActionView>, ApiError> {
     let found: Option<ViewTuple> = actions::table
-        .left_join(
-            meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)),
-        )
+        .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
         .filter(actions::id.eq(id))
-        .select((
-            actions::all_columns,
-            meetings_table::starts_at.nullable(),
-            meetings_table::status.nullable(),
-        ))
+        .select((actions::all_columns, meetings_table::starts_at.nullable(), meetings_table::status.nullable()))
         .first(conn)
         .optional()?;
     Ok(found.map(into_view))
@@ -357,7 +309,8 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<ActionView>, Api
 
 /// The one SQL form of `domain::lifecycle::is_overdue`; a unit of the test
 /// suite checks the two agree.
-const OVERDUE_BEFORE_TODAY: &str = "actions.status IN ('open', 'in_progress') AND ((actions.due_date IS NOT NULL AND actions.due_date < ";
+const OVERDUE_BEFORE_TODAY: &str =
+    "actions.status IN ('open', 'in_progress') AND ((actions.due_date IS NOT NULL AND actions.due_date < ";
 const OVERDUE_BEFORE_NOW: &str = ") OR EXISTS (SELECT 1 FROM meetings dm WHERE dm.id = actions.due_meeting_id AND dm.status <> 'cancelled' AND dm.starts_at <= ";
 
 pub fn list(
@@ -368,27 +321,13 @@ pub fn list(
     now: NaiveDateTime,
 ) -> Result<Vec<ActionView>, ApiError> {
     let mut query = actions::table
-        .left_join(
-            meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)),
-        )
-        .select((
-            actions::all_columns,
-            meetings_table::starts_at.nullable(),
-            meetings_table::status.nullable(),
-        ))
+        .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
+        .select((actions::all_columns, meetings_table::starts_at.nullable(), meetings_table::status.nullable()))
         .order(actions::id)
         .limit(limit + 1)
         .into_boxed();
     if !filter.statuses.is_empty() {
-        query = query.filter(
-            actions::status.eq_any(
-                filter
-                    .statuses
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-        );
+        query = query.filter(actions::status.eq_any(filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
     }
     if let Some(id) = filter.committee_id {
         query = query.filter(actions::committee_id.eq(id));
@@ -424,11 +363,7 @@ pub fn list(
 }
 
 /// Loads an action for a change, checking the version the client based it on.
-fn load_for_change(
-    conn: &mut AnyConnection,
-    id: i64,
-    if_match: IfMatch,
-) -> Result<ActionRow, ApiError> {
+fn load_for_change(conn: &mut AnyConnection, id: i64, if_match: IfMatch) -> Result<ActionRow, ApiError> {
     let current = get(conn, id)?.row;
     if_match.check(current.version)?;
     Ok(current)
@@ -449,23 +384,12 @@ fn write(
     if changes.is_empty() {
         return get(conn, current.id);
     }
-    let updated = diesel::update(
-        actions::table
-            .find(current.id)
-            .filter(actions::version.eq(current.version)),
-    )
-    .set((
-        new,
-        actions::version.eq(actions::version + 1),
-        actions::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(actions::table.find(current.id).filter(actions::version.eq(current.version)))
+        .set((new, actions::version.eq(actions::version + 1), actions::updated_at.eq(now)))
+        .execute(conn)?;
     if updated == 0 {
         // Someone else changed it between our read and write (PostgreSQL).
-        return Err(ApiError::PreconditionFailed {
-            current: current.version + 1,
-            given: current.version.to_string(),
-        });
+        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: current.version.to_string() });
     }
     events::append(conn, current.id, event_kind, &changes, reason, actor, now)?;
     get(conn, current.id)
@@ -490,13 +414,7 @@ pub fn update(
     if let Some(v) = patch.due_meeting_id {
         if let Some(meeting) = v {
             let raised = meetings::get(conn, current.raised_at_meeting_id)?;
-            check_due_meeting(
-                conn,
-                "due_meeting_id",
-                meeting,
-                current.committee_id,
-                raised.starts_at,
-            )?;
+            check_due_meeting(conn, "due_meeting_id", meeting, current.committee_id, raised.starts_at)?;
         }
         state.due_meeting_id = v;
     }
@@ -507,15 +425,7 @@ pub fn update(
             }
         )*};
     }
-    set!(
-        minute_paragraph,
-        committed_by,
-        owed_to,
-        source_sentence,
-        description,
-        owner,
-        due_date
-    );
+    set!(minute_paragraph, committed_by, owed_to, source_sentence, description, owner, due_date);
     if let Some(kind) = patch.kind {
         state.kind = kind.as_str().to_string();
     }
@@ -538,17 +448,11 @@ pub fn transition(
 ) -> Result<ActionView, ApiError> {
     let current = load_for_change(conn, id, if_match)?;
     let from = current.status();
-    let to = transition
-        .apply(from)
-        .map_err(|()| ApiError::IllegalTransition {
-            transition: transition.as_str().to_string(),
-            current: from.as_str().to_string(),
-            allowed: from
-                .allowed_transitions()
-                .iter()
-                .map(|t| t.as_str().to_string())
-                .collect(),
-        })?;
+    let to = transition.apply(from).ok_or_else(|| ApiError::IllegalTransition {
+        transition: transition.as_str().to_string(),
+        current: from.as_str().to_string(),
+        allowed: from.allowed_transitions().iter().map(|t| t.as_str().to_string()).collect(),
+    })?;
     let mut state = current.state();
     state.status = to.as_str().to_string();
     if let Some(response) = response {
@@ -562,15 +466,7 @@ pub fn transition(
         Transition::Reopen => state.completed_at = None,
         _ => {}
     }
-    write(
-        conn,
-        &current,
-        &state,
-        transition.as_str(),
-        reason,
-        actor,
-        now,
-    )
+    write(conn, &current, &state, transition.as_str(), reason, actor, now)
 }
 
 /// Moves an unfinished action's due meeting to a later meeting (by default
@@ -591,29 +487,16 @@ pub fn carry_forward(
             current.status()
         )));
     }
-    let from_meeting = current
-        .due_meeting_id
-        .unwrap_or(current.raised_at_meeting_id);
+    let from_meeting = current.due_meeting_id.unwrap_or(current.raised_at_meeting_id);
     let baseline = meetings::get(conn, from_meeting)?.starts_at;
     let target = match to_meeting_id {
         Some(id) => check_due_meeting(conn, "to_meeting_id", id, current.committee_id, baseline)?,
         None => meetings::next_after(conn, current.committee_id, baseline)?.ok_or_else(|| {
-            unprocessable(
-                "to_meeting_id",
-                "the committee has no later meeting yet; create it first or name one",
-            )
+            unprocessable("to_meeting_id", "the committee has no later meeting yet; create it first or name one")
         })?,
     };
     let mut state = current.state();
     state.due_meeting_id = Some(target.id);
     state.times_carried_forward += 1;
-    write(
-        conn,
-        &current,
-        &state,
-        "carried_forward",
-        reason,
-        actor,
-        now,
-    )
+    write(conn, &current, &state, "carried_forward", reason, actor, now)
 }

@@ -52,15 +52,9 @@ fn number_taken(
 
 pub fn create(conn: &mut AnyConnection, new: &NewAgendaItem) -> Result<AgendaItem, ApiError> {
     if number_taken(conn, new.meeting_id, &new.number, None)? {
-        return Err(ApiError::Conflict(format!(
-            "the meeting already has an agenda item numbered {}",
-            new.number
-        )));
+        return Err(ApiError::Conflict(format!("the meeting already has an agenda item numbered {}", new.number)));
     }
-    Ok(diesel::insert_into(agenda_items::table)
-        .values(new)
-        .returning(agenda_items::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::insert_into(agenda_items::table).values(new).returning(agenda_items::all_columns).get_result(conn)?)
 }
 
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<AgendaItem, ApiError> {
@@ -103,27 +97,14 @@ pub fn update(
     }
     if let Some(number) = &changes.number {
         if number_taken(conn, current.meeting_id, number, Some(id))? {
-            return Err(ApiError::Conflict(format!(
-                "the meeting already has an agenda item numbered {number}"
-            )));
+            return Err(ApiError::Conflict(format!("the meeting already has an agenda item numbered {number}")));
         }
     }
-    let updated = diesel::update(
-        agenda_items::table
-            .find(id)
-            .filter(agenda_items::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        agenda_items::version.eq(agenda_items::version + 1),
-        agenda_items::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(agenda_items::table.find(id).filter(agenda_items::version.eq(expected_version)))
+        .set((changes, agenda_items::version.eq(agenda_items::version + 1), agenda_items::updated_at.eq(now)))
+        .execute(conn)?;
     if updated == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: current.version + 1,
-            given: expected_version.to_string(),
-        });
+        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
     }
     get(conn, id)
 }

@@ -43,34 +43,17 @@ pub fn create(conn: &mut AnyConnection, new: &NewCommittee) -> Result<Committee,
         .first::<i64>(conn)
         .optional()?;
     if exists.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "a committee with code {} already exists",
-            new.code
-        )));
+        return Err(ApiError::Conflict(format!("a committee with code {} already exists", new.code)));
     }
-    Ok(diesel::insert_into(committees::table)
-        .values(new)
-        .returning(committees::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::insert_into(committees::table).values(new).returning(committees::all_columns).get_result(conn)?)
 }
 
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Committee, ApiError> {
-    committees::table
-        .find(id)
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("committee", id))
+    committees::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("committee", id))
 }
 
-pub fn list(
-    conn: &mut AnyConnection,
-    after: Option<i64>,
-    limit: i64,
-) -> Result<Vec<Committee>, ApiError> {
-    let mut query = committees::table
-        .order(committees::id)
-        .limit(limit + 1)
-        .into_boxed();
+pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<Committee>, ApiError> {
+    let mut query = committees::table.order(committees::id).limit(limit + 1).into_boxed();
     if let Some(after) = after {
         query = query.filter(committees::id.gt(after));
     }
@@ -90,22 +73,11 @@ pub fn update(
     if changes.name.is_none() && changes.description.is_none() {
         return Ok(current);
     }
-    let updated = diesel::update(
-        committees::table
-            .find(id)
-            .filter(committees::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        committees::version.eq(committees::version + 1),
-        committees::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(committees::table.find(id).filter(committees::version.eq(expected_version)))
+        .set((changes, committees::version.eq(committees::version + 1), committees::updated_at.eq(now)))
+        .execute(conn)?;
     if updated == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: current.version + 1,
-            given: expected_version.to_string(),
-        });
+        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
     }
     get(conn, id)
 }

@@ -93,12 +93,7 @@ pub fn append(
         .get_result(conn)?)
 }
 
-pub fn list(
-    conn: &mut AnyConnection,
-    action_id: i64,
-    after: Option<i64>,
-    limit: i64,
-) -> Result<Vec<Event>, ApiError> {
+pub fn list(conn: &mut AnyConnection, action_id: i64, after: Option<i64>, limit: i64) -> Result<Vec<Event>, ApiError> {
     let mut query = action_events::table
         .filter(action_events::action_id.eq(action_id))
         .order(action_events::sequence)
@@ -136,8 +131,5 @@ pub fn verify(conn: &mut AnyConnection, action_id: i64) -> Result<Verification, 
         };
         (content, e.hash.as_str())
     }));
-    Ok(Verification {
-        events_checked: events.len(),
-        first_broken_sequence,
-    })
+    Ok(Verification { events_checked: events.len(), first_broken_sequence })
 }

@@ -47,9 +47,7 @@ pub fn create_once(
         match result {
             Err(KeyRace::Race) if attempt < 2 => continue,
             Err(KeyRace::Race) => {
-                return Err(ApiError::Conflict(
-                    "a request with this Idempotency-Key is in progress".into(),
-                ))
+                return Err(ApiError::Conflict("a request with this Idempotency-Key is in progress".into()))
             }
             Err(KeyRace::Api(e)) => return Err(e),
             Ok(response) => return Ok(response),
@@ -57,11 +55,10 @@ pub fn create_once(
     }
 }
 
-fn find(
-    conn: &mut AnyConnection,
-    scope: &str,
-    key: &str,
-) -> Result<Option<(String, i32, Option<String>, String)>, ApiError> {
+/// (request fingerprint, status, Location, body) as stored.
+type Stored = (String, i32, Option<String>, String);
+
+fn find(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<Option<Stored>, ApiError> {
     Ok(idempotency_keys::table
         .filter(idempotency_keys::scope.eq(scope))
         .filter(idempotency_keys::idempotency_key.eq(key))
@@ -75,22 +72,14 @@ fn find(
         .optional()?)
 }
 
-fn replay(
-    stored: (String, i32, Option<String>, String),
-    fingerprint: &str,
-) -> Result<StoredResponse, KeyRace> {
+fn replay(stored: Stored, fingerprint: &str) -> Result<StoredResponse, KeyRace> {
     let (request_hash, status, location, body) = stored;
     if request_hash != fingerprint {
         return Err(KeyRace::Api(ApiError::Unprocessable(
             "this Idempotency-Key was already used with a different request body".into(),
         )));
     }
-    Ok(StoredResponse {
-        status: u16::try_from(status).unwrap_or(201),
-        location,
-        body,
-        replayed: true,
-    })
+    Ok(StoredResponse { status: u16::try_from(status).unwrap_or(201), location, body, replayed: true })
 }
 
 /// Tells a lost race on the key apart from every other failure.
@@ -102,10 +91,9 @@ enum KeyRace {
 impl KeyRace {
     fn from_diesel(e: diesel::result::Error) -> Self {
         match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => KeyRace::Race,
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                KeyRace::Race
+            }
             other => KeyRace::Api(other.into()),
         }
     }

@@ -50,10 +50,7 @@ pub struct MeetingFilter {
 }
 
 pub fn create(conn: &mut AnyConnection, new: &NewMeeting) -> Result<Meeting, ApiError> {
-    Ok(diesel::insert_into(meetings::table)
-        .values(new)
-        .returning(meetings::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::insert_into(meetings::table).values(new).returning(meetings::all_columns).get_result(conn)?)
 }
 
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Meeting, ApiError> {
@@ -71,10 +68,7 @@ pub fn list(
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
 ) -> Result<Vec<Meeting>, ApiError> {
-    let mut query = meetings::table
-        .order((meetings::starts_at, meetings::id))
-        .limit(limit + 1)
-        .into_boxed();
+    let mut query = meetings::table.order((meetings::starts_at, meetings::id)).limit(limit + 1).into_boxed();
     if let Some(committee_id) = filter.committee_id {
         query = query.filter(meetings::committee_id.eq(committee_id));
     }
@@ -88,11 +82,8 @@ pub fn list(
         query = query.filter(meetings::status.eq(status.clone()));
     }
     if let Some((starts_at, id)) = after {
-        query = query.filter(
-            meetings::starts_at
-                .gt(starts_at)
-                .or(meetings::starts_at.eq(starts_at).and(meetings::id.gt(id))),
-        );
+        query = query
+            .filter(meetings::starts_at.gt(starts_at).or(meetings::starts_at.eq(starts_at).and(meetings::id.gt(id))));
     }
     Ok(query.load(conn)?)
 }
@@ -122,29 +113,15 @@ pub fn update(
 ) -> Result<Meeting, ApiError> {
     let current = get(conn, id)?;
     crate::http::etag::IfMatch(expected_version).check(current.version)?;
-    if changes.title.is_none()
-        && changes.starts_at.is_none()
-        && changes.location.is_none()
-        && changes.status.is_none()
+    if changes.title.is_none() && changes.starts_at.is_none() && changes.location.is_none() && changes.status.is_none()
     {
         return Ok(current);
     }
-    let updated = diesel::update(
-        meetings::table
-            .find(id)
-            .filter(meetings::version.eq(expected_version)),
-    )
-    .set((
-        changes,
-        meetings::version.eq(meetings::version + 1),
-        meetings::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(meetings::table.find(id).filter(meetings::version.eq(expected_version)))
+        .set((changes, meetings::version.eq(meetings::version + 1), meetings::updated_at.eq(now)))
+        .execute(conn)?;
     if updated == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: current.version + 1,
-            given: expected_version.to_string(),
-        });
+        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
     }
     get(conn, id)
 }

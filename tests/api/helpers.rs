@@ -1,0 +1,255 @@
+//! Starts the real application on port 0 with a fresh database: a SQLite file
+//! in a temporary directory, or (when `TEST_DATABASE_URL` is set) a new
+//! PostgreSQL database created for the test and dropped after it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use awc::http::header::HeaderMap;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use panel_tracker::config::Settings;
+use panel_tracker::db::{self, AnyConnection, Backend};
+use panel_tracker::startup::Application;
+use serde_json::{json, Value};
+
+pub enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub database: Backend,
+    pub client: awc::Client,
+    _db: TestDb,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag header")
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        self
+    }
+
+    /// Asserts an RFC 9457 problem with this status.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16) -> Self {
+        let this = self.expect(status);
+        assert_eq!(this.header("content-type").as_deref(), Some("application/problem+json"), "{}", this.text);
+        assert_eq!(this.body["status"], status);
+        assert!(this.body["title"].is_string() && this.body["detail"].is_string() && this.body["type"].is_string());
+        this
+    }
+
+    pub fn id(&self) -> i64 {
+        self.body["id"].as_i64().expect("an id")
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+pub async fn spawn_sqlite() -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("test.db");
+    let backend = Backend::Sqlite(path.to_string_lossy().into_owned());
+    start(backend, TestDb::Sqlite(dir))
+}
+
+/// A new database on the server `TEST_DATABASE_URL` points at, or `None` when it is unset.
+pub async fn spawn_postgres() -> Option<TestApp> {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+        return None;
+    };
+    let name = format!(
+        "pt_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        chrono::Utc::now().timestamp_subsec_nanos()
+    );
+    let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL is reachable");
+    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("CREATE DATABASE");
+    let url = with_database(&admin_url, &name);
+    Some(start(Backend::Postgres(url), TestDb::Postgres { admin_url, name }))
+}
+
+/// The same server URL with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{host_part}/{name}{query}")
+}
+
+fn start(database: Backend, db: TestDb) -> TestApp {
+    let settings =
+        Settings { database: database.clone(), bind_addr: "127.0.0.1:0".into(), pool_size: None, workers: Some(2) };
+    let app = Application::build(&settings).expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = awc::Client::builder().timeout(std::time::Duration::from_secs(30)).disable_redirects().finish();
+    TestApp { address, database, client, _db: db }
+}
+
+impl TestApp {
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Response {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut res = match body {
+            Some(b) => req.send_body(b).await,
+            None => req.send().await,
+        }
+        .expect("the request is answered");
+        let bytes = res.body().limit(16 * 1024 * 1024).await.expect("a body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Response { status: res.status().as_u16(), headers: res.headers().clone(), body, text }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request("GET", path, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.post_with(path, body, &[]).await
+    }
+
+    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Response {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.request("POST", path, &all, Some(body.to_string().into_bytes())).await
+    }
+
+    pub async fn patch(&self, path: &str, etag: &str, body: Value) -> Response {
+        let headers = [("content-type", "application/json"), ("if-match", etag)];
+        self.request("PATCH", path, &headers, Some(body.to_string().into_bytes())).await
+    }
+
+    /// A lifecycle transition or carry-forward with its If-Match.
+    pub async fn act(&self, action_id: i64, step: &str, etag: &str, body: Value) -> Response {
+        let headers = [("content-type", "application/json"), ("if-match", etag)];
+        let path = format!("/api/v1/actions/{action_id}/{step}");
+        self.request("POST", &path, &headers, Some(body.to_string().into_bytes())).await
+    }
+
+    /// A direct connection to the test's database, for what no client can do (tampering).
+    pub fn connection(&self) -> db::PooledConnection {
+        db::build_pool(&self.database, Some(1)).unwrap().get().unwrap()
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.database, Backend::Sqlite(_))
+    }
+
+    // ---- fixtures -------------------------------------------------------
+
+    pub async fn committee(&self, code: &str) -> i64 {
+        self.post("/api/v1/committees", json!({"code": code, "name": format!("{code} Police and Crime Panel")}))
+            .await
+            .expect(201)
+            .id()
+    }
+
+    pub async fn meeting(&self, committee_id: i64, starts_at: &str) -> i64 {
+        self.post(
+            "/api/v1/meetings",
+            json!({"committee_id": committee_id, "title": format!("Panel meeting {starts_at}"), "starts_at": starts_at}),
+        )
+        .await
+        .expect(201)
+        .id()
+    }
+
+    pub async fn action(&self, raised_at: i64, description: &str) -> Response {
+        self.post("/api/v1/actions", json!({"raised_at_meeting_id": raised_at, "description": description}))
+            .await
+            .expect(201)
+    }
+
+    /// A committee with meetings in 2018 (two past) and 2099 (two future).
+    pub async fn panel(&self, code: &str) -> Panel {
+        let committee = self.committee(code).await;
+        let mut meetings = Vec::new();
+        for when in ["2018-02-06T10:00:00Z", "2018-04-10T10:00:00Z", "2099-06-05T10:00:00Z", "2099-09-18T10:00:00Z"] {
+            meetings.push(self.meeting(committee, when).await);
+        }
+        Panel { committee, meetings }
+    }
+}
+
+pub struct Panel {
+    pub committee: i64,
+    pub meetings: Vec<i64>,
+}
+
+/// Runs the connection's SQL without results.
+pub fn exec(conn: &mut AnyConnection, sql: &str) {
+    conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Declares each scenario as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::spawn_sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::spawn_postgres().await {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+#[test]
+fn database_names_are_swapped_in_urls() {
+    assert_eq!(with_database("postgres://u@h:5432/ci", "t1"), "postgres://u@h:5432/t1");
+    assert_eq!(with_database("postgres://u@h/ci?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+    assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+}

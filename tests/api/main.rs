@@ -1,0 +1,11 @@
+//! The one integration test binary: every test goes through HTTP against the
+//! application the library builds.
+
+mod helpers;
+
+mod actions;
+mod committees_meetings;
+mod conventions;
+mod events;
+mod health_and_docs;
+mod lifecycle;
