@@ -98,10 +98,19 @@ pub fn build_pool(backend: &Backend, max_size: Option<u32>) -> Result<DbPool, r2
         .build(ConnectionManager::new(backend.clone()))
 }
 
+/// An arbitrary constant naming panel-tracker's migration lock in PostgreSQL.
+const MIGRATION_LOCK: i64 = 0x5041_4e45_4c54_524b;
+
 /// Runs the embedded migrations of the connection's backend; returns how many ran.
 pub fn run_migrations(conn: &mut AnyConnection) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let ran = match conn {
-        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS)?.len(),
+        AnyConnection::Postgresql(c) => {
+            // Instances starting together on one database take turns.
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            ran?
+        }
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS)?.len(),
     };
     Ok(ran)
