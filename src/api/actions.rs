@@ -286,6 +286,7 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<ActionStatus>, ApiError> {
 
 /// Lists actions in the order they were logged, with filters.
 #[utoipa::path(
+    operation_id = "list_actions",
     tag = "actions",
     params(ActionListQuery),
     responses(
@@ -323,6 +324,7 @@ pub async fn list(
 /// Logs an action raised at a meeting. Its reference is allocated here, and
 /// it is due at the committee's next meeting unless another is named.
 #[utoipa::path(
+    operation_id = "create_action",
     tag = "actions",
     request_body = NewActionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
@@ -377,6 +379,7 @@ pub async fn create(
 
 /// Fetches one action.
 #[utoipa::path(
+    operation_id = "get_action",
     tag = "actions",
     params(("id" = i64, Path, description = "Action id")),
     responses(
@@ -394,6 +397,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 
 /// Edits an action: what was promised, to whom, its owner, due meeting or date.
 #[utoipa::path(
+    operation_id = "update_action",
     tag = "actions",
     request_body = ActionPatch,
     params(
@@ -504,8 +508,9 @@ async fn run_transition(
 
 /// Records that work on the action has started (open -> in_progress).
 #[utoipa::path(
+    operation_id = "start_action",
     tag = "action lifecycle",
-    request_body(content = TransitionRequest, description = "May be left out"),
+    request_body(content = Option<TransitionRequest>, description = "May be left out"),
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -534,6 +539,7 @@ pub async fn start(
 /// The OPCC writes the response and marks the action complete
 /// (open | in_progress -> response_submitted). Requires `response`.
 #[utoipa::path(
+    operation_id = "submit_action_response",
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -563,8 +569,9 @@ pub async fn submit_response(
 
 /// The secretariat accepts the submitted response (response_submitted -> completed).
 #[utoipa::path(
+    operation_id = "accept_action_response",
     tag = "action lifecycle",
-    request_body(content = TransitionRequest, description = "May be left out"),
+    request_body(content = Option<TransitionRequest>, description = "May be left out"),
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -592,6 +599,7 @@ pub async fn accept(
 
 /// The secretariat returns a submitted response (response_submitted -> in_progress). Requires `reason`.
 #[utoipa::path(
+    operation_id = "return_action_response",
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -621,6 +629,7 @@ pub async fn return_response(
 
 /// The secretariat reopens a completed or withdrawn action (-> open). Requires `reason`.
 #[utoipa::path(
+    operation_id = "reopen_action",
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -650,6 +659,7 @@ pub async fn reopen(
 
 /// Closes an unfinished action without it being done (-> withdrawn). Requires `reason`.
 #[utoipa::path(
+    operation_id = "withdraw_action",
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -679,8 +689,9 @@ pub async fn withdraw(
 
 /// Moves an unfinished action's due meeting on to a later meeting and counts it.
 #[utoipa::path(
+    operation_id = "carry_action_forward",
     tag = "action lifecycle",
-    request_body(content = CarryForwardRequest, description = "May be left out: then the next meeting after the current due meeting"),
+    request_body(content = Option<CarryForwardRequest>, description = "May be left out: then the next meeting after the current due meeting"),
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -722,6 +733,7 @@ pub async fn carry_forward(
 
 /// The action's timeline: every change, oldest first.
 #[utoipa::path(
+    operation_id = "list_action_events",
     tag = "actions",
     params(("id" = i64, Path, description = "Action id"), EventListQuery),
     responses(
@@ -753,6 +765,7 @@ pub async fn list_events(
 /// Checks the action's hash chain: reports the first event that was altered,
 /// removed or reordered since it was written.
 #[utoipa::path(
+    operation_id = "verify_action_events",
     tag = "actions",
     params(("id" = i64, Path, description = "Action id")),
     responses(

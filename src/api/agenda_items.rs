@@ -77,6 +77,7 @@ pub struct AgendaItemListQuery {
 
 /// Lists a meeting's agenda items in the order they were entered.
 #[utoipa::path(
+    operation_id = "list_agenda_items",
     tag = "agenda items",
     params(("id" = i64, Path, description = "Meeting id"), AgendaItemListQuery),
     responses(
@@ -107,6 +108,7 @@ pub async fn list(
 
 /// Adds an item to a meeting's agenda.
 #[utoipa::path(
+    operation_id = "create_agenda_item",
     tag = "agenda items",
     request_body = NewAgendaItemRequest,
     params(
@@ -159,6 +161,7 @@ pub async fn create(
 
 /// Fetches one agenda item.
 #[utoipa::path(
+    operation_id = "get_agenda_item",
     tag = "agenda items",
     params(("id" = i64, Path, description = "Agenda item id")),
     responses(
@@ -175,6 +178,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 
 /// Edits an agenda item's number or title.
 #[utoipa::path(
+    operation_id = "update_agenda_item",
     tag = "agenda items",
     request_body = AgendaItemPatch,
     params(

@@ -81,6 +81,7 @@ pub struct CommitteeListQuery {
 
 /// Lists committees in the order they were created.
 #[utoipa::path(
+    operation_id = "list_committees",
     tag = "committees",
     params(CommitteeListQuery),
     responses(
@@ -103,6 +104,7 @@ pub async fn list(
 
 /// Creates a committee.
 #[utoipa::path(
+    operation_id = "create_committee",
     tag = "committees",
     request_body = NewCommitteeRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
@@ -147,6 +149,7 @@ pub async fn create(
 
 /// Fetches one committee.
 #[utoipa::path(
+    operation_id = "get_committee",
     tag = "committees",
     params(("id" = i64, Path, description = "Committee id")),
     responses(
@@ -163,6 +166,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 
 /// Edits a committee's name or description.
 #[utoipa::path(
+    operation_id = "update_committee",
     tag = "committees",
     request_body = CommitteePatch,
     params(

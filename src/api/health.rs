@@ -15,6 +15,7 @@ pub struct Health {
 
 /// Liveness: the process is up and answering.
 #[utoipa::path(
+    operation_id = "healthz",
     tag = "health",
     responses((status = 200, description = "The process is up", body = Health))
 )]
@@ -26,6 +27,7 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: the database answers a query. A load balancer should route
 /// only to instances that are ready.
 #[utoipa::path(
+    operation_id = "readyz",
     tag = "health",
     responses(
         (status = 200, description = "The database is reachable", body = Health),

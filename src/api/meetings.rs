@@ -98,6 +98,7 @@ pub struct MeetingListQuery {
 
 /// Lists meetings in time order.
 #[utoipa::path(
+    operation_id = "list_meetings",
     tag = "meetings",
     params(MeetingListQuery),
     responses(
@@ -136,6 +137,7 @@ pub async fn list(
 
 /// Schedules a meeting of a committee.
 #[utoipa::path(
+    operation_id = "create_meeting",
     tag = "meetings",
     request_body = NewMeetingRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
@@ -183,6 +185,7 @@ pub async fn create(
 
 /// Fetches one meeting.
 #[utoipa::path(
+    operation_id = "get_meeting",
     tag = "meetings",
     params(("id" = i64, Path, description = "Meeting id")),
     responses(
@@ -199,6 +202,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 
 /// Edits a meeting: title, time, location or status (held, cancelled).
 #[utoipa::path(
+    operation_id = "update_meeting",
     tag = "meetings",
     request_body = MeetingPatch,
     params(

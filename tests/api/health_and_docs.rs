@@ -50,9 +50,12 @@ fn every_operation_is_documented_with_its_errors() {
     let doc = serde_json::to_value(panel_tracker::startup::openapi()).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     let mut operations = 0;
+    let mut operation_ids = std::collections::HashSet::new();
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             operations += 1;
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(operation_ids.insert(id.to_string()), "operationId {id} is used twice");
             assert!(op["summary"].is_string() || op["description"].is_string(), "{method} {path} lacks a description");
             if method != "get" || path.contains('{') {
                 let responses = op["responses"].as_object().unwrap();

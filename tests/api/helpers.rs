@@ -29,6 +29,7 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub address: String,
+    server: actix_web::dev::ServerHandle,
     pub database: Backend,
     pub client: awc::Client,
     _db: TestDb,
@@ -93,10 +94,24 @@ pub async fn spawn_postgres() -> Option<TestApp> {
         COUNTER.fetch_add(1, Ordering::SeqCst),
         chrono::Utc::now().timestamp_subsec_nanos()
     );
+    let admin_url = without_tls(&admin_url);
     let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL is reachable");
     admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("CREATE DATABASE");
-    let url = with_database(&admin_url, &name);
+    let url = without_tls(&with_database(&admin_url, &name));
     Some(start(Backend::Postgres(url), TestDb::Postgres { admin_url, name }))
+}
+
+/// Tests talk to a local server: without TLS, libpq leaves OpenSSL alone, so
+/// a pool closing its connections on a worker thread cannot race OpenSSL's
+/// clean-up at process exit (seen as a SIGSEGV after all tests passed).
+fn without_tls(url: &str) -> String {
+    if url.contains("sslmode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
 }
 
 /// The same server URL with another database name.
@@ -118,9 +133,18 @@ fn start(database: Backend, db: TestDb) -> TestApp {
         Settings { database: database.clone(), bind_addr: "127.0.0.1:0".into(), pool_size: None, workers: Some(2) };
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = awc::Client::builder().timeout(std::time::Duration::from_secs(30)).disable_redirects().finish();
-    TestApp { address, database, client, _db: db }
+    TestApp { address, server, database, client, _db: db }
+}
+
+impl Drop for TestApp {
+    /// Tells the server to stop (the command is sent at once) before the
+    /// test's database goes, so no worker outlives the test by much.
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+    }
 }
 
 impl TestApp {
@@ -252,4 +276,6 @@ fn database_names_are_swapped_in_urls() {
     assert_eq!(with_database("postgres://u@h:5432/ci", "t1"), "postgres://u@h:5432/t1");
     assert_eq!(with_database("postgres://u@h/ci?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
     assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+    assert_eq!(without_tls("postgres://u@h/t1"), "postgres://u@h/t1?sslmode=disable");
+    assert_eq!(without_tls("postgres://u@h/t1?sslmode=require"), "postgres://u@h/t1?sslmode=require");
 }
