@@ -303,7 +303,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let limit = pagination::limit(query.limit)?;
-    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let owner = text::optional("owner", query.owner.as_deref(), text::SHORT)
         .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: owner {}", e.message)))?;
     let filter = db::ActionFilter {
@@ -752,7 +752,7 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let limit = pagination::limit(query.limit)?;
-    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let rows = state
         .db(move |conn| {
             db::get(conn, id)?;

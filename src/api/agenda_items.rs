@@ -96,7 +96,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
     let limit = pagination::limit(query.limit)?;
-    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let rows = state
         .db(move |conn| {
             meetings::get(conn, meeting_id)?;

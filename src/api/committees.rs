@@ -97,7 +97,7 @@ pub async fn list(
     query: web::Query<CommitteeListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let after = query.cursor.as_deref().map(|c| pagination::decode(c, 1)).transpose()?.map(|k| k[0]);
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let rows = state.db(move |conn| db::list(conn, after, limit)).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |c| vec![c.id], Committee::from)))
 }

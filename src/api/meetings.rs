@@ -115,10 +115,9 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let limit = pagination::limit(query.limit)?;
-    let after = match query.cursor.as_deref() {
+    let after = match pagination::after(query.cursor.as_deref(), 2)? {
         None => None,
-        Some(c) => {
-            let key = pagination::decode(c, 2)?;
+        Some(key) => {
             let starts_at = store::from_micros(key[0])
                 .ok_or_else(|| ApiError::BadRequest("cursor is not one this service issued".into()))?;
             Some((starts_at, key[1]))

@@ -41,6 +41,16 @@ pub fn decode(cursor: &str, parts: usize) -> Result<Vec<i64>, ApiError> {
     }
 }
 
+/// The sort key a `cursor` query parameter names; absent or empty means the first page.
+pub fn after(cursor: Option<&str>, parts: usize) -> Result<Option<Vec<i64>>, ApiError> {
+    cursor.filter(|c| !c.is_empty()).map(|c| decode(c, parts)).transpose()
+}
+
+/// For lists ordered by id alone: the id the page starts after.
+pub fn after_id(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    Ok(after(cursor, 1)?.map(|key| key[0]))
+}
+
 /// One page of a list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Page<T> {
@@ -81,6 +91,9 @@ mod tests {
         assert!(decode("not base64!", 1).is_err());
         assert!(decode(&URL_SAFE_NO_PAD.encode("v2.1"), 1).is_err());
         assert!(decode(&URL_SAFE_NO_PAD.encode("v1.x"), 1).is_err());
+        assert_eq!(after_id(None).unwrap(), None);
+        assert_eq!(after_id(Some("")).unwrap(), None, "an empty cursor is the first page");
+        assert_eq!(after_id(Some(&encode(&[7]))).unwrap(), Some(7));
     }
 
     #[test]
