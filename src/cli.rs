@@ -21,8 +21,47 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document as JSON.
     Openapi,
-    /// Fill the database with a realistic sample panel, meetings and actions.
+    /// Fill the database with a realistic sample panel, meetings and actions,
+    /// and one demo user per role.
     Demo,
+    /// Manage users from the command line (for the first admin).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from standard input (one line);
+    /// when standard input is a terminal, one is generated and printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin, secretariat, opcc, member or reader.
+        #[arg(long)]
+        role: String,
+        /// Defaults to the username.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+/// The password for `user create`: a line from a pipe, or generated at a terminal.
+fn password_from_stdin() -> Result<(String, bool), Box<dyn std::error::Error>> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok((crate::auth::password::generate(), true));
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return Ok((crate::auth::password::generate(), true));
+    }
+    crate::auth::password::check_new(&password).map_err(|m| format!("the password {m}"))?;
+    Ok((password, false))
 }
 
 pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
@@ -48,6 +87,22 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 other => other.to_string(),
             })?;
             println!("{}: {summary}", settings.database);
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { username, role, display_name } } => {
+            let role: crate::auth::policy::Role = role.parse()?;
+            let (password, generated) = password_from_stdin()?;
+            let settings = Settings::from_env()?;
+            let pool = db::build_pool(&settings.database, Some(1))?;
+            let mut conn = pool.get()?;
+            db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+            let display_name = display_name.unwrap_or_else(|| username.clone());
+            let user = crate::api::users::create_user_record(&mut conn, &username, &display_name, role, &password)
+                .map_err(|e| e.to_string())?;
+            println!("created {} user {} (id {})", role, user.username, user.id);
+            if generated {
+                println!("password (shown once): {password}");
+            }
             Ok(())
         }
         Command::Serve => {

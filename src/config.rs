@@ -2,6 +2,9 @@
 //! loaded by `main`). Every variable is documented here, in the README and in
 //! `.env.example`.
 
+use std::path::PathBuf;
+
+use crate::auth::secret::SecretSource;
 use crate::db::Backend;
 
 /// Where the embedded SQLite database lives when `DATABASE_URL` is not set.
@@ -18,6 +21,26 @@ pub struct Settings {
     pub pool_size: Option<u32>,
     /// `WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// `JWT_SECRET` or `JWT_SECRET_FILE`; without either, a secret generated
+    /// on first start in a file beside the SQLite database (or in the working
+    /// directory for PostgreSQL).
+    pub jwt_secret: SecretSource,
+    /// `TOKEN_TTL_SECONDS`: lifetime of a person's token (default 3600).
+    pub token_ttl_secs: i64,
+    /// `SERVICE_TOKEN_TTL_DAYS`: default lifetime of a service credential (default 365).
+    pub service_token_ttl_days: i64,
+    /// `SSO_ISSUER`, `SSO_AUDIENCE`, `SSO_JWKS_FILE`, `SSO_ROLE_CLAIM` (default
+    /// `groups`), `SSO_ROLE_MAP` (`value=role,...`): optional single sign-on.
+    pub sso: Option<SsoSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SsoSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_file: PathBuf,
+    pub role_claim: String,
+    pub role_map: String,
 }
 
 impl Settings {
@@ -37,7 +60,52 @@ impl Settings {
             .map(|v| v.parse::<usize>().ok().filter(|n| (1..=256).contains(n)))
             .map(|v| v.ok_or("WORKERS must be a number from 1 to 256"))
             .transpose()?;
-        Ok(Settings { database, bind_addr, pool_size, workers })
+        let jwt_secret = match (get("JWT_SECRET"), get("JWT_SECRET_FILE")) {
+            (Some(_), Some(_)) => return Err("set JWT_SECRET or JWT_SECRET_FILE, not both".into()),
+            (Some(value), None) => SecretSource::Value(value),
+            (None, Some(file)) => SecretSource::File(file.into()),
+            (None, None) => SecretSource::Generated(match &database {
+                Backend::Sqlite(path) => PathBuf::from(format!("{path}.jwt-secret")),
+                Backend::Postgres(_) => PathBuf::from("panel-tracker.jwt-secret"),
+            }),
+        };
+        let number = |name: &str, default: i64, max: i64| -> Result<i64, String> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| format!("{name} must be a number from 1 to {max}")),
+            }
+        };
+        let token_ttl_secs = number("TOKEN_TTL_SECONDS", 3600, 7 * 24 * 3600)?;
+        let service_token_ttl_days = number("SERVICE_TOKEN_TTL_DAYS", 365, 3650)?;
+        let sso = match (get("SSO_ISSUER"), get("SSO_AUDIENCE"), get("SSO_JWKS_FILE"), get("SSO_ROLE_MAP")) {
+            (None, None, None, None) => None,
+            (Some(issuer), Some(audience), Some(jwks), Some(role_map)) => Some(SsoSettings {
+                issuer,
+                audience,
+                jwks_file: jwks.into(),
+                role_claim: get("SSO_ROLE_CLAIM").unwrap_or_else(|| "groups".into()),
+                role_map,
+            }),
+            _ => {
+                return Err(
+                    "single sign-on needs SSO_ISSUER, SSO_AUDIENCE, SSO_JWKS_FILE and SSO_ROLE_MAP together".into()
+                )
+            }
+        };
+        Ok(Settings {
+            database,
+            bind_addr,
+            pool_size,
+            workers,
+            jwt_secret,
+            token_ttl_secs,
+            service_token_ttl_days,
+            sso,
+        })
     }
 }
 
@@ -57,6 +125,9 @@ mod tests {
         assert_eq!(s.database, Backend::Sqlite("panel-tracker.db".into()));
         assert_eq!(s.bind_addr, "127.0.0.1:8080");
         assert_eq!(s.pool_size, None);
+        assert_eq!(s.token_ttl_secs, 3600);
+        assert!(matches!(s.jwt_secret, SecretSource::Generated(ref p) if p.ends_with("panel-tracker.db.jwt-secret")));
+        assert!(s.sso.is_none());
     }
 
     #[test]
@@ -66,5 +137,8 @@ mod tests {
         assert!(settings(&[("WORKERS", "-1")]).is_err());
         assert!(settings(&[("DATABASE_URL", "mysql://x")]).is_err());
         assert_eq!(settings(&[("DATABASE_POOL_SIZE", "4")]).unwrap().pool_size, Some(4));
+        assert!(settings(&[("JWT_SECRET", "x"), ("JWT_SECRET_FILE", "y")]).is_err());
+        assert!(settings(&[("SSO_ISSUER", "https://idp")]).is_err(), "partial SSO settings");
+        assert!(settings(&[("TOKEN_TTL_SECONDS", "0")]).is_err());
     }
 }

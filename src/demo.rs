@@ -4,6 +4,7 @@
 
 use chrono::{Duration, NaiveDateTime, NaiveTime};
 
+use crate::auth::policy::Role;
 use crate::db::{write_transaction, AnyConnection};
 use crate::domain::{ActionKind, Transition};
 use crate::error::ApiError;
@@ -136,8 +137,26 @@ fn at_ten(now: NaiveDateTime, days: i64) -> NaiveDateTime {
     (now + Duration::days(days)).date().and_time(NaiveTime::from_hms_opt(10, 0, 0).expect("valid time"))
 }
 
+/// The demo users, one per role: for trying the service out, never for real use.
+pub const DEMO_USERS: [(&str, Role, &str); 5] = [
+    ("demo-admin", Role::Admin, "demo-admin-password"),
+    ("demo-secretariat", Role::Secretariat, "demo-secretariat-password"),
+    ("demo-opcc", Role::Opcc, "demo-opcc-password"),
+    ("demo-member", Role::Member, "demo-member-password"),
+    ("demo-reader", Role::Reader, "demo-reader-password"),
+];
+
 /// Fills a database with the sample. Refuses if the demo committee exists.
 pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
+    let summary = seed_records(conn)?;
+    for (username, role, password) in DEMO_USERS {
+        let display = format!("Demo {role} (demo only)");
+        crate::api::users::create_user_record(conn, username, &display, role, password)?;
+    }
+    Ok(format!("{summary}; demo users demo-admin, demo-secretariat, demo-opcc, demo-member, demo-reader (password: <username>-password; demo only)"))
+}
+
+fn seed_records(conn: &mut AnyConnection) -> Result<String, ApiError> {
     let now = store::now();
     let actor = Actor("demo".into());
     write_transaction(conn, |conn| {

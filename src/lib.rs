@@ -2,6 +2,7 @@
 //! meetings and tracks each one until it is done.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,7 +1,8 @@
 //! The OpenAPI document's frame: title, description, tags and the shared
 //! schemas. The paths come from the handlers as `startup` registers them.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
 
@@ -19,7 +20,10 @@ every resource has a `version` sent as a strong `ETag`, and PATCH and lifecycle 
 require `If-Match` (412 when stale, 428 when missing); creating POSTs accept an \
 `Idempotency-Key`.",
     ),
+    modifiers(&BearerScheme),
     tags(
+        (name = "auth", description = "Sign in with `POST /api/v1/auth/token`, then send `Authorization: Bearer <access_token>`"),
+        (name = "administration", description = "Users and service credentials (admin only)"),
         (name = "committees", description = "Panels and their short codes"),
         (name = "meetings", description = "Meetings of a committee, in time order"),
         (name = "agenda items", description = "The numbered items of a meeting"),
@@ -30,6 +34,26 @@ require `If-Match` (412 when stale, 428 when missing); creating POSTs accept an 
     components(schemas(Problem, FieldError))
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer scheme that operations name in their `security`, so
+/// the docs page's Authorize button takes a token from `/api/v1/auth/token`.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from POST /api/v1/auth/token, or a service credential"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a final newline.
 pub fn to_pretty_json(doc: &utoipa::openapi::OpenApi) -> String {

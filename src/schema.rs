@@ -101,6 +101,44 @@ diesel::joinable!(meetings -> committees (committee_id));
 diesel::joinable!(agenda_items -> meetings (meeting_id));
 diesel::joinable!(action_events -> actions (action_id));
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        active -> Bool,
+        password_hash -> Text,
+        token_generation -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_credentials (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        jti -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (subject) {
+        subject -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     committees,
     meetings,
@@ -108,4 +146,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     actions,
     action_events,
     idempotency_keys,
+    users,
+    service_credentials,
+    sign_in_failures,
 );

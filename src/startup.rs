@@ -12,8 +12,10 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, AppState};
+use crate::auth::token::{parse_role_map, SsoKeys, TokenKeys};
+use crate::auth::AuthConfig;
 use crate::config::Settings;
-use crate::db::{self, DbPool};
+use crate::db;
 use crate::http::body;
 use crate::openapi::ApiDoc;
 
@@ -33,10 +35,11 @@ impl Application {
                 log::info!("applied {ran} migration(s)");
             }
         }
+        let auth = auth_config(settings)?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, pool, settings.workers)?;
+        let server = run(listener, AppState { pool, auth }, settings.workers)?;
         Ok(Application { port, server })
     }
 
@@ -65,8 +68,19 @@ fn api_routes() -> utoipa_actix_web::scope::Scope<
         InitError = (),
     >,
 > {
-    use api::{actions, agenda_items, committees, meetings};
+    use api::{actions, agenda_items, auth, committees, meetings, users};
     scope("/api/v1")
+        .service(auth::create_token)
+        .service(auth::get_me)
+        .service(auth::change_my_password)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::reset_user_password)
+        .service(users::list_service_credentials)
+        .service(users::create_service_credential)
+        .service(users::revoke_service_credential)
         .service(committees::list)
         .service(committees::create)
         .service(committees::get)
@@ -106,14 +120,37 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-fn run(listener: TcpListener, pool: DbPool, workers: Option<usize>) -> std::io::Result<Server> {
-    let state = web::Data::new(AppState { pool });
+/// Keys for the service's own tokens and, when configured, the council's
+/// identity provider. A weak or unreadable secret stops start-up.
+pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
+    let secret = crate::auth::secret::load(&settings.jwt_secret)?;
+    let keys = TokenKeys::from_secret(&secret)?;
+    let sso = match &settings.sso {
+        None => None,
+        Some(sso) => {
+            let jwks = std::fs::read_to_string(&sso.jwks_file)
+                .map_err(|e| format!("cannot read SSO_JWKS_FILE {}: {e}", sso.jwks_file.display()))?;
+            let role_map = parse_role_map(&sso.role_map)?;
+            Some(SsoKeys::from_jwks(&jwks, sso.issuer.clone(), sso.audience.clone(), sso.role_claim.clone(), role_map)?)
+        }
+    };
+    Ok(AuthConfig {
+        keys,
+        token_ttl_secs: settings.token_ttl_secs,
+        service_token_ttl_days: settings.service_token_ttl_days,
+        sso,
+    })
+}
+
+fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .map(|app| {
-                app.wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                app.wrap(actix_web::middleware::from_fn(crate::auth::authenticate_requests))
+                    .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                     .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                     .app_data(state.clone())
                     .app_data(web::QueryConfig::default().error_handler(body::query_error))

@@ -5,6 +5,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{nullable, page_response, resource_response, AppState};
+use crate::auth::{policy, Caller};
 use crate::domain::lifecycle::{is_overdue, Requirement};
 use crate::domain::text::{self, Checks};
 use crate::domain::{ActionKind, ActionStatus, Transition};
@@ -287,9 +288,12 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<ActionStatus>, ApiError> {
 /// Lists actions in the order they were logged, with filters.
 #[utoipa::path(
     operation_id = "list_actions",
+    security(("bearer" = [])),
     tag = "actions",
     params(ActionListQuery),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of actions", body = Page<Action>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
@@ -298,6 +302,7 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<ActionStatus>, ApiError> {
 #[get("/actions")]
 pub async fn list(
     state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
     req: HttpRequest,
     query: web::Query<ActionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -325,10 +330,13 @@ pub async fn list(
 /// it is due at the committee's next meeting unless another is named.
 #[utoipa::path(
     operation_id = "create_action",
+    security(("bearer" = [])),
     tag = "actions",
     request_body = NewActionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = Action,
             headers(("Location" = String, description = "The new action"), ("ETag" = String, description = "Its version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
@@ -340,6 +348,7 @@ pub async fn list(
 #[post("/actions")]
 pub async fn create(
     state: web::Data<AppState>,
+    caller: Caller<policy::ManageActions>,
     key: IdempotencyKey,
     body: Json<NewActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -364,7 +373,7 @@ pub async fn create(
         due_date: body.due_date,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let actor = Actor::anonymous();
+    let actor = caller.actor();
     let now = store::now();
     let response = state
         .db(move |conn| {
@@ -380,15 +389,22 @@ pub async fn create(
 /// Fetches one action.
 #[utoipa::path(
     operation_id = "get_action",
+    security(("bearer" = [])),
     tag = "actions",
     params(("id" = i64, Path, description = "Action id")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action", body = Action, headers(("ETag" = String, description = "Its version"))),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/actions/{id}")]
-pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = state.db(move |conn| db::get(conn, id)).await?;
     let action = Action::from_view(view, Utc::now());
@@ -398,6 +414,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 /// Edits an action: what was promised, to whom, its owner, due meeting or date.
 #[utoipa::path(
     operation_id = "update_action",
+    security(("bearer" = [])),
     tag = "actions",
     request_body = ActionPatch,
     params(
@@ -405,6 +422,8 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action as changed", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -417,6 +436,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 #[patch("/actions/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
+    caller: Caller<policy::ManageActions>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<ActionPatch>,
@@ -441,7 +461,7 @@ pub async fn update(
     };
     patch.description = b.description.as_deref().map(|d| checks.check(text::required("description", d, text::LONG)));
     checks.finish().map_err(ApiError::Validation)?;
-    let actor = Actor::anonymous();
+    let actor = caller.actor();
     let now = store::now();
     let view = state
         .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match, &patch, &actor, now)))
@@ -487,13 +507,13 @@ fn transition_fields(
 
 async fn run_transition(
     state: web::Data<AppState>,
+    actor: Actor,
     id: i64,
     if_match: IfMatch,
     transition: Transition,
     body: TransitionRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (response, reason) = transition_fields(transition, body)?;
-    let actor = Actor::anonymous();
     let now = store::now();
     let view = state
         .db(move |conn| {
@@ -509,6 +529,7 @@ async fn run_transition(
 /// Records that work on the action has started (open -> in_progress).
 #[utoipa::path(
     operation_id = "start_action",
+    security(("bearer" = [])),
     tag = "action lifecycle",
     request_body(content = Option<TransitionRequest>, description = "May be left out"),
     params(
@@ -516,6 +537,8 @@ async fn run_transition(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action after the transition", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -529,17 +552,19 @@ async fn run_transition(
 #[post("/actions/{id}/start")]
 pub async fn start(
     state: web::Data<AppState>,
+    caller: Caller<policy::RecordProgress>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, id.into_inner(), if_match, Transition::Start, body.0).await
+    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Start, body.0).await
 }
 
 /// The OPCC writes the response and marks the action complete
 /// (open | in_progress -> response_submitted). Requires `response`.
 #[utoipa::path(
     operation_id = "submit_action_response",
+    security(("bearer" = [])),
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -547,6 +572,8 @@ pub async fn start(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action after the transition", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -560,16 +587,18 @@ pub async fn start(
 #[post("/actions/{id}/submit-response")]
 pub async fn submit_response(
     state: web::Data<AppState>,
+    caller: Caller<policy::RecordProgress>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, id.into_inner(), if_match, Transition::SubmitResponse, body.0).await
+    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::SubmitResponse, body.0).await
 }
 
 /// The secretariat accepts the submitted response (response_submitted -> completed).
 #[utoipa::path(
     operation_id = "accept_action_response",
+    security(("bearer" = [])),
     tag = "action lifecycle",
     request_body(content = Option<TransitionRequest>, description = "May be left out"),
     params(
@@ -577,6 +606,8 @@ pub async fn submit_response(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action after the transition", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -590,16 +621,18 @@ pub async fn submit_response(
 #[post("/actions/{id}/accept")]
 pub async fn accept(
     state: web::Data<AppState>,
+    caller: Caller<policy::DecideResponse>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, id.into_inner(), if_match, Transition::Accept, body.0).await
+    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Accept, body.0).await
 }
 
 /// The secretariat returns a submitted response (response_submitted -> in_progress). Requires `reason`.
 #[utoipa::path(
     operation_id = "return_action_response",
+    security(("bearer" = [])),
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -607,6 +640,8 @@ pub async fn accept(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action after the transition", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -620,16 +655,18 @@ pub async fn accept(
 #[post("/actions/{id}/return")]
 pub async fn return_response(
     state: web::Data<AppState>,
+    caller: Caller<policy::DecideResponse>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, id.into_inner(), if_match, Transition::Return, body.0).await
+    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Return, body.0).await
 }
 
 /// The secretariat reopens a completed or withdrawn action (-> open). Requires `reason`.
 #[utoipa::path(
     operation_id = "reopen_action",
+    security(("bearer" = [])),
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -637,6 +674,8 @@ pub async fn return_response(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action after the transition", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -650,16 +689,18 @@ pub async fn return_response(
 #[post("/actions/{id}/reopen")]
 pub async fn reopen(
     state: web::Data<AppState>,
+    caller: Caller<policy::ManageActions>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, id.into_inner(), if_match, Transition::Reopen, body.0).await
+    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Reopen, body.0).await
 }
 
 /// Closes an unfinished action without it being done (-> withdrawn). Requires `reason`.
 #[utoipa::path(
     operation_id = "withdraw_action",
+    security(("bearer" = [])),
     tag = "action lifecycle",
     request_body = TransitionRequest,
     params(
@@ -667,6 +708,8 @@ pub async fn reopen(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action after the transition", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -680,16 +723,18 @@ pub async fn reopen(
 #[post("/actions/{id}/withdraw")]
 pub async fn withdraw(
     state: web::Data<AppState>,
+    caller: Caller<policy::ManageActions>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, id.into_inner(), if_match, Transition::Withdraw, body.0).await
+    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Withdraw, body.0).await
 }
 
 /// Moves an unfinished action's due meeting on to a later meeting and counts it.
 #[utoipa::path(
     operation_id = "carry_action_forward",
+    security(("bearer" = [])),
     tag = "action lifecycle",
     request_body(content = Option<CarryForwardRequest>, description = "May be left out: then the next meeting after the current due meeting"),
     params(
@@ -697,6 +742,8 @@ pub async fn withdraw(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The action, due at its new meeting", body = Action, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
@@ -710,6 +757,7 @@ pub async fn withdraw(
 #[post("/actions/{id}/carry-forward")]
 pub async fn carry_forward(
     state: web::Data<AppState>,
+    caller: Caller<policy::ManageActions>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: OptionalJson<CarryForwardRequest>,
@@ -718,7 +766,7 @@ pub async fn carry_forward(
     let body = body.0;
     let reason =
         text::optional("reason", body.reason.as_deref(), text::LONG).map_err(|e| ApiError::Validation(vec![e]))?;
-    let actor = Actor::anonymous();
+    let actor = caller.actor();
     let now = store::now();
     let view = state
         .db(move |conn| {
@@ -734,9 +782,12 @@ pub async fn carry_forward(
 /// The action's timeline: every change, oldest first.
 #[utoipa::path(
     operation_id = "list_action_events",
+    security(("bearer" = [])),
     tag = "actions",
     params(("id" = i64, Path, description = "Action id"), EventListQuery),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of events", body = Page<ActionEvent>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
@@ -746,6 +797,7 @@ pub async fn carry_forward(
 #[get("/actions/{id}/events")]
 pub async fn list_events(
     state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
     req: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<EventListQuery>,
@@ -766,15 +818,22 @@ pub async fn list_events(
 /// removed or reordered since it was written.
 #[utoipa::path(
     operation_id = "verify_action_events",
+    security(("bearer" = [])),
     tag = "actions",
     params(("id" = i64, Path, description = "Action id")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The result of the check", body = ChainVerification),
         (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/actions/{id}/events/verify")]
-pub async fn verify_events(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn verify_events(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let result = state
         .db(move |conn| {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{page_response, resource_response, AppState};
+use crate::auth::{policy, Caller};
 use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
@@ -78,9 +79,12 @@ pub struct AgendaItemListQuery {
 /// Lists a meeting's agenda items in the order they were entered.
 #[utoipa::path(
     operation_id = "list_agenda_items",
+    security(("bearer" = [])),
     tag = "agenda items",
     params(("id" = i64, Path, description = "Meeting id"), AgendaItemListQuery),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of agenda items", body = Page<AgendaItem>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
@@ -90,6 +94,7 @@ pub struct AgendaItemListQuery {
 #[get("/meetings/{id}/agenda-items")]
 pub async fn list(
     state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
     req: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<AgendaItemListQuery>,
@@ -109,6 +114,7 @@ pub async fn list(
 /// Adds an item to a meeting's agenda.
 #[utoipa::path(
     operation_id = "create_agenda_item",
+    security(("bearer" = [])),
     tag = "agenda items",
     request_body = NewAgendaItemRequest,
     params(
@@ -116,6 +122,8 @@ pub async fn list(
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = AgendaItem,
             headers(("Location" = String, description = "The new agenda item"), ("ETag" = String, description = "Its version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
@@ -129,6 +137,7 @@ pub async fn list(
 #[post("/meetings/{id}/agenda-items")]
 pub async fn create(
     state: web::Data<AppState>,
+    _caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     key: IdempotencyKey,
     body: Json<NewAgendaItemRequest>,
@@ -162,15 +171,22 @@ pub async fn create(
 /// Fetches one agenda item.
 #[utoipa::path(
     operation_id = "get_agenda_item",
+    security(("bearer" = [])),
     tag = "agenda items",
     params(("id" = i64, Path, description = "Agenda item id")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The agenda item", body = AgendaItem, headers(("ETag" = String, description = "Its version"))),
         (status = 404, description = "No such agenda item", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/agenda-items/{id}")]
-pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let item = state.db(move |conn| db::get(conn, id)).await?;
     Ok(resource_response(item.version, &AgendaItem::from(item)))
@@ -179,6 +195,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 /// Edits an agenda item's number or title.
 #[utoipa::path(
     operation_id = "update_agenda_item",
+    security(("bearer" = [])),
     tag = "agenda items",
     request_body = AgendaItemPatch,
     params(
@@ -186,6 +203,8 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The agenda item as changed", body = AgendaItem, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agenda item", body = Problem, content_type = "application/problem+json"),
@@ -199,6 +218,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 #[patch("/agenda-items/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
+    _caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<AgendaItemPatch>,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{nullable, page_response, resource_response, AppState};
+use crate::auth::{policy, Caller};
 use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
@@ -82,9 +83,12 @@ pub struct CommitteeListQuery {
 /// Lists committees in the order they were created.
 #[utoipa::path(
     operation_id = "list_committees",
+    security(("bearer" = [])),
     tag = "committees",
     params(CommitteeListQuery),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of committees", body = Page<Committee>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
@@ -93,6 +97,7 @@ pub struct CommitteeListQuery {
 #[get("/committees")]
 pub async fn list(
     state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
     req: HttpRequest,
     query: web::Query<CommitteeListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -105,10 +110,13 @@ pub async fn list(
 /// Creates a committee.
 #[utoipa::path(
     operation_id = "create_committee",
+    security(("bearer" = [])),
     tag = "committees",
     request_body = NewCommitteeRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = Committee,
             headers(("Location" = String, description = "The new committee"), ("ETag" = String, description = "Its version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
@@ -121,6 +129,7 @@ pub async fn list(
 #[post("/committees")]
 pub async fn create(
     state: web::Data<AppState>,
+    _caller: Caller<policy::ManageMeetings>,
     key: IdempotencyKey,
     body: Json<NewCommitteeRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -150,15 +159,22 @@ pub async fn create(
 /// Fetches one committee.
 #[utoipa::path(
     operation_id = "get_committee",
+    security(("bearer" = [])),
     tag = "committees",
     params(("id" = i64, Path, description = "Committee id")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The committee", body = Committee, headers(("ETag" = String, description = "Its version"))),
         (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/committees/{id}")]
-pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let committee = state.db(move |conn| db::get(conn, id)).await?;
     Ok(resource_response(committee.version, &Committee::from(committee)))
@@ -167,6 +183,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 /// Edits a committee's name or description.
 #[utoipa::path(
     operation_id = "update_committee",
+    security(("bearer" = [])),
     tag = "committees",
     request_body = CommitteePatch,
     params(
@@ -174,6 +191,8 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The committee as changed", body = Committee, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
@@ -186,6 +205,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 #[patch("/committees/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
+    _caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<CommitteePatch>,

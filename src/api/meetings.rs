@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{nullable, page_response, resource_response, AppState};
+use crate::auth::{policy, Caller};
 use crate::domain::text::{self, Checks};
 use crate::domain::MeetingStatus;
 use crate::error::{ApiError, Problem};
@@ -99,9 +100,12 @@ pub struct MeetingListQuery {
 /// Lists meetings in time order.
 #[utoipa::path(
     operation_id = "list_meetings",
+    security(("bearer" = [])),
     tag = "meetings",
     params(MeetingListQuery),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of meetings", body = Page<Meeting>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
@@ -110,6 +114,7 @@ pub struct MeetingListQuery {
 #[get("/meetings")]
 pub async fn list(
     state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
     req: HttpRequest,
     query: web::Query<MeetingListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -137,10 +142,13 @@ pub async fn list(
 /// Schedules a meeting of a committee.
 #[utoipa::path(
     operation_id = "create_meeting",
+    security(("bearer" = [])),
     tag = "meetings",
     request_body = NewMeetingRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = Meeting,
             headers(("Location" = String, description = "The new meeting"), ("ETag" = String, description = "Its version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
@@ -152,6 +160,7 @@ pub async fn list(
 #[post("/meetings")]
 pub async fn create(
     state: web::Data<AppState>,
+    _caller: Caller<policy::ManageMeetings>,
     key: IdempotencyKey,
     body: Json<NewMeetingRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -185,15 +194,22 @@ pub async fn create(
 /// Fetches one meeting.
 #[utoipa::path(
     operation_id = "get_meeting",
+    security(("bearer" = [])),
     tag = "meetings",
     params(("id" = i64, Path, description = "Meeting id")),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The meeting", body = Meeting, headers(("ETag" = String, description = "Its version"))),
         (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/meetings/{id}")]
-pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let meeting = state.db(move |conn| db::get(conn, id)).await?;
     Ok(resource_response(meeting.version, &Meeting::from(meeting)))
@@ -202,6 +218,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 /// Edits a meeting: title, time, location or status (held, cancelled).
 #[utoipa::path(
     operation_id = "update_meeting",
+    security(("bearer" = [])),
     tag = "meetings",
     request_body = MeetingPatch,
     params(
@@ -209,6 +226,8 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The meeting as changed", body = Meeting, headers(("ETag" = String, description = "Its new version"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
@@ -221,6 +240,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 #[patch("/meetings/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
+    _caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<MeetingPatch>,

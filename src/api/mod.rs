@@ -5,9 +5,11 @@
 
 pub mod actions;
 pub mod agenda_items;
+pub mod auth;
 pub mod committees;
 pub mod health;
 pub mod meetings;
+pub mod users;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -21,6 +23,7 @@ use crate::http::pagination::{next_link, Page};
 /// all state is in the database, so instances scale out behind a balancer.
 pub struct AppState {
     pub pool: DbPool,
+    pub auth: crate::auth::AuthConfig,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@ pub mod committees;
 pub mod events;
 pub mod idempotency;
 pub mod meetings;
+pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 

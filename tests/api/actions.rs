@@ -105,7 +105,7 @@ async fn edits_are_recorded_field_by_field(app: TestApp) {
     let events = app.get(&format!("/api/v1/actions/{id}/events")).await.expect(200);
     let last = &events.body["items"][1];
     assert_eq!(last["kind"], "updated");
-    assert_eq!(last["actor"], "anonymous");
+    assert_eq!(last["actor"], "clerk", "the signed-in user");
     assert_eq!(last["changes"]["owner"], json!({"from": null, "to": "Chief Finance Officer"}));
     assert_eq!(last["changes"]["kind"], json!({"from": "other", "to": "look_into"}));
     assert!(last["changes"].get("description").is_none());

@@ -63,5 +63,5 @@ fn every_operation_is_documented_with_its_errors() {
             }
         }
     }
-    assert_eq!(operations, 27, "healthz, readyz and 25 API operations");
+    assert_eq!(operations, 38, "healthz, readyz and 36 API operations");
 }

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use awc::http::header::HeaderMap;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use panel_tracker::auth::policy::Role;
+use panel_tracker::auth::secret::SecretSource;
 use panel_tracker::config::Settings;
 use panel_tracker::db::{self, AnyConnection, Backend};
 use panel_tracker::startup::Application;
@@ -29,6 +31,8 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub address: String,
+    /// A secretariat user's token, sent by every helper unless told otherwise.
+    pub token: String,
     server: actix_web::dev::ServerHandle,
     pub database: Backend,
     pub client: awc::Client,
@@ -76,10 +80,20 @@ impl Response {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub async fn spawn_sqlite() -> TestApp {
+    let (backend, db) = sqlite_db();
+    signed_in(start(backend, db)).await
+}
+
+pub fn sqlite_db() -> (Backend, TestDb) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("test.db");
-    let backend = Backend::Sqlite(path.to_string_lossy().into_owned());
-    start(backend, TestDb::Sqlite(dir))
+    (Backend::Sqlite(path.to_string_lossy().into_owned()), TestDb::Sqlite(dir))
+}
+
+/// Gives the app a secretariat user whose token the helpers send.
+async fn signed_in(mut app: TestApp) -> TestApp {
+    app.token = app.user_token("clerk", Role::Secretariat).await;
+    app
 }
 
 /// A new database on the server `TEST_DATABASE_URL` points at, or `None` when it is unset.
@@ -98,7 +112,7 @@ pub async fn spawn_postgres() -> Option<TestApp> {
     let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL is reachable");
     admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("CREATE DATABASE");
     let url = without_tls(&with_database(&admin_url, &name));
-    Some(start(Backend::Postgres(url), TestDb::Postgres { admin_url, name }))
+    Some(signed_in(start(Backend::Postgres(url), TestDb::Postgres { admin_url, name })).await)
 }
 
 /// Tests talk to a local server: without TLS, libpq leaves OpenSSL alone, so
@@ -128,15 +142,34 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{host_part}/{name}{query}")
 }
 
+/// The JWT secret every test instance signs with.
+pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+
+pub fn test_settings(database: Backend) -> Settings {
+    Settings {
+        database,
+        bind_addr: "127.0.0.1:0".into(),
+        pool_size: None,
+        workers: Some(2),
+        jwt_secret: SecretSource::Value(TEST_SECRET.into()),
+        token_ttl_secs: 3600,
+        service_token_ttl_days: 365,
+        sso: None,
+    }
+}
+
 fn start(database: Backend, db: TestDb) -> TestApp {
-    let settings =
-        Settings { database: database.clone(), bind_addr: "127.0.0.1:0".into(), pool_size: None, workers: Some(2) };
+    start_with(test_settings(database), db)
+}
+
+pub fn start_with(settings: Settings, db: TestDb) -> TestApp {
+    let database = settings.database.clone();
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = awc::Client::builder().timeout(std::time::Duration::from_secs(30)).disable_redirects().finish();
-    TestApp { address, server, database, client, _db: db }
+    TestApp { address, token: String::new(), server, database, client, _db: db }
 }
 
 impl Drop for TestApp {
@@ -148,7 +181,24 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A request with the app's token unless `headers` names an Authorization.
     pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Response {
+        let bearer = format!("Bearer {}", self.token);
+        let mut all = headers.to_vec();
+        if !all.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
+            all.push(("authorization", &bearer));
+        }
+        self.raw_request(method, path, &all, body).await
+    }
+
+    /// A request with exactly these headers (no token unless given).
+    pub async fn raw_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Response {
         let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.client.request(method, format!("{}{}", self.address, path));
         for (k, v) in headers {
@@ -201,6 +251,38 @@ impl TestApp {
     }
 
     // ---- fixtures -------------------------------------------------------
+
+    /// Creates a user with this role (password `<username>-password`) straight in the database.
+    pub fn create_user(&self, username: &str, role: Role) {
+        let mut conn = self.connection();
+        let password = format!("{username}-password");
+        panel_tracker::api::users::create_user_record(&mut conn, username, username, role, &password).unwrap();
+    }
+
+    /// Signs in through the API.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Response {
+        let body = json!({"username": username, "password": password}).to_string().into_bytes();
+        self.raw_request("POST", "/api/v1/auth/token", &[("content-type", "application/json")], Some(body)).await
+    }
+
+    /// A new user's token.
+    pub async fn user_token(&self, username: &str, role: Role) -> String {
+        self.create_user(username, role);
+        let r = self.sign_in(username, &format!("{username}-password")).await.expect(200);
+        r.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// The same request with another token.
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        let bearer = format!("Bearer {token}");
+        self.raw_request("GET", path, &[("authorization", &bearer)], None).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Response {
+        let bearer = format!("Bearer {token}");
+        let headers = [("content-type", "application/json"), ("authorization", bearer.as_str())];
+        self.raw_request("POST", path, &headers, Some(body.to_string().into_bytes())).await
+    }
 
     pub async fn committee(&self, code: &str) -> i64 {
         self.post("/api/v1/committees", json!({"code": code, "name": format!("{code} Police and Crime Panel")}))

@@ -1,0 +1,221 @@
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use crate::auth::policy::{self, Role};
+use crate::auth::throttle::{self, ADDRESS_LIMIT, USER_LIMIT};
+use crate::auth::token::{Claims, TokenKind, AUDIENCE, ISSUER};
+use crate::auth::{password, Caller, Identity};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::body::Json;
+use crate::store::{self, users};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    #[schema(example = "clerk")]
+    pub username: String,
+    #[schema(example = "correct horse battery staple")]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until it expires.
+    #[schema(example = 3600)]
+    pub expires_in: i64,
+}
+
+/// The caller as the service sees them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    /// `user`, `service` or `sso`.
+    #[schema(example = "user")]
+    pub kind: String,
+    /// Username, service credential name, or single sign-on subject.
+    #[schema(example = "clerk")]
+    pub name: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+pub fn new_jti() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    hex::encode(bytes)
+}
+
+fn failed_sign_in() -> ApiError {
+    ApiError::Unauthorized("the username or password is wrong".into())
+}
+
+/// Signs in with a username and password and returns a bearer token.
+///
+/// Repeated failures for a username or from an address are slowed and then
+/// refused for 15 minutes (429 with `Retry-After`).
+#[utoipa::path(
+    operation_id = "create_token",
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong username or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/auth/token")]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if body.username.len() > 200 || body.password.len() > password::MAX_LENGTH * 4 {
+        return Err(failed_sign_in());
+    }
+    let user_subject = format!("user:{}", body.username.to_lowercase());
+    let address_subject = format!("addr:{}", req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default());
+    let now = store::now();
+    let auth = state.auth.clone();
+    let outcome = state
+        .db(move |conn| {
+            for subject in [&user_subject, &address_subject] {
+                if let Some(retry_after) = throttle::locked_for(users::failures(conn, subject)?.as_ref(), now) {
+                    return Err(ApiError::TooManyRequests { retry_after });
+                }
+            }
+            // The hash is checked whether or not the user exists, so the two
+            // failures take the same time.
+            let user = users::find_by_username(conn, &body.username)?;
+            let ok = match &user {
+                Some(u) => password::verify(&body.password, &u.password_hash) && u.active,
+                None => {
+                    password::verify_dummy(&body.password);
+                    false
+                }
+            };
+            match (ok, user) {
+                (true, Some(user)) => {
+                    users::clear_failures(conn, &user_subject)?;
+                    let claims = Claims {
+                        sub: user.username.clone(),
+                        role: user.role(),
+                        iat: now.and_utc().timestamp(),
+                        nbf: now.and_utc().timestamp(),
+                        exp: now.and_utc().timestamp() + auth.token_ttl_secs,
+                        iss: ISSUER.into(),
+                        aud: AUDIENCE.into(),
+                        jti: new_jti(),
+                        kind: TokenKind::User,
+                        generation: user.token_generation,
+                    };
+                    let token = auth.keys.issue(&claims).map_err(ApiError::internal)?;
+                    Ok(Ok(TokenResponse {
+                        access_token: token,
+                        token_type: "Bearer".into(),
+                        expires_in: auth.token_ttl_secs,
+                    }))
+                }
+                _ => {
+                    let record = |conn: &mut _, subject: &str, limit| {
+                        crate::db::write_transaction(conn, |conn| users::record_failure(conn, subject, limit, now))
+                            .map(|f| f.failures)
+                            .or_else(|e| if matches!(e, ApiError::Conflict(_)) { Ok(1) } else { Err(e) })
+                    };
+                    let by_user = record(conn, &user_subject, USER_LIMIT)?;
+                    let by_address = record(conn, &address_subject, ADDRESS_LIMIT)?;
+                    Ok(Err(by_user.max(by_address)))
+                }
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(token) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token)),
+        Err(failures) => {
+            actix_web::rt::time::sleep(throttle::delay(failures)).await;
+            Err(failed_sign_in())
+        }
+    }
+}
+
+/// Who the token belongs to, and their role.
+#[utoipa::path(
+    operation_id = "get_me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(state: web::Data<AppState>, caller: Caller<policy::SignedIn>) -> Result<HttpResponse, ApiError> {
+    let me = match caller.identity {
+        Identity::User { id, username } => {
+            let user = state.db(move |conn| users::get(conn, id)).await?;
+            Me { kind: "user".into(), name: username, display_name: Some(user.display_name), role: caller.role }
+        }
+        Identity::Service { name, .. } => Me { kind: "service".into(), name, display_name: None, role: caller.role },
+        Identity::Sso { subject } => Me { kind: "sso".into(), name: subject, display_name: None, role: caller.role },
+    };
+    Ok(HttpResponse::Ok().json(me))
+}
+
+/// Changes the caller's own password. Every token issued before stops working,
+/// this one included: sign in again.
+#[utoipa::path(
+    operation_id = "change_my_password",
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a password account (service or single sign-on)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password or too weak a new one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_my_password(
+    state: web::Data<AppState>,
+    caller: Caller<policy::SignedIn>,
+    body: Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let Identity::User { id, .. } = caller.identity else {
+        return Err(ApiError::Forbidden("only people who sign in with a password have one to change".into()));
+    };
+    let body = body.into_inner();
+    password::check_new(&body.new_password)
+        .map_err(|m| ApiError::Validation(vec![FieldError::new("new_password", m)]))?;
+    let now = store::now();
+    state
+        .db(move |conn| {
+            let user = users::get(conn, id)?;
+            if !password::verify(&body.current_password, &user.password_hash) {
+                return Err(ApiError::validation("current_password", "is wrong"));
+            }
+            let hash = password::hash(&body.new_password).map_err(ApiError::internal)?;
+            crate::db::write_transaction(conn, |conn| users::set_password(conn, id, &hash, now))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

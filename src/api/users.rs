@@ -1,0 +1,485 @@
+//! Administration of people and of service credentials for council systems.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{page_response, resource_response, AppState};
+use crate::auth::policy::{self, Role};
+use crate::auth::token::{Claims, TokenKind, AUDIENCE, ISSUER};
+use crate::auth::{password, Caller};
+use crate::domain::text::{self, Checks};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::body::{Json, OptionalJson};
+use crate::http::etag::IfMatch;
+use crate::http::pagination::{self, Page};
+use crate::store::{self, users as db};
+
+/// A person who signs in. The password hash never leaves the service.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    #[schema(example = "clerk")]
+    pub username: String,
+    #[schema(example = "Anna Clerk, Democratic Services")]
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<db::User> for User {
+    fn from(u: db::User) -> Self {
+        User {
+            role: u.role(),
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            active: u.active,
+            version: u.version,
+            created_at: store::utc(u.created_at),
+            updated_at: store::utc(u.updated_at),
+        }
+    }
+}
+
+/// A user just created or given a new password; a generated password is shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserWithPassword {
+    pub user: User,
+    /// Present when the service generated the password: pass it on, it is not shown again.
+    pub generated_password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    /// 2 to 64 lower-case letters, digits, dots, hyphens or underscores.
+    #[schema(example = "clerk")]
+    pub username: String,
+    #[schema(example = "Anna Clerk, Democratic Services", max_length = 200)]
+    pub display_name: String,
+    pub role: Role,
+    /// At least 12 characters; leave out to have one generated.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[schema(max_length = 200)]
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    /// `false` deactivates the user and ends every token issued to them.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// At least 12 characters; leave out to have one generated.
+    pub password: Option<String>,
+}
+
+/// A long-lived token for another council system. The token itself is shown once, at creation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServiceCredential {
+    pub id: i64,
+    #[schema(example = "committee-management-sync")]
+    pub name: String,
+    pub role: Role,
+    #[schema(example = "admin")]
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// When the token was last used (updated at most once a minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<db::ServiceCredential> for ServiceCredential {
+    fn from(c: db::ServiceCredential) -> Self {
+        ServiceCredential {
+            role: c.role.parse().unwrap_or(Role::Reader),
+            id: c.id,
+            name: c.name,
+            created_by: c.created_by,
+            created_at: store::utc(c.created_at),
+            expires_at: store::utc(c.expires_at),
+            last_used_at: c.last_used_at.map(store::utc),
+            revoked_at: c.revoked_at.map(store::utc),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IssuedServiceCredential {
+    pub credential: ServiceCredential,
+    /// Send as `Authorization: Bearer <token>`. Shown only now.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewServiceCredentialRequest {
+    #[schema(example = "committee-management-sync", max_length = 200)]
+    pub name: String,
+    /// Normally `reader`, the default.
+    pub role: Option<Role>,
+    /// Days until it expires (default `SERVICE_TOKEN_TTL_DAYS`, at most 3650).
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdminListQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+fn username(value: &str) -> Result<String, FieldError> {
+    let v = value.trim();
+    let ok = (2..=64).contains(&v.len())
+        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(FieldError::new("username", "must be 2 to 64 lower-case letters, digits, dots, hyphens or underscores"))
+    }
+}
+
+/// The given password checked, or a generated one (returned to show once).
+fn chosen_password(given: Option<String>) -> Result<(String, Option<String>), ApiError> {
+    match given {
+        Some(p) => {
+            password::check_new(&p).map_err(|m| ApiError::Validation(vec![FieldError::new("password", m)]))?;
+            Ok((p, None))
+        }
+        None => {
+            let p = password::generate();
+            Ok((p.clone(), Some(p)))
+        }
+    }
+}
+
+/// Creates a user (the CLI's `user create` does the same for the first admin).
+pub fn create_user_record(
+    conn: &mut crate::db::AnyConnection,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<db::User, ApiError> {
+    let now = store::now();
+    let hash = password::hash(password).map_err(ApiError::internal)?;
+    crate::db::write_transaction(conn, |conn| {
+        db::create(
+            conn,
+            &db::NewUser {
+                username: username.to_string(),
+                display_name: display_name.to_string(),
+                role: role.as_str().to_string(),
+                active: true,
+                password_hash: hash,
+                token_generation: 0,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+    })
+}
+
+/// Lists users.
+#[utoipa::path(
+    operation_id = "list_users",
+    tag = "administration",
+    security(("bearer" = [])),
+    params(AdminListQuery),
+    responses(
+        (status = 200, description = "A page of users", body = Page<User>),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    req: HttpRequest,
+    query: web::Query<AdminListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::after_id(query.cursor.as_deref())?;
+    let rows = state.db(move |conn| db::list(conn, after, limit)).await?;
+    Ok(page_response(&req, pagination::page(rows, limit, |u| vec![u.id], User::from)))
+}
+
+/// Creates a user; without a password one is generated and shown once.
+#[utoipa::path(
+    operation_id = "create_user",
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserWithPassword),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    body: Json<NewUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let name = checks.check(username(&body.username));
+    let display_name = checks.check(text::required("display_name", &body.display_name, text::SHORT));
+    checks.finish().map_err(ApiError::Validation)?;
+    let (password, generated_password) = chosen_password(body.password)?;
+    let role = body.role;
+    let user = state.db(move |conn| create_user_record(conn, &name, &display_name, role, &password)).await?;
+    let location = format!("/api/v1/users/{}", user.id);
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", location))
+        .insert_header(("Cache-Control", "no-store"))
+        .json(UserWithPassword { user: User::from(user), generated_password }))
+}
+
+/// Fetches a user.
+#[utoipa::path(
+    operation_id = "get_user",
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String, description = "Its version"))),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let user = state.db(move |conn| db::get(conn, id)).await?;
+    Ok(resource_response(user.version, &User::from(user)))
+}
+
+/// Edits a user's name or role, or deactivates them (ending their tokens).
+#[utoipa::path(
+    operation_id = "update_user",
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = UserPatch,
+    params(
+        ("id" = i64, Path, description = "User id"),
+        ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
+    ),
+    responses(
+        (status = 200, description = "The user as changed", body = User, headers(("ETag" = String, description = "Its new version"))),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The user changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let changes = db::UserChanges {
+        display_name: body
+            .display_name
+            .as_deref()
+            .map(|d| checks.check(text::required("display_name", d, text::SHORT))),
+        role: body.role.map(|r| r.as_str().to_string()),
+        active: body.active,
+    };
+    checks.finish().map_err(ApiError::Validation)?;
+    let now = store::now();
+    let user = state
+        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
+        .await?;
+    Ok(resource_response(user.version, &User::from(user)))
+}
+
+/// Sets a new password for a user (generated when none is given) and ends their tokens.
+#[utoipa::path(
+    operation_id = "reset_user_password",
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body(content = Option<PasswordReset>, description = "May be left out: then a password is generated"),
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 200, description = "Reset", body = UserWithPassword),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Too weak a password", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/password")]
+pub async fn reset_user_password(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    id: web::Path<i64>,
+    body: OptionalJson<PasswordReset>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (password, generated_password) = chosen_password(body.0.password)?;
+    let now = store::now();
+    let user = state
+        .db(move |conn| {
+            let hash = password::hash(&password).map_err(ApiError::internal)?;
+            crate::db::write_transaction(conn, |conn| db::set_password(conn, id, &hash, now))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(UserWithPassword { user: User::from(user), generated_password }))
+}
+
+/// Lists service credentials, with when each was last used.
+#[utoipa::path(
+    operation_id = "list_service_credentials",
+    tag = "administration",
+    security(("bearer" = [])),
+    params(AdminListQuery),
+    responses(
+        (status = 200, description = "A page of service credentials", body = Page<ServiceCredential>),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/service-credentials")]
+pub async fn list_service_credentials(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    req: HttpRequest,
+    query: web::Query<AdminListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::after_id(query.cursor.as_deref())?;
+    let rows = state.db(move |conn| db::list_credentials(conn, after, limit)).await?;
+    Ok(page_response(&req, pagination::page(rows, limit, |c| vec![c.id], ServiceCredential::from)))
+}
+
+/// Issues a named, long-lived token for another council system.
+#[utoipa::path(
+    operation_id = "create_service_credential",
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = NewServiceCredentialRequest,
+    responses(
+        (status = 201, description = "Issued; the token is shown only now", body = IssuedServiceCredential),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/service-credentials")]
+pub async fn create_service_credential(
+    state: web::Data<AppState>,
+    caller: Caller<policy::ManageUsers>,
+    body: Json<NewServiceCredentialRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    let name = checks.check(text::required("name", &body.name, text::SHORT));
+    let days = body.expires_in_days.unwrap_or(state.auth.service_token_ttl_days);
+    if !(1..=3650).contains(&days) {
+        checks.push("expires_in_days", "must be from 1 to 3650");
+    }
+    checks.finish().map_err(ApiError::Validation)?;
+    let role = body.role.unwrap_or(Role::Reader);
+    let now = store::now();
+    let jti = super::auth::new_jti();
+    let new = db::NewServiceCredential {
+        name: name.clone(),
+        role: role.as_str().to_string(),
+        jti: jti.clone(),
+        created_by: caller.actor().0,
+        created_at: now,
+        expires_at: now + chrono::Duration::days(days),
+    };
+    let credential =
+        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::create_credential(conn, &new))).await?;
+    let claims = Claims {
+        sub: format!("service:{name}"),
+        role,
+        iat: now.and_utc().timestamp(),
+        nbf: now.and_utc().timestamp(),
+        exp: credential.expires_at.and_utc().timestamp(),
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        jti,
+        kind: TokenKind::Service,
+        generation: 0,
+    };
+    let token = state.auth.keys.issue(&claims).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(IssuedServiceCredential { credential: ServiceCredential::from(credential), token }))
+}
+
+/// Revokes a service credential: its token stops working at once on every instance.
+#[utoipa::path(
+    operation_id = "revoke_service_credential",
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Service credential id")),
+    responses(
+        (status = 200, description = "Revoked", body = ServiceCredential),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/service-credentials/{id}/revoke")]
+pub async fn revoke_service_credential(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let now = store::now();
+    let credential =
+        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::revoke_credential(conn, id, now))).await?;
+    Ok(HttpResponse::Ok().json(ServiceCredential::from(credential)))
+}

@@ -1,0 +1,209 @@
+//! The one policy table: which roles may exercise which capability, and which
+//! capability each API operation needs. Handlers state their capability in
+//! their signature (`Caller<policy::ManageActions>`), so an unguarded handler
+//! is visible at a glance, and the role-walk test checks every operation of
+//! the OpenAPI document against [`OPERATIONS`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a person or system is to the panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Other council systems: read only.
+    Reader,
+    /// Panel members: read everything.
+    Member,
+    /// OPCC staff: record progress and submit responses.
+    Opcc,
+    /// The panel secretariat: runs meetings and the action log.
+    Secretariat,
+    /// Manages users and service credentials, and can do everything else.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Secretariat, Role::Opcc, Role::Member, Role::Reader];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Secretariat => "secretariat",
+            Role::Opcc => "opcc",
+            Role::Member => "member",
+            Role::Reader => "reader",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown role `{s}`"))
+    }
+}
+
+/// What an operation does, in the terms of the role table in design.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Any signed-in caller acting on their own account.
+    SignedIn,
+    /// Read committees, meetings, agenda items, actions, timelines.
+    Read,
+    /// Create and edit committees, meetings, agenda items.
+    ManageMeetings,
+    /// Create, edit, assign, carry forward, reopen, withdraw actions.
+    ManageActions,
+    /// Record progress and submit the response.
+    RecordProgress,
+    /// Accept or return a submitted response.
+    DecideResponse,
+    /// Manage users and service credentials.
+    ManageUsers,
+}
+
+/// The table itself.
+pub fn allows(capability: Capability, role: Role) -> bool {
+    use Role::*;
+    match capability {
+        Capability::SignedIn | Capability::Read => true,
+        Capability::ManageMeetings | Capability::ManageActions | Capability::DecideResponse => {
+            matches!(role, Admin | Secretariat)
+        }
+        Capability::RecordProgress => matches!(role, Admin | Secretariat | Opcc),
+        Capability::ManageUsers => role == Admin,
+    }
+}
+
+/// Every API operation (by OpenAPI operationId) and what it needs; `None`
+/// marks the public ones. The role-walk test fails for an operation missing here.
+pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
+    ("healthz", None),
+    ("readyz", None),
+    ("create_token", None),
+    ("get_me", Some(Capability::SignedIn)),
+    ("change_my_password", Some(Capability::SignedIn)),
+    ("list_users", Some(Capability::ManageUsers)),
+    ("create_user", Some(Capability::ManageUsers)),
+    ("get_user", Some(Capability::ManageUsers)),
+    ("update_user", Some(Capability::ManageUsers)),
+    ("reset_user_password", Some(Capability::ManageUsers)),
+    ("list_service_credentials", Some(Capability::ManageUsers)),
+    ("create_service_credential", Some(Capability::ManageUsers)),
+    ("revoke_service_credential", Some(Capability::ManageUsers)),
+    ("list_committees", Some(Capability::Read)),
+    ("create_committee", Some(Capability::ManageMeetings)),
+    ("get_committee", Some(Capability::Read)),
+    ("update_committee", Some(Capability::ManageMeetings)),
+    ("list_meetings", Some(Capability::Read)),
+    ("create_meeting", Some(Capability::ManageMeetings)),
+    ("get_meeting", Some(Capability::Read)),
+    ("update_meeting", Some(Capability::ManageMeetings)),
+    ("list_agenda_items", Some(Capability::Read)),
+    ("create_agenda_item", Some(Capability::ManageMeetings)),
+    ("get_agenda_item", Some(Capability::Read)),
+    ("update_agenda_item", Some(Capability::ManageMeetings)),
+    ("list_actions", Some(Capability::Read)),
+    ("create_action", Some(Capability::ManageActions)),
+    ("get_action", Some(Capability::Read)),
+    ("update_action", Some(Capability::ManageActions)),
+    ("start_action", Some(Capability::RecordProgress)),
+    ("submit_action_response", Some(Capability::RecordProgress)),
+    ("accept_action_response", Some(Capability::DecideResponse)),
+    ("return_action_response", Some(Capability::DecideResponse)),
+    ("reopen_action", Some(Capability::ManageActions)),
+    ("withdraw_action", Some(Capability::ManageActions)),
+    ("carry_action_forward", Some(Capability::ManageActions)),
+    ("list_action_events", Some(Capability::Read)),
+    ("verify_action_events", Some(Capability::Read)),
+];
+
+/// What an operation needs, from [`OPERATIONS`].
+pub fn for_operation(operation_id: &str) -> Option<Option<Capability>> {
+    OPERATIONS.iter().find(|(id, _)| *id == operation_id).map(|(_, c)| *c)
+}
+
+/// A capability as a type, for the `Caller<R>` extractor.
+pub trait Requirement {
+    const CAPABILITY: Capability;
+}
+
+macro_rules! requirements {
+    ($($(#[$doc:meta])* $name:ident => $capability:ident,)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl Requirement for $name {
+            const CAPABILITY: Capability = Capability::$capability;
+        }
+    )*};
+}
+
+requirements! {
+    /// Any valid credentials.
+    SignedIn => SignedIn,
+    /// Read the panel's records.
+    Read => Read,
+    /// Create and edit committees, meetings, agenda items.
+    ManageMeetings => ManageMeetings,
+    /// Create, edit, carry forward, reopen, withdraw actions.
+    ManageActions => ManageActions,
+    /// Record progress and submit responses.
+    RecordProgress => RecordProgress,
+    /// Accept or return responses.
+    DecideResponse => DecideResponse,
+    /// Manage users and service credentials.
+    ManageUsers => ManageUsers,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Role::*;
+
+    #[test]
+    fn the_role_table_of_the_design() {
+        let table = [
+            (Capability::Read, [true, true, true, true, true]),
+            (Capability::ManageMeetings, [true, true, false, false, false]),
+            (Capability::ManageActions, [true, true, false, false, false]),
+            (Capability::RecordProgress, [true, true, true, false, false]),
+            (Capability::DecideResponse, [true, true, false, false, false]),
+            (Capability::ManageUsers, [true, false, false, false, false]),
+            (Capability::SignedIn, [true, true, true, true, true]),
+        ];
+        for (capability, expected) in table {
+            for (role, allowed) in [Admin, Secretariat, Opcc, Member, Reader].into_iter().zip(expected) {
+                assert_eq!(allows(capability, role), allowed, "{capability:?} for {role}");
+            }
+        }
+    }
+
+    #[test]
+    fn operations_are_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (id, _) in OPERATIONS {
+            assert!(seen.insert(id), "{id} twice");
+        }
+        assert_eq!(for_operation("create_action"), Some(Some(Capability::ManageActions)));
+        assert_eq!(for_operation("healthz"), Some(None));
+        assert_eq!(for_operation("nope"), None);
+    }
+
+    #[test]
+    fn roles_parse() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}
