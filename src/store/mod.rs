@@ -31,12 +31,7 @@ pub fn from_micros(m: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp_micros(m).map(|d| d.naive_utc())
 }
 
-/// Who did something. Until sign-in exists every caller is `anonymous`.
+/// Who did something, as recorded in timelines: a username, `service:<name>`
+/// or `sso:<subject>` (see `auth::Caller::actor`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor(pub String);
-
-impl Actor {
-    pub fn anonymous() -> Self {
-        Actor("anonymous".into())
-    }
-}
