@@ -235,57 +235,36 @@ crate::on_both_backends!(
     service_credentials_work_until_revoked,
     sign_in_is_throttled_and_does_not_reveal_users,
     the_timeline_names_who_acted,
+    single_sign_on_tokens_map_groups_to_roles,
 );
 
-/// Single sign-on with a key pair made here: the provider's token maps its
-/// groups to a role; unknown keys and unmapped groups are refused.
-#[actix_web::test]
-async fn single_sign_on_tokens_map_groups_to_roles() {
-    use rsa::pkcs1::EncodeRsaPrivateKey;
-    use rsa::traits::PublicKeyParts;
-
-    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
-    let jwks = json!({"keys": [{
-        "kty": "RSA", "kid": "council-1", "alg": "RS256", "use": "sig",
-        "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-        "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
-    }]});
-    let (backend, db) = crate::helpers::sqlite_db();
-    let dir = tempfile::tempdir().unwrap();
-    let jwks_path = dir.path().join("jwks.json");
-    std::fs::write(&jwks_path, jwks.to_string()).unwrap();
-    let mut settings = crate::helpers::test_settings(backend);
-    settings.sso = Some(panel_tracker::config::SsoSettings {
-        issuer: "https://login.council.example".into(),
-        audience: "panel-tracker".into(),
-        jwks_file: jwks_path,
-        role_claim: "groups".into(),
-        role_map: "PanelClerks=secretariat,Councillors=member".into(),
-    });
-    let app = crate::helpers::start_with(settings, db);
-
-    let der = key.to_pkcs1_der().unwrap();
-    let signing = EncodingKey::from_rsa_der(der.as_bytes());
+/// Single sign-on with a key pair the test run makes (see `helpers::test_idp`):
+/// the provider's token maps its groups to a role; unknown keys, other
+/// issuers and unmapped groups are refused.
+async fn single_sign_on_tokens_map_groups_to_roles(app: TestApp) {
+    let idp = crate::helpers::test_idp();
     let token = |kid: &str, groups: Value, iss: &str| {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(kid.into());
         let now = chrono::Utc::now().timestamp();
         let claims = json!({"sub": "a.clerk@council.example", "iss": iss, "aud": "panel-tracker",
                             "iat": now, "nbf": now, "exp": now + 600, "groups": groups});
-        encode(&header, &claims, &signing).unwrap()
+        encode(&header, &claims, &idp.signing).unwrap()
     };
+    let issuer = crate::helpers::IDP_ISSUER;
 
-    let clerk = token("council-1", json!(["Staff", "PanelClerks"]), "https://login.council.example");
+    let clerk = token("council-1", json!(["Staff", "PanelClerks"]), issuer);
     let me = app.get_as(&clerk, "/api/v1/me").await.expect(200);
     assert_eq!(me.body["role"], "secretariat");
     assert_eq!(me.body["kind"], "sso");
     app.post_as(&clerk, "/api/v1/committees", json!({"code": "SSO", "name": "Signed on"})).await.expect(201);
 
-    let councillor = token("council-1", json!("Councillors"), "https://login.council.example");
+    let councillor = token("council-1", json!("Councillors"), issuer);
+    app.get_as(&councillor, "/api/v1/committees").await.expect(200);
     app.post_as(&councillor, "/api/v1/committees", json!({"code": "SSX", "name": "x"})).await.expect_problem(403);
-    let stranger = token("council-1", json!(["Visitors"]), "https://login.council.example");
+    let stranger = token("council-1", json!(["Visitors"]), issuer);
     app.get_as(&stranger, "/api/v1/actions").await.expect_problem(403);
-    let unknown_key = token("council-2", json!(["PanelClerks"]), "https://login.council.example");
+    let unknown_key = token("council-2", json!(["PanelClerks"]), issuer);
     app.get_as(&unknown_key, "/api/v1/actions").await.expect_problem(401);
     let wrong_issuer = token("council-1", json!(["PanelClerks"]), "https://evil.example");
     app.get_as(&wrong_issuer, "/api/v1/actions").await.expect_problem(401);

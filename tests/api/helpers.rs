@@ -145,6 +145,37 @@ fn with_database(url: &str, name: &str) -> String {
 /// The JWT secret every test instance signs with.
 pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 
+/// The council identity provider every test instance trusts: an RSA key pair
+/// made once per test run, its public half in a JWKS file.
+pub struct TestIdp {
+    pub signing: jsonwebtoken::EncodingKey,
+    pub jwks_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub const IDP_ISSUER: &str = "https://login.council.example";
+
+pub fn test_idp() -> &'static TestIdp {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::traits::PublicKeyParts;
+    static IDP: std::sync::OnceLock<TestIdp> = std::sync::OnceLock::new();
+    IDP.get_or_init(|| {
+        let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+        let jwks = json!({"keys": [{
+            "kty": "RSA", "kid": "council-1", "alg": "RS256", "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+        }]});
+        let dir = tempfile::tempdir().unwrap();
+        let jwks_path = dir.path().join("jwks.json");
+        std::fs::write(&jwks_path, jwks.to_string()).unwrap();
+        let der = key.to_pkcs1_der().unwrap();
+        TestIdp { signing: jsonwebtoken::EncodingKey::from_rsa_der(der.as_bytes()), jwks_path, _dir: dir }
+    })
+}
+
 pub fn test_settings(database: Backend) -> Settings {
     Settings {
         database,
@@ -154,7 +185,13 @@ pub fn test_settings(database: Backend) -> Settings {
         jwt_secret: SecretSource::Value(TEST_SECRET.into()),
         token_ttl_secs: 3600,
         service_token_ttl_days: 365,
-        sso: None,
+        sso: Some(panel_tracker::config::SsoSettings {
+            issuer: IDP_ISSUER.into(),
+            audience: "panel-tracker".into(),
+            jwks_file: test_idp().jwks_path.clone(),
+            role_claim: "groups".into(),
+            role_map: "PanelClerks=secretariat,Councillors=member".into(),
+        }),
     }
 }
 
