@@ -70,6 +70,8 @@ pub struct Action {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// When it was completed or withdrawn (cleared when reopened).
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 impl Action {
@@ -101,6 +103,7 @@ impl Action {
             created_at: store::utc(r.created_at),
             updated_at: store::utc(r.updated_at),
             completed_at: r.completed_at.map(store::utc),
+            closed_at: r.closed_at.map(store::utc),
         }
     }
 }

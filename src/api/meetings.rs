@@ -216,6 +216,10 @@ pub async fn get(
 }
 
 /// Edits a meeting: title, time, location or status (held, cancelled).
+///
+/// Actions are due at a meeting, not a date: when it moves they move with it.
+/// When it is cancelled, its unfinished actions move to the committee's next
+/// meeting that is not cancelled, each with a `due_meeting_cancelled` event.
 #[utoipa::path(
     operation_id = "update_meeting",
     security(("bearer" = [])),
@@ -240,7 +244,7 @@ pub async fn get(
 #[patch("/meetings/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageMeetings>,
+    caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<MeetingPatch>,
@@ -256,8 +260,19 @@ pub async fn update(
     };
     checks.finish().map_err(ApiError::Validation)?;
     let now = store::now();
+    let actor = caller.actor();
     let meeting = state
-        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                let was_cancelled = db::get(conn, id)?.status == "cancelled";
+                let meeting = db::update(conn, id, if_match.0, &changes, now)?;
+                if !was_cancelled && meeting.status == "cancelled" {
+                    // Its actions move on to the next meeting, in the same transaction.
+                    store::action_log::follow_cancelled_meeting(conn, &meeting, &actor, now)?;
+                }
+                Ok(meeting)
+            })
+        })
         .await?;
     Ok(resource_response(meeting.version, &Meeting::from(meeting)))
 }

@@ -3,6 +3,7 @@
 //! registers them all in one place, so the served API and the OpenAPI
 //! document come from the same list.
 
+pub mod action_log;
 pub mod actions;
 pub mod agenda_items;
 pub mod auth;

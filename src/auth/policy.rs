@@ -126,6 +126,9 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("carry_action_forward", Some(Capability::ManageActions)),
     ("list_action_events", Some(Capability::Read)),
     ("verify_action_events", Some(Capability::Read)),
+    ("get_action_log", Some(Capability::Read)),
+    ("carry_meeting_actions_forward", Some(Capability::ManageActions)),
+    ("get_committee_stats", Some(Capability::Read)),
 ];
 
 /// What an operation needs, from [`OPERATIONS`].

@@ -1,5 +1,6 @@
 //! Pure domain rules: no I/O here, so each rule is unit-tested on its own.
 
+pub mod action_log;
 pub mod chain;
 pub mod lifecycle;
 pub mod reference;

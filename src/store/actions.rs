@@ -41,6 +41,7 @@ pub struct ActionRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub completed_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
 }
 
 impl ActionRow {
@@ -53,7 +54,7 @@ impl ActionRow {
         self.kind.parse().unwrap_or(ActionKind::Other)
     }
 
-    fn state(&self) -> ActionState {
+    pub(super) fn state(&self) -> ActionState {
         ActionState {
             agenda_item_id: self.agenda_item_id,
             minute_paragraph: self.minute_paragraph.clone(),
@@ -70,6 +71,7 @@ impl ActionRow {
             status_reason: self.status_reason.clone(),
             times_carried_forward: self.times_carried_forward,
             completed_at: self.completed_at,
+            closed_at: self.closed_at,
         }
     }
 }
@@ -86,22 +88,23 @@ pub struct ActionView {
 /// record the difference between two states, field by field.
 #[derive(Debug, Clone, PartialEq, Serialize, AsChangeset)]
 #[diesel(table_name = actions, treat_none_as_null = true)]
-struct ActionState {
-    agenda_item_id: Option<i64>,
-    minute_paragraph: Option<String>,
-    committed_by: Option<String>,
-    owed_to: Option<String>,
-    source_sentence: Option<String>,
-    description: String,
-    kind: String,
-    owner: Option<String>,
-    due_meeting_id: Option<i64>,
-    due_date: Option<NaiveDate>,
-    status: String,
-    response: Option<String>,
-    status_reason: Option<String>,
-    times_carried_forward: i32,
-    completed_at: Option<NaiveDateTime>,
+pub(super) struct ActionState {
+    pub(super) agenda_item_id: Option<i64>,
+    pub(super) minute_paragraph: Option<String>,
+    pub(super) committed_by: Option<String>,
+    pub(super) owed_to: Option<String>,
+    pub(super) source_sentence: Option<String>,
+    pub(super) description: String,
+    pub(super) kind: String,
+    pub(super) owner: Option<String>,
+    pub(super) due_meeting_id: Option<i64>,
+    pub(super) due_date: Option<NaiveDate>,
+    pub(super) status: String,
+    pub(super) response: Option<String>,
+    pub(super) status_reason: Option<String>,
+    pub(super) times_carried_forward: i32,
+    pub(super) completed_at: Option<NaiveDateTime>,
+    pub(super) closed_at: Option<NaiveDateTime>,
 }
 
 /// Field-by-field `{"field": {"from": old, "to": new}}` of what changed.
@@ -181,7 +184,7 @@ fn check_agenda_item(conn: &mut AnyConnection, agenda_item_id: i64, raised_at: i
 }
 
 /// A due meeting must be a later, not cancelled meeting of the same committee.
-fn check_due_meeting(
+pub(super) fn check_due_meeting(
     conn: &mut AnyConnection,
     field: &str,
     due_meeting_id: i64,
@@ -249,6 +252,7 @@ pub fn create(
         status_reason: None,
         times_carried_forward: 0,
         completed_at: None,
+        closed_at: None,
     };
     let id: i64 = diesel::insert_into(actions::table)
         .values((
@@ -290,9 +294,9 @@ pub fn get(conn: &mut AnyConnection, id: i64) -> Result<ActionView, ApiError> {
     find(conn, id)?.ok_or_else(|| ApiError::not_found("action", id))
 }
 
-type ViewTuple = (ActionRow, Option<NaiveDateTime>, Option<String>);
+pub(super) type ViewTuple = (ActionRow, Option<NaiveDateTime>, Option<String>);
 
-fn into_view((row, starts_at, status): ViewTuple) -> ActionView {
+pub(super) fn into_view((row, starts_at, status): ViewTuple) -> ActionView {
     let due_meeting_starts_at = if status.as_deref() == Some("cancelled") { None } else { starts_at };
     ActionView { row, due_meeting_starts_at }
 }
@@ -371,7 +375,7 @@ fn load_for_change(conn: &mut AnyConnection, id: i64, if_match: IfMatch) -> Resu
 
 /// Writes a new state guarded by the version, then appends its event.
 #[allow(clippy::too_many_arguments)]
-fn write(
+pub(super) fn write(
     conn: &mut AnyConnection,
     current: &ActionRow,
     new: &ActionState,
@@ -462,8 +466,15 @@ pub fn transition(
         state.status_reason = Some(reason.to_string());
     }
     match transition {
-        Transition::Accept => state.completed_at = Some(now),
-        Transition::Reopen => state.completed_at = None,
+        Transition::Accept => {
+            state.completed_at = Some(now);
+            state.closed_at = Some(now);
+        }
+        Transition::Withdraw => state.closed_at = Some(now),
+        Transition::Reopen => {
+            state.completed_at = None;
+            state.closed_at = None;
+        }
         _ => {}
     }
     write(conn, &current, &state, transition.as_str(), reason, actor, now)
@@ -495,8 +506,20 @@ pub fn carry_forward(
             unprocessable("to_meeting_id", "the committee has no later meeting yet; create it first or name one")
         })?,
     };
+    carry_to(conn, &current, target.id, reason, actor, now)
+}
+
+/// Moves one action's due meeting on and counts it; the caller checked the target.
+pub(super) fn carry_to(
+    conn: &mut AnyConnection,
+    current: &ActionRow,
+    target_meeting_id: i64,
+    reason: Option<&str>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<ActionView, ApiError> {
     let mut state = current.state();
-    state.due_meeting_id = Some(target.id);
+    state.due_meeting_id = Some(target_meeting_id);
     state.times_carried_forward += 1;
-    write(conn, &current, &state, "carried_forward", reason, actor, now)
+    write(conn, current, &state, "carried_forward", reason, actor, now)
 }

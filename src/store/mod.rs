@@ -2,6 +2,7 @@
 //! transaction's worth of work on an [`AnyConnection`]. Nothing here knows
 //! about HTTP beyond returning [`ApiError`]s that say what went wrong.
 
+pub mod action_log;
 pub mod actions;
 pub mod agenda_items;
 pub mod committees;

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod action_log;
 mod actions;
 mod auth;
 mod committees_meetings;

@@ -1,0 +1,2 @@
+DROP INDEX actions_committee_closed;
+ALTER TABLE actions DROP COLUMN closed_at;

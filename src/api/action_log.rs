@@ -1,0 +1,341 @@
+//! A meeting's action log for the agenda pack (JSON, CSV or printable HTML),
+//! carrying a meeting's unfinished actions forward in bulk, and committee
+//! statistics.
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::committees::Committee;
+use super::meetings::Meeting;
+use super::AppState;
+use crate::auth::{policy, Caller};
+use crate::domain::action_log::{self, Heading, LogRow, Section, RATING_RULE};
+use crate::domain::lifecycle::is_overdue;
+use crate::domain::text;
+use crate::error::{ApiError, Problem};
+use crate::http::body::OptionalJson;
+use crate::store::{self, action_log as db};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LogSection {
+    pub section: Section,
+    #[schema(example = "Actions due at this meeting")]
+    pub title: String,
+    pub rows: Vec<LogRow>,
+}
+
+/// The action log of a meeting, as printed in its agenda pack.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ActionLog {
+    pub committee: Committee,
+    pub meeting: Meeting,
+    /// The committee's previous meeting (not cancelled): the start of section 3's period.
+    pub previous_meeting_id: Option<i64>,
+    pub generated_at: DateTime<Utc>,
+    /// How each row's red/amber/green rating is decided.
+    pub rating_rule: String,
+    /// Due at this meeting; outstanding from earlier meetings; closed since the previous meeting.
+    pub sections: Vec<LogSection>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// Overrides the `Accept` header: `json`, `csv` or `html`.
+    pub format: Option<LogFormat>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkCarryForwardRequest {
+    /// A later meeting of the committee; by default its next meeting.
+    pub to_meeting_id: Option<i64>,
+    #[schema(example = "Carried forward at the end of the meeting", max_length = 10000)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BulkCarryForwardResult {
+    /// The meeting the actions are now due at.
+    pub to_meeting_id: i64,
+    /// How many actions moved.
+    pub moved: usize,
+    /// Their references.
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// Actions raised at meetings on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Actions raised at meetings on or before this date.
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OwnerOverdue {
+    /// `null` for unassigned actions.
+    pub owner: Option<String>,
+    pub overdue: usize,
+}
+
+/// Figures for a committee's actions raised in a date range.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CommitteeStats {
+    pub committee_id: i64,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub actions: usize,
+    /// Count per status (every status present, zero included).
+    #[schema(value_type = Object, example = json!({"open": 3, "in_progress": 2, "response_submitted": 1, "completed": 9, "withdrawn": 1}))]
+    pub by_status: std::collections::BTreeMap<String, usize>,
+    pub overdue: usize,
+    /// Most overdue first.
+    pub overdue_by_owner: Vec<OwnerOverdue>,
+    /// Median days from the meeting where an action was raised to its acceptance.
+    pub median_days_to_complete: Option<f64>,
+    /// Share (0 to 1) of completed actions accepted by the start of their due meeting.
+    pub completed_by_due_meeting: Option<f64>,
+}
+
+/// `?format=` wins; otherwise the first of CSV or HTML that `Accept` names; otherwise JSON.
+fn negotiate(req: &HttpRequest, query: Option<LogFormat>) -> LogFormat {
+    if let Some(format) = query {
+        return format;
+    }
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let position = |needle: &str| accept.find(needle).unwrap_or(usize::MAX);
+    let (csv, html, json) = (position("text/csv"), position("text/html"), position("application/json"));
+    if csv < html && csv < json {
+        LogFormat::Csv
+    } else if html < json && html < csv {
+        LogFormat::Html
+    } else {
+        LogFormat::Json
+    }
+}
+
+fn rows(data: &db::LogData, now: DateTime<Utc>) -> Vec<(Section, Vec<LogRow>)> {
+    let date = |id: i64| data.meeting_starts.get(&id).map(|t| t.date());
+    data.sections
+        .iter()
+        .map(|(section, views)| {
+            let rows = views
+                .iter()
+                .map(|v| {
+                    let r = &v.row;
+                    let status = r.status();
+                    let overdue = is_overdue(status, v.due_meeting_starts_at.map(store::utc), r.due_date, now);
+                    LogRow {
+                        action_id: r.id,
+                        reference: r.reference.clone(),
+                        raised_at_meeting_date: date(r.raised_at_meeting_id).unwrap_or_default(),
+                        minute_paragraph: r.minute_paragraph.clone(),
+                        description: r.description.clone(),
+                        committed_by: r.committed_by.clone(),
+                        owed_to: r.owed_to.clone(),
+                        owner: r.owner.clone(),
+                        due_meeting_date: r.due_meeting_id.and_then(date),
+                        status,
+                        overdue,
+                        rating: action_log::rating(status, overdue),
+                        times_carried_forward: r.times_carried_forward,
+                        response: r.response.clone(),
+                    }
+                })
+                .collect();
+            (*section, rows)
+        })
+        .collect()
+}
+
+/// The meeting's action log: (1) actions due at this meeting, (2) outstanding
+/// actions from earlier meetings, (3) actions completed or withdrawn since the
+/// previous meeting; each row rated red, amber or green (see `rating_rule`).
+/// JSON, CSV (UTF-8, opens in Excel) or a printable A4 HTML page, by `Accept` or `?format=`.
+#[utoipa::path(
+    operation_id = "get_action_log",
+    tag = "action log",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meeting id"), LogQuery),
+    responses(
+        (status = 200, description = "The action log", content(
+            (ActionLog = "application/json"),
+            (String = "text/csv"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/meetings/{id}/action-log")]
+pub async fn get_action_log(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let format = negotiate(&req, query.format);
+    let data = state.db(move |conn| db::action_log(conn, id)).await?;
+    let now = Utc::now();
+    let sections = rows(&data, now);
+    let committee = Committee::from(data.committee.clone());
+    let meeting = Meeting::from(data.meeting.clone());
+    let filename = format!("action-log-{}-{}", committee.code, meeting.starts_at.format("%Y-%m-%d"));
+    Ok(match format {
+        LogFormat::Json => HttpResponse::Ok().json(ActionLog {
+            previous_meeting_id: data.previous.as_ref().map(|m| m.id),
+            generated_at: now,
+            rating_rule: RATING_RULE.into(),
+            sections: sections
+                .into_iter()
+                .map(|(section, rows)| LogSection { section, title: section.title().into(), rows })
+                .collect(),
+            committee,
+            meeting,
+        }),
+        LogFormat::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}.csv\"")))
+            .body(action_log::to_csv(&sections)),
+        LogFormat::Html => {
+            let heading = Heading {
+                committee: &committee.name,
+                meeting_title: &meeting.title,
+                meeting_date: meeting.starts_at.date_naive(),
+                generated: &now.format("%-d %B %Y %H:%M UTC").to_string(),
+            };
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                // The page is static: no script may run in it, whatever the text says.
+                .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"))
+                .body(action_log::to_html(&heading, &sections))
+        }
+    })
+}
+
+/// Moves every unfinished action due at this meeting on to the committee's
+/// next meeting (or a named later one), one event per action, in one transaction.
+#[utoipa::path(
+    operation_id = "carry_meeting_actions_forward",
+    tag = "action log",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meeting id")),
+    request_body(content = Option<BulkCarryForwardRequest>, description = "May be left out"),
+    responses(
+        (status = 200, description = "What moved, and where to", body = BulkCarryForwardResult),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No later meeting, or the named one is not a later meeting of the committee", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/carry-forward")]
+pub async fn carry_meeting_actions_forward(
+    state: web::Data<AppState>,
+    caller: Caller<policy::ManageActions>,
+    id: web::Path<i64>,
+    body: OptionalJson<BulkCarryForwardRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.0;
+    let reason =
+        text::optional("reason", body.reason.as_deref(), text::LONG).map_err(|e| ApiError::Validation(vec![e]))?;
+    let actor = caller.actor();
+    let now = store::now();
+    let (target, moved) = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                db::carry_forward_all(conn, id, body.to_meeting_id, reason.as_deref(), &actor, now)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(BulkCarryForwardResult {
+        to_meeting_id: target.id,
+        moved: moved.len(),
+        references: moved.into_iter().map(|v| v.row.reference).collect(),
+    }))
+}
+
+/// Counts by status, overdue by owner, median days to completion and the
+/// share completed by the due meeting, for actions raised in a date range.
+#[utoipa::path(
+    operation_id = "get_committee_stats",
+    tag = "action log",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Committee id"), StatsQuery),
+    responses(
+        (status = 200, description = "The figures", body = CommitteeStats),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/committees/{id}/stats")]
+pub async fn get_committee_stats(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::Read>,
+    id: web::Path<i64>,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (from, to) = (query.from, query.to);
+    let start = from.map(|d| d.and_time(chrono::NaiveTime::MIN));
+    let end = to.and_then(|d| d.succ_opt()).map(|d| d.and_time(chrono::NaiveTime::MIN));
+    let now = store::now();
+    let stats = state.db(move |conn| db::stats(conn, id, start, end, now)).await?;
+    Ok(HttpResponse::Ok().json(CommitteeStats {
+        committee_id: id,
+        from,
+        to,
+        actions: stats.actions,
+        by_status: stats.by_status.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        overdue: stats.overdue,
+        overdue_by_owner: stats
+            .overdue_by_owner
+            .into_iter()
+            .map(|(owner, overdue)| OwnerOverdue { owner, overdue })
+            .collect(),
+        median_days_to_complete: stats.median_days_to_complete,
+        completed_by_due_meeting: stats.completed_by_due_meeting,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn format_negotiation() {
+        let with =
+            |accept: &str| negotiate(&TestRequest::default().insert_header(("Accept", accept)).to_http_request(), None);
+        assert_eq!(with("text/csv"), LogFormat::Csv);
+        assert_eq!(with("text/html,application/xhtml+xml,*/*;q=0.8"), LogFormat::Html);
+        assert_eq!(with("application/json"), LogFormat::Json);
+        assert_eq!(with("*/*"), LogFormat::Json);
+        let req = TestRequest::default().insert_header(("Accept", "text/html")).to_http_request();
+        assert_eq!(negotiate(&req, Some(LogFormat::Csv)), LogFormat::Csv);
+    }
+}

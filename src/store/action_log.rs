@@ -1,0 +1,266 @@
+//! The queries behind a meeting's action log, bulk carry-forward, what
+//! happens to actions when their meeting is cancelled, and committee statistics.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::actions::{self as action_store, ActionRow, ActionView, ViewTuple};
+use super::committees::{self, Committee};
+use super::meetings::{self, Meeting};
+use super::Actor;
+use crate::db::AnyConnection;
+use crate::domain::action_log::Section;
+use crate::domain::ActionStatus;
+use crate::error::ApiError;
+use crate::schema::{actions, meetings as meetings_table};
+
+const UNFINISHED: [&str; 3] = ["open", "in_progress", "response_submitted"];
+const CLOSED: [&str; 2] = ["completed", "withdrawn"];
+
+pub struct LogData {
+    pub committee: Committee,
+    pub meeting: Meeting,
+    pub previous: Option<Meeting>,
+    pub sections: Vec<(Section, Vec<ActionView>)>,
+    /// Start of every meeting the rows mention, by id.
+    pub meeting_starts: HashMap<i64, NaiveDateTime>,
+}
+
+fn views(
+    conn: &mut AnyConnection,
+    filter: impl FnOnce(
+        actions::BoxedQuery<'static, crate::db::MultiBackend>,
+    ) -> actions::BoxedQuery<'static, crate::db::MultiBackend>,
+) -> Result<Vec<ActionView>, ApiError> {
+    let ids: Vec<i64> = filter(actions::table.into_boxed()).select(actions::id).order(actions::id).load(conn)?;
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<ViewTuple> = actions::table
+        .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
+        .filter(actions::id.eq_any(&ids))
+        .select((actions::all_columns, meetings_table::starts_at.nullable(), meetings_table::status.nullable()))
+        .order(actions::id)
+        .load(conn)?;
+    Ok(rows.into_iter().map(action_store::into_view).collect())
+}
+
+/// The committee's last meeting before this one that was not cancelled.
+fn previous_meeting(conn: &mut AnyConnection, meeting: &Meeting) -> Result<Option<Meeting>, ApiError> {
+    Ok(meetings_table::table
+        .filter(meetings_table::committee_id.eq(meeting.committee_id))
+        .filter(meetings_table::starts_at.lt(meeting.starts_at))
+        .filter(meetings_table::status.ne("cancelled"))
+        .order((meetings_table::starts_at.desc(), meetings_table::id.desc()))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, ApiError> {
+    let meeting = meetings::get(conn, meeting_id)?;
+    let committee = committees::get(conn, meeting.committee_id)?;
+    let previous = previous_meeting(conn, &meeting)?;
+    let earlier: Vec<i64> = meetings_table::table
+        .filter(meetings_table::committee_id.eq(meeting.committee_id))
+        .filter(meetings_table::starts_at.lt(meeting.starts_at))
+        .select(meetings_table::id)
+        .load(conn)?;
+
+    let due_here =
+        views(conn, |q| q.filter(actions::due_meeting_id.eq(meeting.id)).filter(actions::status.eq_any(UNFINISHED)))?;
+    let outstanding = views(conn, |q| {
+        q.filter(actions::committee_id.eq(meeting.committee_id))
+            .filter(actions::status.eq_any(UNFINISHED))
+            .filter(actions::due_meeting_id.eq_any(earlier.into_iter().map(Some).collect::<Vec<_>>()))
+    })?;
+    let since = previous.as_ref().map(|p| p.starts_at).unwrap_or(NaiveDateTime::MIN);
+    let until = meeting.starts_at;
+    let closed = views(conn, |q| {
+        q.filter(actions::committee_id.eq(meeting.committee_id))
+            .filter(actions::status.eq_any(CLOSED))
+            .filter(actions::closed_at.gt(since))
+            .filter(actions::closed_at.le(until))
+    })?;
+
+    let mut ids: Vec<i64> = Vec::new();
+    for v in due_here.iter().chain(&outstanding).chain(&closed) {
+        ids.push(v.row.raised_at_meeting_id);
+        ids.extend(v.row.due_meeting_id);
+    }
+    let meeting_starts: HashMap<i64, NaiveDateTime> = meetings_table::table
+        .filter(meetings_table::id.eq_any(&ids))
+        .select((meetings_table::id, meetings_table::starts_at))
+        .load::<(i64, NaiveDateTime)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(LogData {
+        committee,
+        meeting,
+        previous,
+        sections: vec![
+            (Section::DueAtThisMeeting, due_here),
+            (Section::OutstandingFromEarlierMeetings, outstanding),
+            (Section::ClosedSincePreviousMeeting, closed),
+        ],
+        meeting_starts,
+    })
+}
+
+fn unfinished_due_at(conn: &mut AnyConnection, meeting_id: i64) -> Result<Vec<ActionRow>, ApiError> {
+    Ok(actions::table
+        .filter(actions::due_meeting_id.eq(meeting_id))
+        .filter(actions::status.eq_any(UNFINISHED))
+        .order(actions::id)
+        .load(conn)?)
+}
+
+/// Moves every unfinished action due at `meeting_id` on to the next meeting
+/// (or `to_meeting_id`), one event each. Run inside one write transaction.
+pub fn carry_forward_all(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    to_meeting_id: Option<i64>,
+    reason: Option<&str>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<(Meeting, Vec<ActionView>), ApiError> {
+    let meeting = meetings::get(conn, meeting_id)?;
+    let target = match to_meeting_id {
+        Some(id) => {
+            action_store::check_due_meeting(conn, "to_meeting_id", id, meeting.committee_id, meeting.starts_at)?
+        }
+        None => meetings::next_after(conn, meeting.committee_id, meeting.starts_at)?.ok_or_else(|| {
+            ApiError::validation("to_meeting_id", "the committee has no later meeting yet; create it first or name one")
+        })?,
+    };
+    let mut moved = Vec::new();
+    for row in unfinished_due_at(conn, meeting_id)? {
+        moved.push(action_store::carry_to(conn, &row, target.id, reason, actor, now)?);
+    }
+    Ok((target, moved))
+}
+
+/// The rule when a meeting is cancelled: its unfinished actions move to the
+/// committee's next meeting that is not cancelled, each with a
+/// `due_meeting_cancelled` event (not counted as carried forward). With no
+/// later meeting they stay until one is scheduled and they are carried forward.
+/// A meeting that moves keeps its actions: they are due at the meeting, not a date.
+pub fn follow_cancelled_meeting(
+    conn: &mut AnyConnection,
+    meeting: &Meeting,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    let Some(next) = meetings::next_after(conn, meeting.committee_id, meeting.starts_at)? else {
+        return Ok(0);
+    };
+    let rows = unfinished_due_at(conn, meeting.id)?;
+    for row in &rows {
+        let mut state = row.state();
+        state.due_meeting_id = Some(next.id);
+        action_store::write(
+            conn,
+            row,
+            &state,
+            "due_meeting_cancelled",
+            Some("the meeting it was due at was cancelled"),
+            actor,
+            now,
+        )?;
+    }
+    Ok(rows.len())
+}
+
+/// Figures for a committee over the actions raised at its meetings in a date range.
+pub struct Stats {
+    pub actions: usize,
+    pub by_status: BTreeMap<&'static str, usize>,
+    pub overdue: usize,
+    /// (owner, overdue count), most overdue first; `None` is unassigned.
+    pub overdue_by_owner: Vec<(Option<String>, usize)>,
+    pub median_days_to_complete: Option<f64>,
+    /// Of completed actions that had a due meeting: the share completed by its start.
+    pub completed_by_due_meeting: Option<f64>,
+}
+
+pub fn stats(
+    conn: &mut AnyConnection,
+    committee_id: i64,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<Stats, ApiError> {
+    committees::get(conn, committee_id)?;
+    let mut raised_meetings = meetings_table::table.filter(meetings_table::committee_id.eq(committee_id)).into_boxed();
+    if let Some(from) = from {
+        raised_meetings = raised_meetings.filter(meetings_table::starts_at.ge(from));
+    }
+    if let Some(to) = to {
+        raised_meetings = raised_meetings.filter(meetings_table::starts_at.lt(to));
+    }
+    let raised: HashMap<i64, NaiveDateTime> = raised_meetings
+        .select((meetings_table::id, meetings_table::starts_at))
+        .load::<(i64, NaiveDateTime)>(conn)?
+        .into_iter()
+        .collect();
+    let ids: Vec<i64> = raised.keys().copied().collect();
+    let views = views(conn, |q| q.filter(actions::raised_at_meeting_id.eq_any(ids)))?;
+
+    let mut by_status: BTreeMap<&'static str, usize> = ActionStatus::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    let mut overdue_by_owner: HashMap<Option<String>, usize> = HashMap::new();
+    let mut days = Vec::new();
+    let (mut on_time, mut with_due) = (0usize, 0usize);
+    for v in &views {
+        let status = v.row.status();
+        *by_status.entry(status.as_str()).or_default() += 1;
+        let overdue = crate::domain::lifecycle::is_overdue(
+            status,
+            v.due_meeting_starts_at.map(super::utc),
+            v.row.due_date,
+            super::utc(now),
+        );
+        if overdue {
+            *overdue_by_owner.entry(v.row.owner.clone()).or_default() += 1;
+        }
+        if let (ActionStatus::Completed, Some(done)) = (status, v.row.completed_at) {
+            if let Some(raised_at) = raised.get(&v.row.raised_at_meeting_id) {
+                days.push((done - *raised_at).num_seconds() as f64 / 86_400.0);
+            }
+            if let Some(due) = v.due_meeting_starts_at {
+                with_due += 1;
+                on_time += usize::from(done <= due);
+            }
+        }
+    }
+    let mut overdue_by_owner: Vec<(Option<String>, usize)> = overdue_by_owner.into_iter().collect();
+    overdue_by_owner.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(Stats {
+        actions: views.len(),
+        by_status,
+        overdue: overdue_by_owner.iter().map(|(_, n)| n).sum(),
+        overdue_by_owner,
+        median_days_to_complete: median(&mut days),
+        completed_by_due_meeting: (with_due > 0).then(|| on_time as f64 / with_due as f64),
+    })
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn medians() {
+        assert_eq!(super::median(&mut []), None);
+        assert_eq!(super::median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(super::median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
+    }
+}
