@@ -26,6 +26,30 @@ async fn demo_data_covers_every_status(app: TestApp) {
     }
     let overdue = app.get("/api/v1/actions?overdue=true").await.expect(200);
     assert!(!overdue.body["items"].as_array().unwrap().is_empty(), "the demo shows an overdue action");
+    // The next demo meeting's log agrees row for row in JSON, CSV and HTML.
+    let meetings = app.get("/api/v1/meetings?status=scheduled").await.expect(200);
+    let next = meetings.body["items"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/meetings/{next}/action-log");
+    let log = app.get(&path).await.expect(200);
+    let json_refs: Vec<String> = log.body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["rows"].as_array().unwrap().iter().map(|r| r["reference"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(json_refs.len() >= 4, "the demo log has rows: {json_refs:?}");
+    let csv = app.get(&format!("{path}?format=csv")).await.expect(200);
+    let mut reader = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
+    let csv_refs: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_string()).collect();
+    assert_eq!(csv_refs, json_refs);
+    let html = app.get(&format!("{path}?format=html")).await.expect(200);
+    let html_refs: Vec<String> = html
+        .text
+        .split("<td class=\"ref\">")
+        .skip(1)
+        .map(|cell| cell.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(html_refs, json_refs);
     // Seeding twice is refused rather than duplicating the sample.
     assert!(panel_tracker::demo::seed(&mut conn).is_err());
 }
