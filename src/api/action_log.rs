@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::actions::CarryForwardRequest;
 use super::committees::Committee;
 use super::meetings::Meeting;
 use super::AppState;
@@ -55,15 +56,6 @@ pub enum LogFormat {
 pub struct LogQuery {
     /// Overrides the `Accept` header: `json`, `csv` or `html`.
     pub format: Option<LogFormat>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BulkCarryForwardRequest {
-    /// A later meeting of the committee; by default its next meeting.
-    pub to_meeting_id: Option<i64>,
-    #[schema(example = "Carried forward at the end of the meeting", max_length = 10000)]
-    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -239,7 +231,7 @@ pub async fn get_action_log(
     tag = "action log",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Meeting id")),
-    request_body(content = Option<BulkCarryForwardRequest>, description = "May be left out"),
+    request_body(content = Option<CarryForwardRequest>, description = "May be left out"),
     responses(
         (status = 200, description = "What moved, and where to", body = BulkCarryForwardResult),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
@@ -255,7 +247,7 @@ pub async fn carry_meeting_actions_forward(
     state: web::Data<AppState>,
     caller: Caller<policy::ManageActions>,
     id: web::Path<i64>,
-    body: OptionalJson<BulkCarryForwardRequest>,
+    body: OptionalJson<CarryForwardRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = body.0;

@@ -186,7 +186,8 @@ pub struct TransitionRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CarryForwardRequest {
-    /// A later meeting of the committee; by default the next one after the current due meeting.
+    /// A later meeting of the committee; by default its next meeting after the one the
+    /// action is due at (for a whole meeting's actions: after that meeting).
     pub to_meeting_id: Option<i64>,
     #[schema(example = "Figures not yet available", max_length = 10000)]
     pub reason: Option<String>,
