@@ -186,7 +186,7 @@ pub async fn get_action_log(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let format = negotiate(&req, query.format);
-    let data = state.db(move |conn| db::action_log(conn, id)).await?;
+    let data = state.db(move |conn| crate::db::snapshot(conn, |conn| db::action_log(conn, id))).await?;
     let now = Utc::now();
     let sections = rows(&data, now);
     let committee = Committee::from(data.committee.clone());
@@ -293,6 +293,12 @@ pub async fn get_committee_stats(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let (from, to) = (query.from, query.to);
+    for (name, date) in [("from", from), ("to", to)] {
+        if let Some(date) = date {
+            text::plausible_date(name, date)
+                .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: {name} {}", e.message)))?;
+        }
+    }
     let start = from.map(|d| d.and_time(chrono::NaiveTime::MIN));
     let end = to.and_then(|d| d.succ_opt()).map(|d| d.and_time(chrono::NaiveTime::MIN));
     let now = store::now();

@@ -322,7 +322,15 @@ pub async fn list(
         due_meeting_id: query.due_meeting_id,
         owner,
         overdue: query.overdue,
-        updated_since: query.updated_since.map(|t| t.naive_utc()),
+        updated_since: match query.updated_since {
+            Some(t) => {
+                text::plausible_date("updated_since", t.date_naive()).map_err(|e| {
+                    ApiError::BadRequest(format!("invalid query parameter: updated_since {}", e.message))
+                })?;
+                Some(t.naive_utc())
+            }
+            None => None,
+        },
     };
     let now = store::now();
     let rows = state.db(move |conn| db::list(conn, &filter, after, limit, now)).await?;
@@ -358,6 +366,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let print = fingerprint(&body);
+    // Keys are the caller's own: another caller's key never replays to them.
+    let scope = format!("{} POST /api/v1/actions", caller.actor().0);
     let mut checks = Checks::new();
     let new = db::NewAction {
         raised_at_meeting_id: body.raised_at_meeting_id,
@@ -376,12 +386,15 @@ pub async fn create(
         due_meeting_id: body.due_meeting_id,
         due_date: body.due_date,
     };
+    if let Some(date) = new.due_date {
+        checks.check(text::plausible_date("due_date", date));
+    }
     checks.finish().map_err(ApiError::Validation)?;
     let actor = caller.actor();
     let now = store::now();
     let response = state
         .db(move |conn| {
-            store::idempotency::create_once(conn, &key, "POST /api/v1/actions", &print, |conn| {
+            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
                 let action = Action::from_view(db::create(conn, &new, &actor, now)?, store::utc(now));
                 StoredResponse::created(format!("/api/v1/actions/{}", action.id), &action)
             })
@@ -460,7 +473,11 @@ pub async fn update(
         owner: optional("owner", b.owner, text::SHORT),
         kind: b.kind,
         due_meeting_id: b.due_meeting_id,
-        due_date: b.due_date,
+        due_date: b.due_date.inspect(|d| {
+            if let Some(date) = d {
+                checks.check(text::plausible_date("due_date", *date));
+            }
+        }),
         description: None,
     };
     patch.description = b.description.as_deref().map(|d| checks.check(text::required("description", d, text::LONG)));
@@ -841,8 +858,15 @@ pub async fn verify_events(
     let id = id.into_inner();
     let result = state
         .db(move |conn| {
-            db::get(conn, id)?;
-            events::verify(conn, id)
+            let version = db::get(conn, id)?.row.version;
+            let mut result = events::verify(conn, id)?;
+            // Every change bumps the version and appends one event, so the
+            // chain must be exactly `version` long: this catches events
+            // removed from its end, which the links alone cannot show.
+            if result.first_broken_sequence.is_none() && result.events_checked as i64 != version {
+                result.first_broken_sequence = Some(i32::try_from(result.events_checked + 1).unwrap_or(i32::MAX));
+            }
+            Ok(result)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ChainVerification {

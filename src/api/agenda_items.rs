@@ -137,7 +137,7 @@ pub async fn list(
 #[post("/meetings/{id}/agenda-items")]
 pub async fn create(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageMeetings>,
+    caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     key: IdempotencyKey,
     body: Json<NewAgendaItemRequest>,
@@ -155,7 +155,7 @@ pub async fn create(
         updated_at: now,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let scope = format!("POST /api/v1/meetings/{meeting_id}/agenda-items");
+    let scope = format!("{} POST /api/v1/meetings/{meeting_id}/agenda-items", caller.actor().0);
     let response = state
         .db(move |conn| {
             store::idempotency::create_once(conn, &key, &scope, &print, |conn| {

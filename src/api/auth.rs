@@ -87,69 +87,69 @@ pub async fn create_token(
     body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    if body.username.len() > 200 || body.password.len() > password::MAX_LENGTH * 4 {
+    // A username that could never exist is refused like a wrong password,
+    // before it reaches the database (PostgreSQL refuses NUL in text).
+    let plausible = !body.username.is_empty()
+        && body.username.len() <= 200
+        && !body.username.chars().any(char::is_control)
+        && body.password.len() <= password::MAX_LENGTH * 4;
+    if !plausible {
         return Err(failed_sign_in());
     }
     let user_subject = format!("user:{}", body.username.to_lowercase());
     let address_subject = format!("addr:{}", req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default());
     let now = store::now();
-    let auth = state.auth.clone();
-    let outcome = state
-        .db(move |conn| {
-            for subject in [&user_subject, &address_subject] {
-                if let Some(retry_after) = throttle::locked_for(users::failures(conn, subject)?.as_ref(), now) {
+    let username = body.username.clone();
+    let (subjects, attempts, user) = {
+        let (user_subject, address_subject) = (user_subject.clone(), address_subject.clone());
+        state
+            .db(move |conn| {
+                // Counted before the password is checked, so parallel guesses count too.
+                let (by_user, user_lock) = users::count_attempt(conn, &user_subject, USER_LIMIT, now)?;
+                let (by_address, address_lock) = users::count_attempt(conn, &address_subject, ADDRESS_LIMIT, now)?;
+                if let Some(retry_after) = user_lock.max(address_lock) {
                     return Err(ApiError::TooManyRequests { retry_after });
                 }
-            }
-            // The hash is checked whether or not the user exists, so the two
-            // failures take the same time.
-            let user = users::find_by_username(conn, &body.username)?;
-            let ok = match &user {
-                Some(u) => password::verify(&body.password, &u.password_hash) && u.active,
-                None => {
-                    password::verify_dummy(&body.password);
-                    false
-                }
+                let user = users::find_by_username(conn, &username)?;
+                Ok(((user_subject, address_subject), by_user.max(by_address), user))
+            })
+            .await?
+    };
+    // The hash is checked off the pool (it takes a while) and whether or not
+    // the user exists, so the two failures take the same time.
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let given = body.password;
+    let matches = web::block(move || match hash {
+        Some(hash) => password::verify(&given, &hash),
+        None => {
+            password::verify_dummy(&given);
+            false
+        }
+    })
+    .await?;
+    match user {
+        Some(user) if matches && user.active => {
+            state.db(move |conn| users::attempt_succeeded(conn, &subjects.0, &subjects.1)).await?;
+            let auth = &state.auth;
+            let claims = Claims {
+                sub: user.username.clone(),
+                role: user.role(),
+                iat: now.and_utc().timestamp(),
+                nbf: now.and_utc().timestamp(),
+                exp: now.and_utc().timestamp() + auth.token_ttl_secs,
+                iss: ISSUER.into(),
+                aud: AUDIENCE.into(),
+                jti: new_jti(),
+                kind: TokenKind::User,
+                generation: user.token_generation,
             };
-            match (ok, user) {
-                (true, Some(user)) => {
-                    users::clear_failures(conn, &user_subject)?;
-                    let claims = Claims {
-                        sub: user.username.clone(),
-                        role: user.role(),
-                        iat: now.and_utc().timestamp(),
-                        nbf: now.and_utc().timestamp(),
-                        exp: now.and_utc().timestamp() + auth.token_ttl_secs,
-                        iss: ISSUER.into(),
-                        aud: AUDIENCE.into(),
-                        jti: new_jti(),
-                        kind: TokenKind::User,
-                        generation: user.token_generation,
-                    };
-                    let token = auth.keys.issue(&claims).map_err(ApiError::internal)?;
-                    Ok(Ok(TokenResponse {
-                        access_token: token,
-                        token_type: "Bearer".into(),
-                        expires_in: auth.token_ttl_secs,
-                    }))
-                }
-                _ => {
-                    let record = |conn: &mut _, subject: &str, limit| {
-                        crate::db::write_transaction(conn, |conn| users::record_failure(conn, subject, limit, now))
-                            .map(|f| f.failures)
-                            .or_else(|e| if matches!(e, ApiError::Conflict(_)) { Ok(1) } else { Err(e) })
-                    };
-                    let by_user = record(conn, &user_subject, USER_LIMIT)?;
-                    let by_address = record(conn, &address_subject, ADDRESS_LIMIT)?;
-                    Ok(Err(by_user.max(by_address)))
-                }
-            }
-        })
-        .await?;
-    match outcome {
-        Ok(token) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(token)),
-        Err(failures) => {
-            actix_web::rt::time::sleep(throttle::delay(failures)).await;
+            let token = auth.keys.issue(&claims).map_err(ApiError::internal)?;
+            let body =
+                TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: auth.token_ttl_secs };
+            Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
+        }
+        _ => {
+            actix_web::rt::time::sleep(throttle::delay(attempts)).await;
             Err(failed_sign_in())
         }
     }
@@ -200,21 +200,35 @@ pub async fn change_my_password(
     caller: Caller<policy::SignedIn>,
     body: Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let Identity::User { id, .. } = caller.identity else {
+    let Identity::User { id, username } = caller.identity else {
         return Err(ApiError::Forbidden("only people who sign in with a password have one to change".into()));
     };
     let body = body.into_inner();
     password::check_new(&body.new_password)
         .map_err(|m| ApiError::Validation(vec![FieldError::new("new_password", m)]))?;
     let now = store::now();
+    let subject = format!("user:{}", username.to_lowercase());
+    let username_for_clear = username.clone();
+    let user = state
+        .db(move |conn| {
+            // Guessing the current password is throttled like signing in.
+            if let (_, Some(retry_after)) = users::count_attempt(conn, &subject, USER_LIMIT, now)? {
+                return Err(ApiError::TooManyRequests { retry_after });
+            }
+            users::get(conn, id)
+        })
+        .await?;
+    let new_hash = web::block(move || {
+        if !password::verify(&body.current_password, &user.password_hash) {
+            return Err(ApiError::validation("current_password", "is wrong"));
+        }
+        password::hash(&body.new_password).map_err(ApiError::internal)
+    })
+    .await??;
     state
         .db(move |conn| {
-            let user = users::get(conn, id)?;
-            if !password::verify(&body.current_password, &user.password_hash) {
-                return Err(ApiError::validation("current_password", "is wrong"));
-            }
-            let hash = password::hash(&body.new_password).map_err(ApiError::internal)?;
-            crate::db::write_transaction(conn, |conn| users::set_password(conn, id, &hash, now))
+            crate::db::write_transaction(conn, |conn| users::set_password(conn, id, &new_hash, now))?;
+            users::attempt_succeeded(conn, &format!("user:{}", username_for_clear.to_lowercase()), "")
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -129,12 +129,14 @@ pub async fn list(
 #[post("/committees")]
 pub async fn create(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageMeetings>,
+    caller: Caller<policy::ManageMeetings>,
     key: IdempotencyKey,
     body: Json<NewCommitteeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let print = fingerprint(&body);
+    // Keys are the caller's own: another caller's key never replays to them.
+    let scope = format!("{} POST /api/v1/committees", caller.actor().0);
     let mut checks = Checks::new();
     let now = store::now();
     let new = db::NewCommittee {
@@ -147,7 +149,7 @@ pub async fn create(
     checks.finish().map_err(ApiError::Validation)?;
     let response = state
         .db(move |conn| {
-            store::idempotency::create_once(conn, &key, "POST /api/v1/committees", &print, |conn| {
+            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
                 let committee = Committee::from(db::create(conn, &new)?);
                 StoredResponse::created(format!("/api/v1/committees/{}", committee.id), &committee)
             })

@@ -128,6 +128,12 @@ pub async fn list(
             Some((starts_at, key[1]))
         }
     };
+    for (name, date) in [("from", query.from), ("to", query.to)] {
+        if let Some(date) = date {
+            text::plausible_date(name, date)
+                .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: {name} {}", e.message)))?;
+        }
+    }
     let filter = db::MeetingFilter {
         committee_id: query.committee_id,
         from: query.from,
@@ -160,18 +166,23 @@ pub async fn list(
 #[post("/meetings")]
 pub async fn create(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageMeetings>,
+    caller: Caller<policy::ManageMeetings>,
     key: IdempotencyKey,
     body: Json<NewMeetingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let print = fingerprint(&body);
+    // Keys are the caller's own: another caller's key never replays to them.
+    let scope = format!("{} POST /api/v1/meetings", caller.actor().0);
     let mut checks = Checks::new();
     let now = store::now();
     let new = db::NewMeeting {
         committee_id: body.committee_id,
         title: checks.check(text::required("title", &body.title, text::SHORT)),
-        starts_at: body.starts_at.naive_utc(),
+        starts_at: {
+            checks.check(text::plausible_date("starts_at", body.starts_at.date_naive()));
+            body.starts_at.naive_utc()
+        },
         location: checks.check(text::optional("location", body.location.as_deref(), text::SHORT)),
         status: body.status.unwrap_or(MeetingStatus::Scheduled).as_str().to_string(),
         created_at: now,
@@ -180,7 +191,7 @@ pub async fn create(
     checks.finish().map_err(ApiError::Validation)?;
     let response = state
         .db(move |conn| {
-            store::idempotency::create_once(conn, &key, "POST /api/v1/meetings", &print, |conn| {
+            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
                 committees::get(conn, new.committee_id)
                     .map_err(|_| ApiError::validation("committee_id", "no committee has this id"))?;
                 let meeting = Meeting::from(db::create(conn, &new)?);
@@ -254,7 +265,10 @@ pub async fn update(
     let mut checks = Checks::new();
     let changes = db::MeetingChanges {
         title: body.title.as_deref().map(|t| checks.check(text::required("title", t, text::SHORT))),
-        starts_at: body.starts_at.map(|t| t.naive_utc()),
+        starts_at: body.starts_at.map(|t| {
+            checks.check(text::plausible_date("starts_at", t.date_naive()));
+            t.naive_utc()
+        }),
         location: body.location.map(|l| checks.check(text::optional("location", l.as_deref(), text::SHORT))),
         status: body.status.map(|s| s.as_str().to_string()),
     };

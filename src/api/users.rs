@@ -171,6 +171,7 @@ fn chosen_password(given: Option<String>) -> Result<(String, Option<String>), Ap
 }
 
 /// Creates a user (the CLI's `user create` does the same for the first admin).
+/// Hashes the password first, so call it off the async workers.
 pub fn create_user_record(
     conn: &mut crate::db::AnyConnection,
     username: &str,
@@ -178,8 +179,18 @@ pub fn create_user_record(
     role: Role,
     password: &str,
 ) -> Result<db::User, ApiError> {
-    let now = store::now();
     let hash = password::hash(password).map_err(ApiError::internal)?;
+    insert_user(conn, username, display_name, role, hash)
+}
+
+fn insert_user(
+    conn: &mut crate::db::AnyConnection,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    hash: String,
+) -> Result<db::User, ApiError> {
+    let now = store::now();
     crate::db::write_transaction(conn, |conn| {
         db::create(
             conn,
@@ -252,7 +263,9 @@ pub async fn create_user(
     checks.finish().map_err(ApiError::Validation)?;
     let (password, generated_password) = chosen_password(body.password)?;
     let role = body.role;
-    let user = state.db(move |conn| create_user_record(conn, &name, &display_name, role, &password)).await?;
+    // Hashing takes a while: not while holding a database connection.
+    let hash = web::block(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
+    let user = state.db(move |conn| insert_user(conn, &name, &display_name, role, hash)).await?;
     let location = format!("/api/v1/users/{}", user.id);
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
@@ -360,12 +373,9 @@ pub async fn reset_user_password(
     let id = id.into_inner();
     let (password, generated_password) = chosen_password(body.0.password)?;
     let now = store::now();
-    let user = state
-        .db(move |conn| {
-            let hash = password::hash(&password).map_err(ApiError::internal)?;
-            crate::db::write_transaction(conn, |conn| db::set_password(conn, id, &hash, now))
-        })
-        .await?;
+    let hash = web::block(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
+    let user =
+        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::set_password(conn, id, &hash, now))).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(UserWithPassword { user: User::from(user), generated_password }))

@@ -143,7 +143,9 @@ pub async fn authenticate_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if !is_public(req.path()) {
+    // The path as the router matches it (percent-decoded), not the raw URI:
+    // `/%61pi/v1/...` must not pass for a public path.
+    if !is_public(req.match_info().as_str()) {
         let state = req
             .app_data::<web::Data<AppState>>()
             .cloned()

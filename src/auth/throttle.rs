@@ -1,6 +1,7 @@
-//! Sign-in throttling, pure: after a few failures each further attempt is
+//! Sign-in throttling rules: every attempt is counted (atomically, in the
+//! database, so every instance sees it and parallel attempts cannot slip
+//! through; see `store::users::count_attempt`); after a few, failed answers are
 //! slowed, and past the limit the username or address is refused for a while.
-//! The counts live in the database so every instance sees them.
 
 use std::time::Duration;
 
@@ -28,19 +29,6 @@ pub fn locked_for(f: Option<&Failures>, now: NaiveDateTime) -> Option<i64> {
     (until > now).then(|| (until - now).num_seconds().max(1))
 }
 
-/// The record after one more failure.
-pub fn after_failure(f: Option<Failures>, now: NaiveDateTime, limit: i32) -> Failures {
-    let mut f = match f {
-        Some(f) if now - f.window_started_at < WINDOW => f,
-        _ => Failures { failures: 0, window_started_at: now, locked_until: None },
-    };
-    f.failures += 1;
-    if f.failures >= limit {
-        f.locked_until = Some(now + LOCKOUT);
-    }
-    f
-}
-
 /// How long to hold a failed answer back: nothing for the first two, then growing.
 pub fn delay(failures: i32) -> Duration {
     if failures <= 2 {
@@ -59,26 +47,11 @@ mod tests {
     }
 
     #[test]
-    fn locks_after_the_limit_and_lifts_later() {
-        let mut f = None;
-        for _ in 0..4 {
-            f = Some(after_failure(f, t(0), USER_LIMIT));
-            assert_eq!(locked_for(f.as_ref(), t(0)), None);
-        }
-        f = Some(after_failure(f, t(1), USER_LIMIT));
-        assert_eq!(locked_for(f.as_ref(), t(1)), Some(15 * 60));
-        assert_eq!(locked_for(f.as_ref(), t(17)), None);
-    }
-
-    #[test]
-    fn old_failures_expire_with_the_window() {
-        let mut f = None;
-        for _ in 0..4 {
-            f = Some(after_failure(f, t(0), USER_LIMIT));
-        }
-        let f = after_failure(f, t(20), USER_LIMIT);
-        assert_eq!(f.failures, 1);
-        assert_eq!(f.locked_until, None);
+    fn locked_until_a_time_then_free() {
+        let f = Failures { failures: 6, window_started_at: t(0), locked_until: Some(t(15)) };
+        assert_eq!(locked_for(Some(&f), t(1)), Some(14 * 60));
+        assert_eq!(locked_for(Some(&f), t(15)), None);
+        assert_eq!(locked_for(None, t(1)), None);
     }
 
     #[test]

@@ -79,8 +79,10 @@ impl r2d2::ManageConnection for ConnectionManager {
         conn.batch_execute("SELECT 1").map_err(Into::into)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// As diesel's own manager: a connection left mid-transaction by a panic
+    /// or a failed rollback is not handed out again.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -149,4 +151,21 @@ where
         };
     }
     conn.transaction(f)
+}
+
+/// Runs several reads against one consistent snapshot: a report built from
+/// several queries must not see a change land half-way through.
+pub fn snapshot<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        // PostgreSQL's default (READ COMMITTED) takes a new snapshot per
+        // statement; SQLite in WAL mode keeps one from the first read.
+        if let AnyConnection::Postgresql(c) = conn {
+            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        f(conn)
+    })
 }

@@ -47,6 +47,20 @@ pub fn committee_code(value: &str) -> Result<String, FieldError> {
     }
 }
 
+/// The years the service accepts in any date: wide enough for any meeting
+/// record, narrow enough that every database stores and orders them alike.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// Checks a date a client sent is within [`YEARS`].
+pub fn plausible_date(field: &str, date: chrono::NaiveDate) -> Result<(), FieldError> {
+    use chrono::Datelike;
+    if YEARS.contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, format!("must be a date between {} and {}", YEARS.start(), YEARS.end())))
+    }
+}
+
 /// Collects field errors from many checks so a client hears of all of them at once.
 #[derive(Default)]
 pub struct Checks {
@@ -103,6 +117,15 @@ mod tests {
         assert_eq!(optional("x", None, SHORT).unwrap(), None);
         assert_eq!(optional("x", Some("  "), SHORT).unwrap(), None);
         assert_eq!(optional("x", Some(" y "), SHORT).unwrap(), Some("y".into()));
+    }
+
+    #[test]
+    fn dates_outside_the_plausible_years_are_refused() {
+        let d = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        assert!(plausible_date("due_date", d(2018)).is_ok());
+        assert!(plausible_date("due_date", d(1899)).is_err());
+        assert!(plausible_date("due_date", d(10000)).is_err());
+        assert!(plausible_date("due_date", d(-5000)).is_err());
     }
 
     #[test]

@@ -28,8 +28,18 @@ impl<T> Json<T> {
     }
 }
 
-/// Reads the whole body, refusing it past [`MAX_BODY_BYTES`].
+/// How long a client may take to send its body: a slow sender is cut off
+/// instead of holding a worker (the request head has its own timeout).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads the whole body within [`BODY_TIMEOUT`], refusing it past [`MAX_BODY_BYTES`].
 async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
+    actix_web::rt::time::timeout(BODY_TIMEOUT, read_body_untimed(req, payload)).await.map_err(|_| {
+        ApiError::RequestTimeout(format!("the request body did not arrive within {} seconds", BODY_TIMEOUT.as_secs()))
+    })?
+}
+
+async fn read_body_untimed(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
     let too_large = || ApiError::PayloadTooLarge(format!("the request body must be at most {MAX_BODY_BYTES} bytes"));
     if let Some(length) = req.headers().get(header::CONTENT_LENGTH) {
         if length.to_str().ok().and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > MAX_BODY_BYTES) {

@@ -75,13 +75,18 @@ pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, 
             .filter(actions::status.eq_any(UNFINISHED))
             .filter(actions::due_meeting_id.eq_any(earlier.into_iter().map(Some).collect::<Vec<_>>()))
     })?;
-    let since = previous.as_ref().map(|p| p.starts_at).unwrap_or(NaiveDateTime::MIN);
+    let since = previous.as_ref().map(|p| p.starts_at);
     let until = meeting.starts_at;
     let closed = views(conn, |q| {
-        q.filter(actions::committee_id.eq(meeting.committee_id))
+        let q = q
+            .filter(actions::committee_id.eq(meeting.committee_id))
             .filter(actions::status.eq_any(CLOSED))
-            .filter(actions::closed_at.gt(since))
-            .filter(actions::closed_at.le(until))
+            .filter(actions::closed_at.le(until));
+        // With no previous meeting, everything closed so far belongs here.
+        match since {
+            Some(since) => q.filter(actions::closed_at.gt(since)),
+            None => q,
+        }
     })?;
 
     let mut ids: Vec<i64> = Vec::new();

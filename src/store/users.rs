@@ -203,49 +203,72 @@ pub fn touch_credential(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -
     Ok(())
 }
 
-// ---- sign-in failures ---------------------------------------------------
+// ---- sign-in attempts ---------------------------------------------------
 
-pub fn failures(conn: &mut AnyConnection, subject: &str) -> Result<Option<Failures>, ApiError> {
-    let row: Option<(i32, NaiveDateTime, Option<NaiveDateTime>)> = sign_in_failures::table
-        .find(subject)
-        .select((sign_in_failures::failures, sign_in_failures::window_started_at, sign_in_failures::locked_until))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(failures, window_started_at, locked_until)| Failures { failures, window_started_at, locked_until }))
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    failures: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    locked_until: Option<NaiveDateTime>,
 }
 
-/// Counts one more failure for `subject`; returns the count now.
-pub fn record_failure(
+/// Counts a sign-in attempt for `subject` before its password is checked, in
+/// one atomic statement, so parallel attempts cannot slip past the limit: the
+/// count restarts after a quiet window, and passing `limit` locks the subject.
+/// Returns the attempts in the window and, when locked, the seconds left.
+pub fn count_attempt(
     conn: &mut AnyConnection,
     subject: &str,
     limit: i32,
     now: NaiveDateTime,
-) -> Result<Failures, ApiError> {
-    let before = failures(conn, subject)?;
-    let existed = before.is_some();
-    let after = throttle::after_failure(before, now, limit);
-    if existed {
-        diesel::update(sign_in_failures::table.find(subject))
-            .set((
-                sign_in_failures::failures.eq(after.failures),
-                sign_in_failures::window_started_at.eq(after.window_started_at),
-                sign_in_failures::locked_until.eq(after.locked_until),
-            ))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(sign_in_failures::table)
-            .values((
-                sign_in_failures::subject.eq(subject),
-                sign_in_failures::failures.eq(after.failures),
-                sign_in_failures::window_started_at.eq(after.window_started_at),
-                sign_in_failures::locked_until.eq(after.locked_until),
-            ))
-            .execute(conn)?;
+) -> Result<(i32, Option<i64>), ApiError> {
+    use diesel::sql_types::{Integer, Text, Timestamp};
+    // $1 subject, $2 now, $3 start of the current window, $4 limit, $5 end of a new lock.
+    const UPSERT: &str = "INSERT INTO sign_in_failures (subject, failures, window_started_at, locked_until) \
+        VALUES ($1, 1, $2, NULL) \
+        ON CONFLICT (subject) DO UPDATE SET \
+        failures = CASE WHEN sign_in_failures.window_started_at < $3 \
+                         AND (sign_in_failures.locked_until IS NULL OR sign_in_failures.locked_until <= $2) \
+                        THEN 1 ELSE sign_in_failures.failures + 1 END, \
+        window_started_at = CASE WHEN sign_in_failures.window_started_at < $3 \
+                         AND (sign_in_failures.locked_until IS NULL OR sign_in_failures.locked_until <= $2) \
+                        THEN $2 ELSE sign_in_failures.window_started_at END, \
+        locked_until = CASE WHEN sign_in_failures.locked_until > $2 THEN sign_in_failures.locked_until \
+                            WHEN sign_in_failures.window_started_at >= $3 AND sign_in_failures.failures + 1 > $4 THEN $5 \
+                            ELSE NULL END \
+        RETURNING failures, locked_until";
+    let window_start = now - throttle::WINDOW;
+    let lock_end = now + throttle::LOCKOUT;
+    macro_rules! run {
+        ($conn:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(subject)
+                .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(window_start)
+                .bind::<Integer, _>(limit)
+                .bind::<Timestamp, _>(lock_end)
+                .get_result::<Counted>($conn)?
+        };
     }
-    Ok(after)
+    let counted = match conn {
+        AnyConnection::Postgresql(c) => run!(c, UPSERT),
+        // SQLite numbers its parameters ?1, ?2...: the same binds in the same order.
+        AnyConnection::Sqlite(c) => run!(c, UPSERT.replace('$', "?")),
+    };
+    let locked = throttle::locked_for(
+        Some(&Failures { failures: counted.failures, window_started_at: now, locked_until: counted.locked_until }),
+        now,
+    );
+    Ok((counted.failures, locked))
 }
 
-pub fn clear_failures(conn: &mut AnyConnection, subject: &str) -> Result<(), ApiError> {
-    diesel::delete(sign_in_failures::table.find(subject)).execute(conn)?;
+/// After a successful sign-in: the username starts afresh, and the address
+/// gets back the attempt that was counted for it.
+pub fn attempt_succeeded(conn: &mut AnyConnection, user_subject: &str, address_subject: &str) -> Result<(), ApiError> {
+    diesel::delete(sign_in_failures::table.find(user_subject)).execute(conn)?;
+    diesel::update(sign_in_failures::table.find(address_subject).filter(sign_in_failures::failures.gt(0)))
+        .set(sign_in_failures::failures.eq(sign_in_failures::failures - 1))
+        .execute(conn)?;
     Ok(())
 }

@@ -115,6 +115,10 @@ async fn the_log_has_three_sections_with_ratings(app: TestApp) {
         section_refs(&earlier.body, 0),
         vec![(r("overdue"), "red".into()), (r("overdue_submitted"), "green".into())]
     );
+    // The committee's first meeting has no previous one: everything closed so far counts.
+    let first = app.get(&format!("/api/v1/meetings/{}/action-log", d.meetings[0])).await.expect(200);
+    assert!(first.body["previous_meeting_id"].is_null());
+    assert_eq!(section_refs(&first.body, 0), vec![]);
     app.get("/api/v1/meetings/999999/action-log").await.expect_problem(404);
     app.get(&format!("/api/v1/meetings/{}/action-log?format=pdf", d.meetings[2])).await.expect_problem(400);
 }

@@ -77,6 +77,8 @@ async fn links_to_other_meetings_and_committees_are_refused(app: TestApp) {
         (json!({"raised_at_meeting_id": apr, "description": "x", "due_meeting_id": feb}), "due_meeting_id"),
         (json!({"raised_at_meeting_id": feb, "description": "x", "kind": "promise"}), "kind"),
         (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "2018-02-30"}), "due_date"),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "-5000-01-01"}), "due_date"),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "+10000-01-01"}), "due_date"),
         (json!({"raised_at_meeting_id": feb, "description": "x".repeat(10_001)}), "description"),
         (json!({"raised_at_meeting_id": feb, "description": "x", "owner": "a\u{0007}b"}), "owner"),
     ];
@@ -170,6 +172,10 @@ async fn lists_filter_by_every_field(app: TestApp) {
     app.get("/api/v1/actions?status=closed").await.expect_problem(400);
     app.get("/api/v1/actions?overdue=maybe").await.expect_problem(400);
     app.get("/api/v1/actions?updated_since=yesterday").await.expect_problem(400);
+    app.get("/api/v1/actions?updated_since=-5000-01-01T00:00:00Z").await.expect_problem(400);
+    app.get(&format!("/api/v1/committees/{k}/stats?from=-5000-01-01")).await.expect_problem(400);
+    let far = json!({"committee_id": k, "title": "x", "starts_at": "+10000-01-01T00:00:00Z"});
+    app.post("/api/v1/meetings", far).await.expect_problem(422);
     app.get("/api/v1/actions?colour=red").await.expect_problem(400);
 }
 

@@ -110,6 +110,9 @@ async fn bad_tokens_are_refused_with_401(app: TestApp) {
     let basic = app.raw_request("GET", "/api/v1/actions", &[("authorization", "Basic Y2xlcms6cHc=")], None).await;
     basic.expect_problem(401);
     app.raw_request("GET", "/api/v1/actions", &[], None).await.expect_problem(401);
+    // The router decodes %61 to `a`; the guard must see the same path.
+    app.raw_request("GET", "/%61pi/v1/actions", &[], None).await.expect_problem(401);
+    app.raw_request("GET", "/api/v1/no-such-route", &[], None).await.expect_problem(401);
 }
 
 async fn deactivation_and_password_changes_end_old_tokens(app: TestApp) {
@@ -193,9 +196,42 @@ async fn sign_in_is_throttled_and_does_not_reveal_users(app: TestApp) {
     let locked = app.sign_in("target", "target-password").await.expect_problem(429);
     let retry: i64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!(retry > 0 && retry <= 900, "{retry}");
+    // A username that cannot exist gets the same answer, and no 500.
+    let nul = app.sign_in("a\u{0}b", "whatever password").await.expect_problem(401);
+    assert_eq!(nul.body, wrong.body);
     // Others are not affected.
     app.create_user("bystander", Role::Member);
     app.sign_in("bystander", "bystander-password").await.expect(200);
+}
+
+/// Guesses sent all at once are counted one by one: no more than the limit
+/// get their password checked.
+async fn parallel_guesses_cannot_slip_past_the_limit(app: TestApp) {
+    app.create_user("target", Role::Member);
+    let attempts = (0..12).map(|_| app.sign_in("target", "wrong password!!"));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts).await.into_iter().map(|r| r.status).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(checked, 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 7, "{statuses:?}");
+}
+
+/// One caller's Idempotency-Key never replays another caller's response.
+async fn idempotency_keys_belong_to_their_caller(app: TestApp) {
+    let other = app.user_token("second-clerk", Role::Secretariat).await;
+    let body = json!({"code": "KMPCP", "name": "Kent"});
+    let first = app.post_with("/api/v1/committees", body.clone(), &[("idempotency-key", "k-1")]).await.expect(201);
+    let bearer = format!("Bearer {other}");
+    let theirs = app
+        .request(
+            "POST",
+            "/api/v1/committees",
+            &[("content-type", "application/json"), ("idempotency-key", "k-1"), ("authorization", &bearer)],
+            Some(json!({"code": "SYPCP", "name": "South Yorkshire"}).to_string().into_bytes()),
+        )
+        .await
+        .expect(201);
+    assert_ne!(theirs.id(), first.id());
+    assert!(theirs.header("idempotent-replayed").is_none());
 }
 
 async fn the_timeline_names_who_acted(app: TestApp) {
@@ -236,6 +272,8 @@ crate::on_both_backends!(
     sign_in_is_throttled_and_does_not_reveal_users,
     the_timeline_names_who_acted,
     single_sign_on_tokens_map_groups_to_roles,
+    parallel_guesses_cannot_slip_past_the_limit,
+    idempotency_keys_belong_to_their_caller,
 );
 
 /// Single sign-on with a key pair the test run makes (see `helpers::test_idp`):

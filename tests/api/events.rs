@@ -46,6 +46,18 @@ async fn the_timeline_is_hash_chained_and_tampering_is_detected(app: TestApp) {
     assert_eq!(broken.body["intact"], false);
     assert_eq!(broken.body["first_broken_sequence"], 2);
 
+    // Removing the newest events leaves every remaining link intact; the
+    // chain's length no longer matching the action's version gives it away.
+    let other = app.action(panel.meetings[0], "Circulate the figures").await.id();
+    app.act(other, "start", "\"1\"", json!({})).await.expect(200);
+    if app.is_sqlite() {
+        exec(&mut conn, "DROP TRIGGER action_events_no_delete");
+    }
+    exec(&mut conn, &format!("DELETE FROM action_events WHERE action_id = {other} AND sequence = 2"));
+    let truncated = app.get(&format!("/api/v1/actions/{other}/events/verify")).await.expect(200);
+    assert_eq!(truncated.body["intact"], false);
+    assert_eq!(truncated.body["first_broken_sequence"], 2);
+
     app.get("/api/v1/actions/999999/events").await.expect_problem(404);
     app.get("/api/v1/actions/999999/events/verify").await.expect_problem(404);
 }

@@ -43,12 +43,8 @@ async fn demo_data_covers_every_status(app: TestApp) {
     let csv_refs: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_string()).collect();
     assert_eq!(csv_refs, json_refs);
     let html = app.get(&format!("{path}?format=html")).await.expect(200);
-    let html_refs: Vec<String> = html
-        .text
-        .split("<td class=\"ref\">")
-        .skip(1)
-        .map(|cell| cell.split('<').next().unwrap().to_string())
-        .collect();
+    let html_refs: Vec<String> =
+        html.text.split("<td class=\"ref\">").skip(1).map(|cell| cell.split('<').next().unwrap().to_string()).collect();
     assert_eq!(html_refs, json_refs);
     // Seeding twice is refused rather than duplicating the sample.
     assert!(panel_tracker::demo::seed(&mut conn).is_err());
