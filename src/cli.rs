@@ -24,6 +24,18 @@ pub enum Command {
     /// Fill the database with a realistic sample panel, meetings and actions,
     /// and one demo user per role.
     Demo,
+    /// Find the commitments in meeting minutes (a file, or - for standard input).
+    Extract {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Score the extractor on a corpus folder (minutes/*.txt and labels.json) instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        eval: Option<std::path::PathBuf>,
+        /// The minutes; `-` reads standard input.
+        #[arg(required_unless_present = "eval")]
+        file: Option<String>,
+    },
     /// Manage users from the command line (for the first admin).
     User {
         #[command(subcommand)]
@@ -105,6 +117,54 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
+        Command::Extract { json, eval: Some(dir), .. } => {
+            let _ = json;
+            let report = evaluate(&dir)?;
+            for (file, sentence) in &report.misses {
+                println!("miss         {file}: {sentence}");
+            }
+            for (file, sentence) in &report.false_alarms {
+                println!("false alarm  {file}: {sentence}");
+            }
+            println!(
+                "candidates {} hits {} labelled {} found {}\nprecision {:.3}\nrecall {:.3}",
+                report.candidates,
+                report.hits,
+                report.labelled,
+                report.labelled_hit,
+                report.precision(),
+                report.recall()
+            );
+            Ok(())
+        }
+        Command::Extract { json, eval: None, file } => {
+            let text = read_minutes(file.as_deref().unwrap_or("-"))?;
+            let candidates = crate::extract::extract(&text);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&candidates)?);
+            } else {
+                println!("{:<8} {:<20} {:<5} {:<30} sentence", "para", "kind", "conf", "committed by -> owed to");
+                for c in &candidates {
+                    let who = format!(
+                        "{} -> {}",
+                        c.committed_by.as_deref().unwrap_or("?"),
+                        c.owed_to.as_deref().unwrap_or("?")
+                    );
+                    let sentence: String = c.sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let kind = serde_json::to_value(c.kind)?.as_str().unwrap_or("").to_string();
+                    println!(
+                        "{:<8} {:<20} {:<5.2} {:<30} {}",
+                        c.paragraph.as_deref().unwrap_or("-"),
+                        kind,
+                        c.confidence,
+                        who.chars().take(30).collect::<String>(),
+                        sentence
+                    );
+                }
+                println!("{} commitment(s)", candidates.len());
+            }
+            Ok(())
+        }
         Command::Serve => {
             let settings = Settings::from_env()?;
             actix_web::rt::System::new().block_on(async {
@@ -118,4 +178,44 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
     }
+}
+
+/// Reads minutes from a file or standard input: UTF-8, not empty, within the size limit.
+fn read_minutes(path: &str) -> Result<String, Box<dyn std::error::Error>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin().take(crate::extract::MAX_TEXT_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    } else {
+        std::fs::File::open(path)
+            .map_err(|e| format!("cannot read {path}: {e}"))?
+            .take(crate::extract::MAX_TEXT_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)?;
+    }
+    if bytes.len() > crate::extract::MAX_TEXT_BYTES {
+        return Err(format!("the minutes are larger than {} bytes", crate::extract::MAX_TEXT_BYTES).into());
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| format!("the minutes are not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))?;
+    if text.trim().is_empty() {
+        return Err("the minutes are empty".into());
+    }
+    Ok(if crate::extract::segment::looks_like_html(&text) { crate::extract::strip_html(&text) } else { text })
+}
+
+/// Runs the extractor over a corpus folder and scores it.
+fn evaluate(dir: &std::path::Path) -> Result<crate::extract::eval::Report, Box<dyn std::error::Error>> {
+    let labels: crate::extract::eval::Labels = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("labels.json")).map_err(|e| format!("cannot read labels.json: {e}"))?,
+    )?;
+    let mut files = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir.join("minutes"))?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".txt") {
+            files.push((name, std::fs::read_to_string(entry.path())?));
+        }
+    }
+    Ok(crate::extract::eval::score(&files, &labels))
 }

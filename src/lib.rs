@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod extract;
 pub mod http;
 pub mod openapi;
 pub mod schema;
