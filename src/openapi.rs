@@ -30,6 +30,7 @@ require `If-Match` (412 when stale, 428 when missing); creating POSTs accept an 
         (name = "actions", description = "Commitments made at meetings, and their timelines"),
         (name = "action lifecycle", description = "open -> in_progress -> response_submitted -> completed, with return, reopen, withdraw and carry-forward"),
         (name = "action log", description = "The action log for a meeting's agenda pack, bulk carry-forward and statistics"),
+        (name = "extraction", description = "Find the commitments in a meeting's minutes, then log the confirmed ones"),
         (name = "health", description = "Liveness and readiness for load balancers"),
     ),
     components(schemas(Problem, FieldError))

@@ -68,7 +68,7 @@ fn api_routes() -> utoipa_actix_web::scope::Scope<
         InitError = (),
     >,
 > {
-    use api::{action_log, actions, agenda_items, auth, committees, meetings, users};
+    use api::{action_log, actions, agenda_items, auth, committees, extractions, meetings, users};
     scope("/api/v1")
         .service(auth::create_token)
         .service(auth::get_me)
@@ -109,6 +109,8 @@ fn api_routes() -> utoipa_actix_web::scope::Scope<
         .service(action_log::get_action_log)
         .service(action_log::carry_meeting_actions_forward)
         .service(action_log::get_committee_stats)
+        .service(extractions::extract_commitments)
+        .service(extractions::accept_commitments)
 }
 
 /// The OpenAPI document the service serves, generated from the code.

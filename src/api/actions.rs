@@ -75,7 +75,7 @@ pub struct Action {
 }
 
 impl Action {
-    fn from_view(view: db::ActionView, now: DateTime<Utc>) -> Self {
+    pub(crate) fn from_view(view: db::ActionView, now: DateTime<Utc>) -> Self {
         let r = view.row;
         let status = r.status();
         Action {

@@ -8,6 +8,7 @@ pub mod actions;
 pub mod agenda_items;
 pub mod auth;
 pub mod committees;
+pub mod extractions;
 pub mod health;
 pub mod meetings;
 pub mod users;

@@ -64,6 +64,8 @@ pub enum Capability {
     ManageMeetings,
     /// Create, edit, assign, carry forward, reopen, withdraw actions.
     ManageActions,
+    /// Extract commitments from minutes and accept them.
+    ExtractCommitments,
     /// Record progress and submit the response.
     RecordProgress,
     /// Accept or return a submitted response.
@@ -77,7 +79,10 @@ pub fn allows(capability: Capability, role: Role) -> bool {
     use Role::*;
     match capability {
         Capability::SignedIn | Capability::Read => true,
-        Capability::ManageMeetings | Capability::ManageActions | Capability::DecideResponse => {
+        Capability::ManageMeetings
+        | Capability::ManageActions
+        | Capability::ExtractCommitments
+        | Capability::DecideResponse => {
             matches!(role, Admin | Secretariat)
         }
         Capability::RecordProgress => matches!(role, Admin | Secretariat | Opcc),
@@ -129,6 +134,8 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("get_action_log", Some(Capability::Read)),
     ("carry_meeting_actions_forward", Some(Capability::ManageActions)),
     ("get_committee_stats", Some(Capability::Read)),
+    ("extract_commitments", Some(Capability::ExtractCommitments)),
+    ("accept_commitments", Some(Capability::ExtractCommitments)),
 ];
 
 /// What an operation needs, from [`OPERATIONS`].
@@ -160,6 +167,8 @@ requirements! {
     ManageMeetings => ManageMeetings,
     /// Create, edit, carry forward, reopen, withdraw actions.
     ManageActions => ManageActions,
+    /// Extract commitments from minutes and accept them.
+    ExtractCommitments => ExtractCommitments,
     /// Record progress and submit responses.
     RecordProgress => RecordProgress,
     /// Accept or return responses.
@@ -180,6 +189,7 @@ mod tests {
             (Capability::ManageMeetings, [true, true, false, false, false]),
             (Capability::ManageActions, [true, true, false, false, false]),
             (Capability::RecordProgress, [true, true, true, false, false]),
+            (Capability::ExtractCommitments, [true, true, false, false, false]),
             (Capability::DecideResponse, [true, true, false, false, false]),
             (Capability::ManageUsers, [true, false, false, false, false]),
             (Capability::SignedIn, [true, true, true, true, true]),

@@ -34,22 +34,26 @@ pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10)
 
 /// Reads the whole body within [`BODY_TIMEOUT`], refusing it past [`MAX_BODY_BYTES`].
 async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
-    actix_web::rt::time::timeout(BODY_TIMEOUT, read_body_untimed(req, payload)).await.map_err(|_| {
+    read_body_limited(req, payload, MAX_BODY_BYTES).await
+}
+
+async fn read_body_limited(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    actix_web::rt::time::timeout(BODY_TIMEOUT, read_body_untimed(req, payload, limit)).await.map_err(|_| {
         ApiError::RequestTimeout(format!("the request body did not arrive within {} seconds", BODY_TIMEOUT.as_secs()))
     })?
 }
 
-async fn read_body_untimed(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
-    let too_large = || ApiError::PayloadTooLarge(format!("the request body must be at most {MAX_BODY_BYTES} bytes"));
+async fn read_body_untimed(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::PayloadTooLarge(format!("the request body must be at most {limit} bytes"));
     if let Some(length) = req.headers().get(header::CONTENT_LENGTH) {
-        if length.to_str().ok().and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > MAX_BODY_BYTES) {
+        if length.to_str().ok().and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > limit) {
             return Err(too_large());
         }
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the request body could not be read: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
@@ -127,6 +131,52 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
             }
             require_json_content_type(&req)?;
             parse(&bytes).map(OptionalJson)
+        })
+    }
+}
+
+/// Minutes pasted for extraction: `text/plain` (or `text/html`), or JSON
+/// `{"text": "..."}`; HTML pages have their tags stripped. Up to
+/// `extract::MAX_TEXT_BYTES`; empty text and invalid UTF-8 are refused.
+#[derive(Debug)]
+pub struct MinutesText(pub String);
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinutesJson {
+    text: String,
+}
+
+impl FromRequest for MinutesText {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let bytes = read_body_limited(&req, &mut payload, crate::extract::MAX_TEXT_BYTES).await?;
+            let text = match essence.as_str() {
+                "application/json" => parse::<MinutesJson>(&bytes)?.text,
+                "text/plain" | "text/html" | "" => String::from_utf8(bytes).map_err(|e| {
+                    ApiError::BadRequest(format!(
+                        "the minutes are not valid UTF-8 (first bad byte at {})",
+                        e.utf8_error().valid_up_to()
+                    ))
+                })?,
+                other => {
+                    return Err(ApiError::UnsupportedMediaType(format!(
+                        "minutes are sent as text/plain, text/html or JSON {{\"text\": ...}}, not {other}"
+                    )))
+                }
+            };
+            if text.trim().is_empty() {
+                return Err(ApiError::validation("text", "the minutes are empty"));
+            }
+            let html = essence == "text/html" || crate::extract::segment::looks_like_html(&text);
+            Ok(MinutesText(if html { crate::extract::strip_html(&text) } else { text }))
         })
     }
 }

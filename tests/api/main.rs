@@ -9,5 +9,6 @@ mod auth;
 mod committees_meetings;
 mod conventions;
 mod events;
+mod extractions;
 mod health_and_docs;
 mod lifecycle;

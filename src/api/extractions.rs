@@ -1,0 +1,213 @@
+//! Minutes in, candidate actions out; then the confirmed ones logged in one go.
+
+use actix_web::{post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::actions::Action;
+use super::AppState;
+use crate::auth::{policy, Caller};
+use crate::domain::text::{self, Checks};
+use crate::domain::ActionKind;
+use crate::error::{ApiError, Problem};
+use crate::extract::{self, Candidate};
+use crate::http::body::{Json, MinutesText};
+use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::store::{self, actions as db, meetings};
+
+/// What the extractor found; nothing is saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Extraction {
+    pub meeting_id: i64,
+    pub candidates: Vec<Candidate>,
+}
+
+/// One confirmed commitment to log as an action raised at the meeting.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedCommitment {
+    pub agenda_item_id: Option<i64>,
+    #[schema(example = "7", max_length = 200)]
+    pub minute_paragraph: Option<String>,
+    #[schema(example = "Commissioner", max_length = 200)]
+    pub committed_by: Option<String>,
+    #[schema(example = "the Member", max_length = 200)]
+    pub owed_to: Option<String>,
+    /// The sentence of the minutes, verbatim.
+    #[schema(max_length = 10000)]
+    pub source_sentence: String,
+    #[schema(max_length = 10000)]
+    pub description: String,
+    pub kind: Option<ActionKind>,
+    #[schema(max_length = 200)]
+    pub owner: Option<String>,
+    pub due_meeting_id: Option<i64>,
+    pub due_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptCommitmentsRequest {
+    /// 1 to 500 commitments.
+    pub actions: Vec<AcceptedCommitment>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AcceptedActions {
+    pub actions: Vec<Action>,
+}
+
+/// The most commitments accepted in one request.
+const MAX_BATCH: usize = 500;
+
+/// Finds the commitments in a meeting's minutes and returns them as
+/// candidates, saving nothing. Send the minutes as `text/plain` (or a whole
+/// HTML page as `text/html`), or as JSON `{"text": "..."}`; up to 2 MiB.
+#[utoipa::path(
+    operation_id = "extract_commitments",
+    tag = "extraction",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meeting id")),
+    request_body(description = "The minutes", content(
+        (String = "text/plain"),
+        (String = "text/html"),
+        (crate::api::extractions::MinutesBody = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The candidates, in the order of the minutes", body = Extraction),
+        (status = 400, description = "Not UTF-8, or malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over 2 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Another content type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty minutes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/extractions")]
+pub async fn extract_commitments(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ExtractCommitments>,
+    id: web::Path<i64>,
+    minutes: MinutesText,
+) -> Result<HttpResponse, ApiError> {
+    let meeting_id = id.into_inner();
+    state.db(move |conn| meetings::get(conn, meeting_id)).await?;
+    let candidates = web::block(move || extract::extract(&minutes.0)).await?;
+    Ok(HttpResponse::Ok().json(Extraction { meeting_id, candidates }))
+}
+
+/// The JSON form of the minutes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MinutesBody {
+    pub text: String,
+}
+
+/// Logs the confirmed commitments as actions raised at this meeting, all in
+/// one transaction, each keeping its source sentence and paragraph. Send an
+/// `Idempotency-Key` so a retry returns the first result instead of logging twice.
+#[utoipa::path(
+    operation_id = "accept_commitments",
+    tag = "extraction",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Meeting id (where the commitments were made)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first response instead of logging twice"),
+    ),
+    request_body = AcceptCommitmentsRequest,
+    responses(
+        (status = 201, description = "Logged, in the order given", body = AcceptedActions),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (nothing is logged), or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/meetings/{id}/actions/bulk")]
+pub async fn accept_commitments(
+    state: web::Data<AppState>,
+    caller: Caller<policy::ExtractCommitments>,
+    id: web::Path<i64>,
+    key: IdempotencyKey,
+    body: Json<AcceptCommitmentsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let meeting_id = id.into_inner();
+    let body = body.into_inner();
+    let print = fingerprint(&body);
+    let mut checks = Checks::new();
+    if body.actions.is_empty() || body.actions.len() > MAX_BATCH {
+        checks.push("actions", format!("must hold 1 to {MAX_BATCH} commitments"));
+    }
+    let mut new = Vec::new();
+    for (n, a) in body.actions.iter().enumerate() {
+        let field = |name: &str| format!("actions[{n}].{name}");
+        let mut renamed = |result: Result<Option<String>, crate::error::FieldError>, name: &str| match result {
+            Ok(v) => v,
+            Err(e) => {
+                checks.push(&field(name), e.message);
+                None
+            }
+        };
+        let minute_paragraph =
+            renamed(text::optional("x", a.minute_paragraph.as_deref(), text::SHORT), "minute_paragraph");
+        let committed_by = renamed(text::optional("x", a.committed_by.as_deref(), text::SHORT), "committed_by");
+        let owed_to = renamed(text::optional("x", a.owed_to.as_deref(), text::SHORT), "owed_to");
+        let owner = renamed(text::optional("x", a.owner.as_deref(), text::SHORT), "owner");
+        let source_sentence = renamed(text::required("x", &a.source_sentence, text::LONG).map(Some), "source_sentence");
+        let description = renamed(text::required("x", &a.description, text::LONG).map(Some), "description");
+        if let Some(date) = a.due_date {
+            if let Err(e) = text::plausible_date("x", date) {
+                checks.push(&field("due_date"), e.message);
+            }
+        }
+        new.push(db::NewAction {
+            raised_at_meeting_id: meeting_id,
+            agenda_item_id: a.agenda_item_id,
+            minute_paragraph,
+            committed_by,
+            owed_to,
+            source_sentence,
+            description: description.unwrap_or_default(),
+            kind: a.kind.unwrap_or(ActionKind::Other),
+            owner,
+            due_meeting_id: a.due_meeting_id,
+            due_date: a.due_date,
+        });
+    }
+    checks.finish().map_err(ApiError::Validation)?;
+    let actor = caller.actor();
+    let scope = format!("{} POST /api/v1/meetings/{meeting_id}/actions/bulk", actor.0);
+    let now = store::now();
+    let response = state
+        .db(move |conn| {
+            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
+                meetings::get(conn, meeting_id)?;
+                let mut actions = Vec::with_capacity(new.len());
+                for (n, action) in new.iter().enumerate() {
+                    let view = db::create(conn, action, &actor, now).map_err(|e| match e {
+                        // Name which commitment a link problem belongs to.
+                        ApiError::Validation(errors) => ApiError::Validation(
+                            errors
+                                .into_iter()
+                                .map(|mut f| {
+                                    f.field = format!("actions[{n}].{}", f.field);
+                                    f
+                                })
+                                .collect(),
+                        ),
+                        other => other,
+                    })?;
+                    actions.push(Action::from_view(view, store::utc(now)));
+                }
+                StoredResponse::created(
+                    format!("/api/v1/actions?raised_at_meeting_id={meeting_id}"),
+                    &AcceptedActions { actions },
+                )
+            })
+        })
+        .await?;
+    Ok(response.into_response())
+}
