@@ -246,22 +246,31 @@ fn words(sentence: &str) -> Vec<(usize, usize, String)> {
         match (part, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push((s, i, sentence[s..i].to_lowercase().replace('’', "'")));
+                out.push((s, i, normalise(&sentence[s..i])));
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        out.push((s, sentence.len(), sentence[s..].to_lowercase().replace('’', "'")));
+        out.push((s, sentence.len(), normalise(&sentence[s..])));
     }
     out
 }
 
+/// A word in lower case with a typographic apostrophe made plain.
+fn normalise(word: &str) -> String {
+    let lower = word.to_lowercase();
+    if lower.contains('’') {
+        lower.replace('’', "'")
+    } else {
+        lower
+    }
+}
+
 /// Whether the words from index `i` spell `phrase`.
 fn phrase_at(w: &[(usize, usize, String)], i: usize, phrase: &str) -> bool {
-    let parts: Vec<&str> = phrase.split(' ').collect();
-    parts.iter().enumerate().all(|(k, p)| w.get(i + k).is_some_and(|x| x.2 == *p))
+    phrase.split(' ').enumerate().all(|(k, p)| w.get(i + k).is_some_and(|x| x.2 == p))
 }
 
 fn longest_match<'a>(w: &[(usize, usize, String)], i: usize, list: &[&'a str]) -> Option<&'a str> {
@@ -294,14 +303,14 @@ fn skip_adverbs(w: &[(usize, usize, String)], mut i: usize) -> usize {
 fn clause_before<'a>(sentence: &'a str, w: &[(usize, usize, String)], i: usize) -> (usize, &'a str) {
     let end = w[i].0;
     let head = &sentence[..end];
+    // Lower-casing ASCII only keeps byte offsets the same as in `head`.
+    let lower = head.to_ascii_lowercase();
     let boundary = head
         .rfind([',', ';', ':', '(', ')'])
         .map(|b| b + 1)
         .into_iter()
         .chain(
-            [" that ", " and ", " but ", " who ", " which "]
-                .iter()
-                .filter_map(|m| head.to_lowercase().rfind(m).map(|p| p + m.len())),
+            [" that ", " and ", " but ", " who ", " which "].iter().filter_map(|m| lower.rfind(m).map(|p| p + m.len())),
         )
         .max()
         .unwrap_or(0);
@@ -416,6 +425,12 @@ fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
     let lower = sentence.to_lowercase();
     let trimmed = lower.trim_start();
     if trimmed.starts_with("resolved") || trimmed.starts_with("recommended") || trimmed.starts_with("noted ") {
+        return None;
+    }
+    // Most sentences hold none of the words every rule starts from.
+    const TRIGGERS: [&str; 10] =
+        ["agreed", "undertook", "offered", "promised", "pledged", "volunteered", "would", "will", "to be", "happy"];
+    if !trimmed.starts_with("action") && !TRIGGERS.iter().any(|t| lower.contains(t)) {
         return None;
     }
     let w = words(sentence);
