@@ -120,6 +120,25 @@ async fn the_labelled_corpus_through_the_api(app: TestApp) {
                 (o, o + c["length"].as_u64().unwrap() as usize)
             })
             .collect();
+        // Accepting every candidate logs each as an action of the meeting, with its paragraph and sentence.
+        let accept: Vec<Value> = r.body["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                json!({"minute_paragraph": c["paragraph"], "committed_by": c["committed_by"], "owed_to": c["owed_to"],
+                       "source_sentence": c["sentence"], "description": c["summary"], "kind": c["kind"]})
+            })
+            .collect();
+        let created =
+            app.post(&format!("/api/v1/meetings/{meeting}/actions/bulk"), json!({"actions": accept})).await.expect(201);
+        for (action, candidate) in
+            created.body["actions"].as_array().unwrap().iter().zip(r.body["candidates"].as_array().unwrap())
+        {
+            assert_eq!(action["raised_at_meeting_id"], meeting);
+            assert_eq!(action["minute_paragraph"], candidate["paragraph"]);
+            assert_eq!(action["source_sentence"].as_str().unwrap(), candidate["sentence"].as_str().unwrap().trim());
+        }
         for label in commitments.iter().filter(|c| c["file"] == file.as_str()) {
             let sentence = label["sentence"].as_str().unwrap();
             let at = text.find(sentence).unwrap();
