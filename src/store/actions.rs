@@ -199,7 +199,9 @@ pub(super) fn check_due_meeting(
     if meeting.starts_at <= after {
         return Err(unprocessable(field, "the meeting must be later than the one the action is due at or raised at"));
     }
-    if meeting.status == "cancelled" {
+    // Hold it so a concurrent cancellation waits for us, then check again.
+    let held = meetings::hold(conn, meeting.id)?;
+    if meeting.status == "cancelled" || held.as_deref() == Some("cancelled") {
         return Err(unprocessable(field, "the meeting is cancelled"));
     }
     Ok(meeting)

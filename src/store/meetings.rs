@@ -95,13 +95,34 @@ pub fn next_after(
     committee_id: i64,
     starts_at: NaiveDateTime,
 ) -> Result<Option<Meeting>, ApiError> {
-    Ok(meetings::table
-        .filter(meetings::committee_id.eq(committee_id))
-        .filter(meetings::starts_at.gt(starts_at))
-        .filter(meetings::status.ne("cancelled"))
-        .order((meetings::starts_at, meetings::id))
-        .first(conn)
-        .optional()?)
+    loop {
+        let found: Option<Meeting> = meetings::table
+            .filter(meetings::committee_id.eq(committee_id))
+            .filter(meetings::starts_at.gt(starts_at))
+            .filter(meetings::status.ne("cancelled"))
+            .order((meetings::starts_at, meetings::id))
+            .first(conn)
+            .optional()?;
+        let Some(meeting) = found else { return Ok(None) };
+        // Cancelled while we looked: the next query no longer finds it.
+        if hold(conn, meeting.id)?.as_deref() != Some("cancelled") {
+            return Ok(Some(meeting));
+        }
+    }
+}
+
+/// Holds a meeting row until the transaction ends, so it cannot be cancelled
+/// while an action is being made due at it, and returns its committed status.
+/// On PostgreSQL that is `FOR SHARE` (a cancellation, which updates the row,
+/// waits, and then sees the action); on SQLite the write lock every writing
+/// transaction takes already serialises the two, so nothing more is needed.
+pub fn hold(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, ApiError> {
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            Ok(meetings::table.find(id).select(meetings::status).for_share().first::<String>(c).optional()?)
+        }
+        AnyConnection::Sqlite(_) => Ok(None),
+    }
 }
 
 pub fn update(
