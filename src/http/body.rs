@@ -61,9 +61,14 @@ async fn read_body_untimed(req: &HttpRequest, payload: &mut Payload, limit: usiz
     Ok(body)
 }
 
-fn require_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+/// The request's media type without parameters, lower-cased ("" when absent).
+fn media_type(req: &HttpRequest) -> String {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+fn require_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let essence = media_type(req);
     if essence == "application/json" || essence.ends_with("+json") {
         Ok(())
     } else {
@@ -155,8 +160,7 @@ impl FromRequest for MinutesText {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-            let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = media_type(&req);
             let bytes = read_body_limited(&req, &mut payload, crate::extract::MAX_TEXT_BYTES).await?;
             let text = match essence.as_str() {
                 "application/json" => parse::<MinutesJson>(&bytes)?.text,
