@@ -3,6 +3,7 @@
 //! `.env.example`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::auth::secret::SecretSource;
 use crate::db::Backend;
@@ -32,6 +33,37 @@ pub struct Settings {
     /// `SSO_ISSUER`, `SSO_AUDIENCE`, `SSO_JWKS_FILE`, `SSO_ROLE_CLAIM` (default
     /// `groups`), `SSO_ROLE_MAP` (`value=role,...`): optional single sign-on.
     pub sso: Option<SsoSettings>,
+    /// The limits that protect the service from slow clients and a saturated database.
+    pub limits: Limits,
+}
+
+/// Time limits, each from its own variable. The defaults suit a council
+/// network; tests shorten them so a slow client is cut off in a second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `REQUEST_TIMEOUT_SECONDS` (default 10): how long a client may take to
+    /// send its request head, and again its body, before it is cut off.
+    pub request_timeout: Duration,
+    /// `KEEP_ALIVE_SECONDS` (default 30): how long an idle connection is kept open.
+    pub keep_alive: Duration,
+    /// `DATABASE_POOL_WAIT_MS` (default 5000): how long a request waits for a
+    /// database connection before it is answered 503 with `Retry-After`.
+    pub pool_wait: Duration,
+    /// `DATABASE_BUSY_TIMEOUT_MS` (default 5000): how long one statement waits
+    /// for a lock another writer holds (SQLite `busy_timeout`, PostgreSQL
+    /// `lock_timeout`) before the request is answered 503 instead of hanging.
+    pub busy_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(30),
+            pool_wait: Duration::from_millis(5000),
+            busy_timeout: Duration::from_millis(5000),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +128,27 @@ impl Settings {
                 )
             }
         };
+        let defaults = Limits::default();
+        let limits = Limits {
+            request_timeout: Duration::from_secs(number(
+                "REQUEST_TIMEOUT_SECONDS",
+                defaults.request_timeout.as_secs() as i64,
+                600,
+            )? as u64),
+            keep_alive: Duration::from_secs(
+                number("KEEP_ALIVE_SECONDS", defaults.keep_alive.as_secs() as i64, 3600)? as u64
+            ),
+            pool_wait: Duration::from_millis(number(
+                "DATABASE_POOL_WAIT_MS",
+                defaults.pool_wait.as_millis() as i64,
+                60_000,
+            )? as u64),
+            busy_timeout: Duration::from_millis(number(
+                "DATABASE_BUSY_TIMEOUT_MS",
+                defaults.busy_timeout.as_millis() as i64,
+                60_000,
+            )? as u64),
+        };
         Ok(Settings {
             database,
             bind_addr,
@@ -105,6 +158,7 @@ impl Settings {
             token_ttl_secs,
             service_token_ttl_days,
             sso,
+            limits,
         })
     }
 }
@@ -128,6 +182,7 @@ mod tests {
         assert_eq!(s.token_ttl_secs, 3600);
         assert!(matches!(s.jwt_secret, SecretSource::Generated(ref p) if p.ends_with("panel-tracker.db.jwt-secret")));
         assert!(s.sso.is_none());
+        assert_eq!(s.limits, Limits::default());
     }
 
     #[test]
@@ -140,5 +195,11 @@ mod tests {
         assert!(settings(&[("JWT_SECRET", "x"), ("JWT_SECRET_FILE", "y")]).is_err());
         assert!(settings(&[("SSO_ISSUER", "https://idp")]).is_err(), "partial SSO settings");
         assert!(settings(&[("TOKEN_TTL_SECONDS", "0")]).is_err());
+        assert!(settings(&[("REQUEST_TIMEOUT_SECONDS", "0")]).is_err());
+        assert!(settings(&[("DATABASE_POOL_WAIT_MS", "forever")]).is_err());
+        let limits = settings(&[("KEEP_ALIVE_SECONDS", "5"), ("DATABASE_BUSY_TIMEOUT_MS", "250")]).unwrap().limits;
+        assert_eq!(limits.keep_alive, Duration::from_secs(5));
+        assert_eq!(limits.busy_timeout, Duration::from_millis(250));
+        assert_eq!(limits.request_timeout, Duration::from_secs(10));
     }
 }

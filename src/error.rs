@@ -71,6 +71,8 @@ pub enum ApiError {
     #[error("{resource} {id} was not found")]
     NotFound { resource: &'static str, id: String },
     #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("transition `{transition}` is not allowed from status `{current}`")]
     IllegalTransition { transition: String, current: String, allowed: Vec<String> },
@@ -80,6 +82,13 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("{} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
+    /// A well-formed request naming, in its body, a record that does not exist.
+    #[error("{} field(s) name records that do not exist", .0.len())]
+    UnknownReference(Vec<FieldError>),
+    /// A well-formed request naming a record that exists but cannot be used
+    /// here as things stand (another committee's, an earlier or cancelled meeting).
+    #[error("{} field(s) name records that cannot be used here", .0.len())]
+    ConflictingReference(Vec<FieldError>),
     #[error("{0}")]
     Unprocessable(String),
     #[error("{0}")]
@@ -114,11 +123,14 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             ApiError::NotFound { .. } => ("not-found", "Not found"),
+            ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::IllegalTransition { .. } => ("illegal-transition", "Transition not allowed"),
             ApiError::PreconditionFailed { .. } => ("stale-version", "Precondition failed"),
             ApiError::PreconditionRequired => ("if-match-required", "Precondition required"),
             ApiError::Validation(_) => ("validation", "Validation failed"),
+            ApiError::UnknownReference(_) => ("unknown-reference", "Referenced record not found"),
+            ApiError::ConflictingReference(_) => ("conflicting-reference", "Referenced record cannot be used"),
             ApiError::Unprocessable(_) => ("unprocessable", "Unprocessable request"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
@@ -138,10 +150,15 @@ impl ApiError {
                 1 => format!("The request has 1 invalid field: {}.", errors[0].field),
                 n => format!("The request has {n} invalid fields."),
             },
+            ApiError::UnknownReference(errors) | ApiError::ConflictingReference(errors) => {
+                errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+            }
             other => other.to_string(),
         };
         let (errors, allowed_transitions, current_status) = match self {
-            ApiError::Validation(errors) => (Some(errors.clone()), None, None),
+            ApiError::Validation(errors)
+            | ApiError::UnknownReference(errors)
+            | ApiError::ConflictingReference(errors) => (Some(errors.clone()), None, None),
             ApiError::IllegalTransition { allowed, current, .. } => {
                 (None, Some(allowed.clone()), Some(current.clone()))
             }
@@ -166,8 +183,11 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
+            ApiError::NotFound { .. } | ApiError::UnknownReference(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) | ApiError::IllegalTransition { .. } | ApiError::ConflictingReference(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::Validation(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -218,13 +238,23 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 ApiError::Unavailable(info.message().to_string())
             }
-            // SQLite reports a writer that waited out busy_timeout as "database is locked".
-            Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+            // A statement that waited out its lock wait: SQLite's busy_timeout
+            // ("database is locked"), PostgreSQL's lock_timeout or
+            // statement_timeout ("canceling statement due to ..."), or a
+            // PostgreSQL deadlock victim. Each is the database being busy, and
+            // a retry will do.
+            Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
                 ApiError::Unavailable(info.message().to_string())
             }
             other => ApiError::Internal(other.to_string()),
         }
     }
+}
+
+fn is_busy(message: &str) -> bool {
+    ["database is locked", "database table is locked", "canceling statement due to", "deadlock detected"]
+        .iter()
+        .any(|m| message.contains(m))
 }
 
 impl From<r2d2::Error> for ApiError {
@@ -258,10 +288,13 @@ mod tests {
             (ApiError::TooManyRequests { retry_after: 60 }, 429),
             (ApiError::not_found("action", 7), 404),
             (ApiError::Conflict("x".into()), 409),
+            (ApiError::MethodNotAllowed("x".into()), 405),
             (ApiError::IllegalTransition { transition: "accept".into(), current: "open".into(), allowed: vec![] }, 409),
             (ApiError::PreconditionFailed { current: 2, given: "\"1\"".into() }, 412),
             (ApiError::PreconditionRequired, 428),
             (ApiError::validation("description", "must not be empty"), 422),
+            (ApiError::UnknownReference(vec![FieldError::new("due_meeting_id", "no meeting has this id")]), 404),
+            (ApiError::ConflictingReference(vec![FieldError::new("agenda_item_id", "another meeting's")]), 409),
             (ApiError::Unprocessable("x".into()), 422),
             (ApiError::PayloadTooLarge("x".into()), 413),
             (ApiError::RequestTimeout("x".into()), 408),
@@ -282,6 +315,17 @@ mod tests {
         use diesel::result::Error;
         assert_eq!(ApiError::from(Error::NotFound).status_code(), StatusCode::NOT_FOUND);
         assert_eq!(ApiError::from(Error::RollbackTransaction).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        for busy in [
+            "database is locked",
+            "canceling statement due to lock timeout",
+            "canceling statement due to statement timeout",
+            "deadlock detected",
+        ] {
+            let e = Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(busy.to_string()));
+            assert_eq!(ApiError::from(e).status_code(), StatusCode::SERVICE_UNAVAILABLE, "{busy}");
+        }
+        let e = Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new("syntax error".to_string()));
+        assert_eq!(ApiError::from(e).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::domain::text;
 use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
@@ -33,7 +34,7 @@ require `If-Match` (412 when stale, 428 when missing); creating POSTs accept an 
         (name = "extraction", description = "Find the commitments in a meeting's minutes, then log the confirmed ones"),
         (name = "health", description = "Liveness and readiness for load balancers"),
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError, crate::api::action_log::LogFormat))
 )]
 pub struct ApiDoc;
 
@@ -62,4 +63,338 @@ pub fn to_pretty_json(doc: &utoipa::openapi::OpenApi) -> String {
     let mut json = doc.to_pretty_json().expect("the OpenAPI document serialises");
     json.push('\n');
     json
+}
+
+/// What a client can do next with a resource it was just given, as OpenAPI
+/// links: (operation, status) -> the operations that take the returned `id`
+/// (and, where they change it, its `ETag` as `If-Match`). Clients and
+/// stateful test tools follow them from a created resource to its uses.
+/// (source operations, JSON pointer to the id in their response, target operations with whether each needs `If-Match`).
+type LinkRule = (&'static [&'static str], &'static str, &'static [(&'static str, bool)]);
+
+const LINKS: &[LinkRule] = &[
+    (
+        &["create_committee", "update_committee"],
+        "/id",
+        &[("get_committee", false), ("update_committee", true), ("get_committee_stats", false)],
+    ),
+    (
+        &["create_meeting", "update_meeting"],
+        "/id",
+        &[
+            ("get_meeting", false),
+            ("update_meeting", true),
+            ("list_agenda_items", false),
+            ("create_agenda_item", false),
+            ("get_action_log", false),
+            ("carry_meeting_actions_forward", false),
+            ("extract_commitments", false),
+            ("accept_commitments", false),
+        ],
+    ),
+    (&["create_agenda_item", "update_agenda_item"], "/id", &[("get_agenda_item", false), ("update_agenda_item", true)]),
+    (
+        &[
+            "create_action",
+            "update_action",
+            "start_action",
+            "submit_action_response",
+            "accept_action_response",
+            "return_action_response",
+            "reopen_action",
+            "withdraw_action",
+            "carry_action_forward",
+        ],
+        "/id",
+        &[
+            ("get_action", false),
+            ("update_action", true),
+            ("start_action", true),
+            ("submit_action_response", true),
+            ("accept_action_response", true),
+            ("return_action_response", true),
+            ("reopen_action", true),
+            ("withdraw_action", true),
+            ("carry_action_forward", true),
+            ("list_action_events", false),
+            ("verify_action_events", false),
+        ],
+    ),
+    (&["create_user"], "/user/id", &[("get_user", false), ("reset_user_password", false)]),
+    (&["get_user", "update_user"], "/id", &[("update_user", true)]),
+    (&["create_service_credential"], "/id", &[("revoke_service_credential", false)]),
+];
+
+/// Adds [`LINKS`] to the success response of each named operation.
+pub fn add_links(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::link::LinkBuilder;
+    use utoipa::openapi::RefOr;
+    for path in doc.paths.paths.values_mut() {
+        let operations =
+            [path.get.as_mut(), path.post.as_mut(), path.patch.as_mut(), path.put.as_mut(), path.delete.as_mut()];
+        for operation in operations.into_iter().flatten() {
+            let Some(id) = operation.operation_id.clone() else { continue };
+            for (sources, id_pointer, targets) in LINKS {
+                if !sources.contains(&id.as_str()) {
+                    continue;
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else { continue };
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    for (target, needs_version) in *targets {
+                        let mut link = LinkBuilder::new()
+                            .operation_id(*target)
+                            .parameter("id", format!("$response.body#{id_pointer}"));
+                        if *needs_version {
+                            link = link.parameter("header.If-Match", "$response.header.ETag");
+                        }
+                        response.links.insert(link_name(target), RefOr::T(link.build()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `get_action` -> `GetAction`.
+fn link_name(operation: &str) -> String {
+    operation
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Fields that may be left out (or `null`) but, when given, must not be
+/// blank: the PATCH fields of values that cannot be cleared.
+const NON_BLANK_WHEN_GIVEN: &[(&str, &str)] = &[
+    ("CommitteePatch", "name"),
+    ("MeetingPatch", "title"),
+    ("AgendaItemPatch", "number"),
+    ("AgendaItemPatch", "title"),
+    ("ActionPatch", "description"),
+    ("UserPatch", "display_name"),
+];
+
+/// Whether a request body schema has a field that names a record (`*_id`),
+/// following `$ref`s, `oneOf`s and array items a few levels down.
+fn names_ids(schemas: &serde_json::Value, schema: &serde_json::Value, depth: usize) -> bool {
+    use serde_json::Value;
+    if depth > 4 {
+        return false;
+    }
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        return names_ids(schemas, &schemas[name], depth + 1);
+    }
+    let in_properties = schema["properties"]
+        .as_object()
+        .is_some_and(|props| props.iter().any(|(name, p)| name.ends_with("_id") || names_ids(schemas, p, depth + 1)));
+    let in_parts = ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|k| schema[*k].as_array())
+        .flatten()
+        .any(|s| names_ids(schemas, s, depth + 1));
+    in_properties
+        || in_parts
+        || (!matches!(schema["items"], Value::Null) && names_ids(schemas, &schema["items"], depth + 1))
+}
+
+/// Passwords: (schema, field).
+const PASSWORDS: &[(&str, &str)] =
+    &[("NewUserRequest", "password"), ("PasswordChange", "new_password"), ("PasswordReset", "password")];
+
+/// The years every date must fall in (`domain::text::YEARS`), as a pattern.
+const YEAR: &str = "(19[0-9]{2}|2[01][0-9]{2}|2200)";
+const MONTH_DAY: &str = "(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+
+/// States the service's input rules in the document, in one place, so that
+/// what the document calls valid the service accepts and the other way
+/// round: text patterns and lengths (from `domain::text`), ids from 1, the
+/// years dates may fall in, the shapes of `If-Match`, `Idempotency-Key` and
+/// `cursor`, and the answers every operation of a kind can give (404 for
+/// one with an id in its path, 409 for one taking an `Idempotency-Key`).
+pub fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
+    use serde_json::{json, Value};
+    let Ok(mut value) = serde_json::to_value(&*doc) else { return };
+    let date = format!("^{YEAR}-{MONTH_DAY}$");
+    let date_time = format!(
+        "^{YEAR}-{MONTH_DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    );
+    let constrain = |name: &str, schema: &mut Value, non_blank: bool| {
+        let types: Vec<String> = match &schema["type"] {
+            Value::String(t) => vec![t.clone()],
+            Value::Array(ts) => ts.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+            _ => vec![],
+        };
+        let Some(obj) = schema.as_object_mut() else { return };
+        if types.iter().any(|t| t == "string") && !obj.contains_key("pattern") {
+            match (obj.get("format").and_then(Value::as_str), obj.get("maxLength").and_then(Value::as_u64)) {
+                (Some("date"), _) => {
+                    obj.insert("pattern".into(), json!(date));
+                }
+                (Some("date-time"), _) => {
+                    obj.insert("pattern".into(), json!(date_time));
+                }
+                (_, Some(max)) if max == text::SHORT as u64 || max == text::LONG as u64 => {
+                    obj.insert("pattern".into(), json!(text::pattern(max as usize, non_blank)));
+                }
+                _ => {}
+            }
+        }
+        if types.iter().any(|t| t == "integer") && (name == "id" || name.ends_with("_id")) {
+            obj.insert("minimum".into(), json!(1));
+        }
+    };
+
+    if let Some(schemas) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for (schema_name, schema) in schemas.iter_mut() {
+            let required: Vec<String> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { continue };
+            for (name, property) in properties.iter_mut() {
+                let non_blank = required.contains(name) || NON_BLANK_WHEN_GIVEN.contains(&(schema_name.as_str(), name));
+                constrain(name, property, non_blank);
+                if PASSWORDS.contains(&(schema_name.as_str(), name)) {
+                    property["minLength"] = json!(crate::auth::password::MIN_LENGTH);
+                    property["maxLength"] = json!(crate::auth::password::MAX_LENGTH);
+                }
+                if schema_name == "NewUserRequest" && name == "username" {
+                    property["pattern"] = json!("^[a-z0-9._-]{2,64}$");
+                }
+                if schema_name == "MinutesBody" && name == "text" {
+                    property["pattern"] = json!("\\S");
+                }
+            }
+        }
+    }
+
+    let problem = json!({
+        "description": "",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    });
+    let schemas_snapshot = value.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
+    if let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for (method, operation) in item.iter_mut() {
+                if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    continue;
+                }
+                let operation_id = operation["operationId"].as_str().unwrap_or_default().to_string();
+                let mut takes_key = false;
+                for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
+                    let name = parameter["name"].as_str().unwrap_or_default().to_string();
+                    let location = parameter["in"].as_str().unwrap_or_default().to_string();
+                    let schema = &mut parameter["schema"];
+                    match (location.as_str(), name.as_str()) {
+                        ("header", "If-Match") => schema["pattern"] = json!("^\"[1-9][0-9]{0,17}\"$"),
+                        ("header", "Idempotency-Key") => {
+                            takes_key = true;
+                            schema["pattern"] = json!("^[!-~]{1,200}$");
+                        }
+                        ("query", "cursor") => {
+                            let parts = if operation_id == "list_meetings" { 2 } else { 1 };
+                            schema["pattern"] = json!(crate::http::pagination::cursor_pattern(parts));
+                        }
+                        ("query", "status") if operation_id == "list_actions" => {
+                            let one = "(open|in_progress|response_submitted|completed|withdrawn)";
+                            schema["pattern"] = json!(format!("^{one}(,{one})*$"));
+                        }
+                        ("query", "owner") => {
+                            schema["maxLength"] = json!(text::SHORT);
+                            schema["pattern"] = json!(text::pattern(text::SHORT, false));
+                        }
+                        ("query", "limit") => {
+                            schema["minimum"] = json!(1);
+                            schema["maximum"] = json!(crate::http::pagination::MAX_LIMIT);
+                        }
+                        // Path ids start at 1; a query filter naming no record just finds nothing.
+                        ("path", _) => constrain(&name, schema, false),
+                        ("query", _) if !name.ends_with("_id") => constrain(&name, schema, false),
+                        _ => {}
+                    }
+                }
+                let names_records = operation
+                    .pointer("/requestBody/content/application~1json/schema")
+                    .is_some_and(|schema| names_ids(&schemas_snapshot, schema, 0));
+                if let Some(plain) = operation.pointer_mut("/requestBody/content/text~1plain/schema") {
+                    plain["pattern"] = json!("\\S");
+                }
+                let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                if path.contains('{') && !responses.contains_key("404") {
+                    let mut answer = problem.clone();
+                    answer["description"] = json!("Nothing has that id");
+                    responses.insert("404".into(), answer);
+                }
+                if names_records && !responses.contains_key("404") {
+                    let mut answer = problem.clone();
+                    answer["description"] = json!("The body names a record that does not exist (`errors` says which)");
+                    responses.insert("404".into(), answer);
+                }
+                if names_records && !responses.contains_key("409") {
+                    let mut answer = problem.clone();
+                    answer["description"] = json!(
+                        "The body names a record that cannot be used here: another committee's, an earlier or a cancelled meeting (`errors` says which)"
+                    );
+                    responses.insert("409".into(), answer);
+                }
+                if takes_key && !responses.contains_key("409") {
+                    let mut answer = problem.clone();
+                    answer["description"] =
+                        json!("The Idempotency-Key was used with another body, or its first request is still running");
+                    responses.insert("409".into(), answer);
+                }
+            }
+        }
+    }
+    if let Ok(constrained) = serde_json::from_value(value) {
+        *doc = constrained;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_link_names_a_real_operation_with_an_id() {
+        let doc = crate::startup::openapi();
+        let mut operations = std::collections::HashMap::new();
+        for path in doc.paths.paths.values() {
+            for op in [&path.get, &path.post, &path.patch].into_iter().flatten() {
+                let params: Vec<String> = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| match p {
+                        utoipa::openapi::RefOr::T(p) => Some(p.name.clone()),
+                        utoipa::openapi::RefOr::Ref(_) => None,
+                    })
+                    .collect();
+                operations.insert(op.operation_id.clone().unwrap(), params);
+            }
+        }
+        let mut links = 0;
+        for (sources, _, targets) in LINKS {
+            for source in *sources {
+                assert!(operations.contains_key(*source), "no operation {source}");
+            }
+            for (target, needs_version) in *targets {
+                let params = operations.get(*target).unwrap_or_else(|| panic!("no operation {target}"));
+                assert!(params.contains(&"id".to_string()), "{target} takes no id");
+                assert_eq!(params.contains(&"If-Match".to_string()), *needs_version, "{target}'s If-Match");
+                links += 1;
+            }
+        }
+        assert!(links > 20);
+        assert_eq!(link_name("get_action_log"), "GetActionLog");
+    }
 }

@@ -14,7 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::{self, AppState};
 use crate::auth::token::{parse_role_map, SsoKeys, TokenKeys};
 use crate::auth::AuthConfig;
-use crate::config::Settings;
+use crate::config::{Limits, Settings};
 use crate::db;
 use crate::http::body;
 use crate::openapi::ApiDoc;
@@ -27,19 +27,20 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds; `BIND_ADDR` with port 0 picks a free port.
     pub fn build(settings: &Settings) -> Result<Self, Box<dyn std::error::Error>> {
-        let pool = db::build_pool(&settings.database, settings.pool_size)?;
         {
-            let mut conn = pool.get()?;
+            let mut conn = db::connect(&settings.database)?;
             let ran = db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
             if ran > 0 {
                 log::info!("applied {ran} migration(s)");
             }
         }
+        let limits = settings.limits;
+        let pool = db::build_pool_with(&settings.database, settings.pool_size, limits.pool_wait, limits.busy_timeout)?;
         let auth = auth_config(settings)?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, AppState { pool, auth }, settings.workers)?;
+        let server = run(listener, AppState { pool, auth }, settings.workers, limits)?;
         Ok(Application { port, server })
     }
 
@@ -122,6 +123,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(api::health::readyz)
         .service(api_routes())
         .split_for_parts();
+    let mut doc = doc;
+    crate::openapi::add_links(&mut doc);
+    crate::openapi::apply_conventions(&mut doc);
     doc
 }
 
@@ -147,36 +151,44 @@ pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
     })
 }
 
-fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
+fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: Limits) -> std::io::Result<Server> {
     let state = web::Data::new(state);
+    // The one document, built once: the same as `panel-tracker openapi` prints.
+    let document = openapi();
+    let routes = crate::http::routes::RouteTable::from_document(&document);
     let mut server = HttpServer::new(move || {
+        let document = document.clone();
+        let routes = routes.clone();
         App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .map(|app| {
-                app.wrap(actix_web::middleware::from_fn(crate::auth::authenticate_requests))
+                app.wrap(actix_web::middleware::from_fn(body::query_must_be_utf8))
+                    .wrap(actix_web::middleware::from_fn(crate::auth::authenticate_requests))
                     .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                     .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                     .app_data(state.clone())
+                    .app_data(body::BodyTimeout(limits.request_timeout))
+                    .app_data(routes)
                     .app_data(web::QueryConfig::default().error_handler(body::query_error))
                     .app_data(web::PathConfig::default().error_handler(body::path_error))
             })
             .service(api::health::healthz)
             .service(api::health::readyz)
             .service(api_routes())
-            .openapi_service(|doc| {
+            .openapi_service(move |_| {
                 SwaggerUi::new("/docs/{_:.*}")
-                    .url("/api-docs/openapi.json", doc)
+                    .url("/api-docs/openapi.json", document)
                     .config(utoipa_swagger_ui::Config::default().validator_url("none"))
             })
             .into_app()
             .route("/docs", web::get().to(docs_redirect))
-            .default_service(web::to(body::not_found))
+            .default_service(web::to(crate::http::routes::unmatched))
     })
     // A client that sends its request slowly is cut off instead of holding a worker.
-    .client_request_timeout(Duration::from_secs(10))
+    .client_request_timeout(limits.request_timeout)
     .client_disconnect_timeout(Duration::from_secs(2))
-    .keep_alive(Duration::from_secs(30))
+    .keep_alive(limits.keep_alive)
     .listen(listener)?;
     if let Some(workers) = workers {
         server = server.workers(workers);

@@ -183,6 +183,31 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
 }
 
+/// The body `submit-response` takes (as documented; read as a [`TransitionRequest`]).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ResponseRequest {
+    /// What the OPCC says was done.
+    #[schema(example = "The school is Folkestone Academy; the project starts in the autumn term.", max_length = 10000)]
+    pub response: String,
+}
+
+/// The body `return`, `reopen` and `withdraw` take (as documented; read as a [`TransitionRequest`]).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ReasonRequest {
+    /// Why, for the timeline and the action log.
+    #[schema(example = "Not in the required format", max_length = 10000)]
+    pub reason: String,
+}
+
+/// An empty object: `start` and `accept` take nothing.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoBody {}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CarryForwardRequest {
@@ -284,7 +309,7 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<ActionStatus>, ApiError> {
     };
     value
         .split(',')
-        .map(|s| s.trim().parse::<ActionStatus>())
+        .map(|s| s.parse::<ActionStatus>())
         .collect::<Result<_, _>>()
         .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: status: {e}")))
 }
@@ -354,7 +379,7 @@ pub async fn list(
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/actions")]
@@ -552,7 +577,7 @@ async fn run_transition(
     operation_id = "start_action",
     security(("bearer" = [])),
     tag = "action lifecycle",
-    request_body(content = Option<TransitionRequest>, description = "May be left out"),
+    request_body(content = Option<NoBody>, description = "May be left out, or `{}`"),
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -587,7 +612,7 @@ pub async fn start(
     operation_id = "submit_action_response",
     security(("bearer" = [])),
     tag = "action lifecycle",
-    request_body = TransitionRequest,
+    request_body = ResponseRequest,
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -621,7 +646,7 @@ pub async fn submit_response(
     operation_id = "accept_action_response",
     security(("bearer" = [])),
     tag = "action lifecycle",
-    request_body(content = Option<TransitionRequest>, description = "May be left out"),
+    request_body(content = Option<NoBody>, description = "May be left out, or `{}`"),
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -655,7 +680,7 @@ pub async fn accept(
     operation_id = "return_action_response",
     security(("bearer" = [])),
     tag = "action lifecycle",
-    request_body = TransitionRequest,
+    request_body = ReasonRequest,
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -689,7 +714,7 @@ pub async fn return_response(
     operation_id = "reopen_action",
     security(("bearer" = [])),
     tag = "action lifecycle",
-    request_body = TransitionRequest,
+    request_body = ReasonRequest,
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
@@ -723,7 +748,7 @@ pub async fn reopen(
     operation_id = "withdraw_action",
     security(("bearer" = [])),
     tag = "action lifecycle",
-    request_body = TransitionRequest,
+    request_body = ReasonRequest,
     params(
         ("id" = i64, Path, description = "Action id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),

@@ -189,9 +189,11 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller<policy::SignedIn>
         (status = 204, description = "Changed"),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a password account (service or single sign-on)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The current password is wrong, or not a password account (service or single sign-on)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password or too weak a new one", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Too weak a new password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 #[post("/me/password")]
@@ -220,7 +222,9 @@ pub async fn change_my_password(
         .await?;
     let new_hash = web::block(move || {
         if !password::verify(&body.current_password, &user.password_hash) {
-            return Err(ApiError::validation("current_password", "is wrong"));
+            // The request is well formed; the caller is not allowed to make
+            // this change without the password, so 403 (and the attempt counts).
+            return Err(ApiError::Forbidden("the current password is wrong".into()));
         }
         password::hash(&body.new_password).map_err(ApiError::internal)
     })

@@ -50,6 +50,7 @@ pub struct AcceptedCommitment {
 #[serde(deny_unknown_fields)]
 pub struct AcceptCommitmentsRequest {
     /// 1 to 500 commitments.
+    #[schema(min_items = 1, max_items = 500)]
     pub actions: Vec<AcceptedCommitment>,
 }
 
@@ -69,9 +70,9 @@ const MAX_BATCH: usize = 500;
     tag = "extraction",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Meeting id")),
-    request_body(description = "The minutes", content(
+    request_body(description = "The minutes, as text or as JSON `{\"text\": ...}`. A whole HTML page is recognised \
+(also when sent as `text/html`) and its tags are stripped before reading.", content(
         (String = "text/plain"),
-        (String = "text/html"),
         (crate::api::extractions::MinutesBody = "application/json"),
     )),
     responses(
@@ -100,6 +101,7 @@ pub async fn extract_commitments(
 
 /// The JSON form of the minutes.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MinutesBody {
     pub text: String,
 }
@@ -123,7 +125,7 @@ pub struct MinutesBody {
         (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (nothing is logged), or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (nothing is logged)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/meetings/{id}/actions/bulk")]
@@ -187,17 +189,20 @@ pub async fn accept_commitments(
                 meetings::get(conn, meeting_id)?;
                 let mut actions = Vec::with_capacity(new.len());
                 for (n, action) in new.iter().enumerate() {
+                    // Name which commitment a link problem belongs to.
+                    let prefix = |errors: Vec<crate::error::FieldError>| -> Vec<crate::error::FieldError> {
+                        errors
+                            .into_iter()
+                            .map(|mut f| {
+                                f.field = format!("actions[{n}].{}", f.field);
+                                f
+                            })
+                            .collect()
+                    };
                     let view = db::create(conn, action, &actor, now).map_err(|e| match e {
-                        // Name which commitment a link problem belongs to.
-                        ApiError::Validation(errors) => ApiError::Validation(
-                            errors
-                                .into_iter()
-                                .map(|mut f| {
-                                    f.field = format!("actions[{n}].{}", f.field);
-                                    f
-                                })
-                                .collect(),
-                        ),
+                        ApiError::Validation(errors) => ApiError::Validation(prefix(errors)),
+                        ApiError::UnknownReference(errors) => ApiError::UnknownReference(prefix(errors)),
+                        ApiError::ConflictingReference(errors) => ApiError::ConflictingReference(prefix(errors)),
                         other => other,
                     })?;
                     actions.push(Action::from_view(view, store::utc(now)));

@@ -7,7 +7,7 @@ use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
 use crate::domain::text::{self, Checks};
 use crate::domain::MeetingStatus;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
 use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
@@ -160,7 +160,7 @@ pub async fn list(
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/meetings")]
@@ -192,8 +192,9 @@ pub async fn create(
     let response = state
         .db(move |conn| {
             store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
-                committees::get(conn, new.committee_id)
-                    .map_err(|_| ApiError::validation("committee_id", "no committee has this id"))?;
+                committees::get(conn, new.committee_id).map_err(|_| {
+                    ApiError::UnknownReference(vec![FieldError::new("committee_id", "no committee has this id")])
+                })?;
                 let meeting = Meeting::from(db::create(conn, &new)?);
                 StoredResponse::created(format!("/api/v1/meetings/{}", meeting.id), &meeting)
             })

@@ -146,7 +146,7 @@ pub struct AdminListQuery {
 }
 
 fn username(value: &str) -> Result<String, FieldError> {
-    let v = value.trim();
+    let v = value;
     let ok = (2..=64).contains(&v.len())
         && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
     if ok {
@@ -297,7 +297,12 @@ pub async fn get_user(
     Ok(resource_response(user.version, &User::from(user)))
 }
 
+fn is_self<R: policy::Requirement>(caller: &Caller<R>, id: i64) -> bool {
+    matches!(caller.identity, crate::auth::Identity::User { id: own, .. } if own == id)
+}
+
 /// Edits a user's name or role, or deactivates them (ending their tokens).
+/// Admins cannot deactivate or demote themselves (409).
 #[utoipa::path(
     operation_id = "update_user",
     tag = "administration",
@@ -313,6 +318,7 @@ pub async fn get_user(
         (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin deactivating or demoting themselves", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The user changed since that ETag", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -322,13 +328,19 @@ pub async fn get_user(
 #[patch("/users/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = body.into_inner();
+    if is_self(&caller, id) && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin)) {
+        // An admin who could do this could leave the service with no admin at all.
+        return Err(ApiError::Conflict(
+            "admins cannot deactivate themselves or give up their own admin role; ask another admin".into(),
+        ));
+    }
     let mut checks = Checks::new();
     let changes = db::UserChanges {
         display_name: body
@@ -347,6 +359,7 @@ pub async fn update_user(
 }
 
 /// Sets a new password for a user (generated when none is given) and ends their tokens.
+/// Not for the admin's own account (409): that is `POST /me/password`.
 #[utoipa::path(
     operation_id = "reset_user_password",
     tag = "administration",
@@ -359,6 +372,7 @@ pub async fn update_user(
         (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The caller's own account (use /me/password)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Too weak a password", body = Problem, content_type = "application/problem+json"),
     )
@@ -366,11 +380,18 @@ pub async fn update_user(
 #[post("/users/{id}/password")]
 pub async fn reset_user_password(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
     body: OptionalJson<PasswordReset>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    if is_self(&caller, id) {
+        // Resetting without the current password is for other people's
+        // accounts; a stolen admin token must not be able to take over its own.
+        return Err(ApiError::Conflict(
+            "change your own password with POST /api/v1/me/password, which asks for the current one".into(),
+        ));
+    }
     let (password, generated_password) = chosen_password(body.0.password)?;
     let now = store::now();
     let hash = web::block(move || password::hash(&password)).await?.map_err(ApiError::internal)?;

@@ -26,29 +26,53 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// How long a request waits for a free connection before it is answered 503.
+/// How long a request waits for a free connection or a lock by default
+/// (`DATABASE_POOL_WAIT_MS`, `DATABASE_BUSY_TIMEOUT_MS` override them).
 /// Waiting longer only piles up requests behind a saturated database.
 pub const POOL_WAIT: Duration = Duration::from_secs(5);
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// No single statement runs longer than this on PostgreSQL: a runaway query
+/// is cancelled and answered 503 rather than holding a connection forever.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Per-connection settings for SQLite. `busy_timeout` comes first so that
 /// switching to WAL while another connection holds the file waits instead of
 /// failing; `synchronous=NORMAL` in WAL mode keeps every commit durable
 /// across a process crash (the case the service must survive).
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
-     PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON;";
+fn sqlite_pragmas(busy_timeout: Duration) -> String {
+    format!(
+        "PRAGMA busy_timeout = {}; \
+         PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON;",
+        busy_timeout.as_millis()
+    )
+}
+
+/// Per-connection settings for PostgreSQL: a statement waiting for a row or
+/// table lock gives up after the busy timeout (as SQLite's does), so a
+/// request blocked behind another transaction becomes a 503, never a hang.
+fn postgres_settings(busy_timeout: Duration) -> String {
+    format!(
+        "SET lock_timeout = {}; SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {};",
+        busy_timeout.as_millis(),
+        STATEMENT_TIMEOUT.as_millis(),
+        STATEMENT_TIMEOUT.as_millis()
+    )
+}
 
 /// Opens connections for the pool. A small manager of our own (rather than
 /// diesel's generic one) so a bad URL or password surfaces as the real error.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     backend: Backend,
+    busy_timeout: Duration,
 }
 
 impl ConnectionManager {
     pub fn new(backend: Backend) -> Self {
-        Self { backend }
+        Self { backend, busy_timeout: BUSY_TIMEOUT }
     }
 }
 
@@ -66,10 +90,14 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<AnyConnection, ConnectError> {
         match &self.backend {
-            Backend::Postgres(url) => Ok(AnyConnection::Postgresql(PgConnection::establish(url)?)),
+            Backend::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute(&postgres_settings(self.busy_timeout))?;
+                Ok(AnyConnection::Postgresql(conn))
+            }
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
-                conn.batch_execute(SQLITE_PRAGMAS)?;
+                conn.batch_execute(&sqlite_pragmas(self.busy_timeout))?;
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
@@ -86,9 +114,26 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// One connection outside any pool, with the default settings.
+pub fn connect(backend: &Backend) -> Result<AnyConnection, ConnectError> {
+    r2d2::ManageConnection::connect(&ConnectionManager::new(backend.clone()))
+}
+
+/// Builds the pool with the default waits (for the command line).
+pub fn build_pool(backend: &Backend, max_size: Option<u32>) -> Result<DbPool, r2d2::Error> {
+    build_pool_with(backend, max_size, POOL_WAIT, BUSY_TIMEOUT)
+}
+
 /// Builds the pool. SQLite serialises writers anyway, so a few connections
 /// suffice; PostgreSQL gets more so that reads proceed beside writes.
-pub fn build_pool(backend: &Backend, max_size: Option<u32>) -> Result<DbPool, r2d2::Error> {
+/// `pool_wait` bounds the wait for a free connection, `busy_timeout` the
+/// wait for a lock inside the database.
+pub fn build_pool_with(
+    backend: &Backend,
+    max_size: Option<u32>,
+    pool_wait: Duration,
+    busy_timeout: Duration,
+) -> Result<DbPool, r2d2::Error> {
     let default = match backend {
         Backend::Sqlite(_) => 8,
         Backend::Postgres(_) => 16,
@@ -96,18 +141,23 @@ pub fn build_pool(backend: &Backend, max_size: Option<u32>) -> Result<DbPool, r2
     r2d2::Pool::builder()
         .max_size(max_size.unwrap_or(default))
         .min_idle(Some(1))
-        .connection_timeout(POOL_WAIT)
-        .build(ConnectionManager::new(backend.clone()))
+        .connection_timeout(pool_wait)
+        .build(ConnectionManager { backend: backend.clone(), busy_timeout })
 }
 
 /// An arbitrary constant naming panel-tracker's migration lock in PostgreSQL.
 const MIGRATION_LOCK: i64 = 0x5041_4e45_4c54_524b;
 
 /// Runs the embedded migrations of the connection's backend; returns how many ran.
+/// Give it a connection of its own (see [`connect`]), not one from the pool:
+/// on PostgreSQL it lifts the connection's time limits.
 pub fn run_migrations(conn: &mut AnyConnection) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let ran = match conn {
         AnyConnection::Postgresql(c) => {
-            // Instances starting together on one database take turns.
+            // Instances starting together on one database take turns, and a
+            // long migration (an index on a big table) may outlast the usual
+            // per-statement limits, so this connection has none.
+            c.batch_execute("SET lock_timeout = 0; SET statement_timeout = 0")?;
             c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
             let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
             c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;

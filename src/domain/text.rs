@@ -8,35 +8,67 @@ pub const SHORT: usize = 200;
 /// Long text: descriptions, responses, source sentences, reasons.
 pub const LONG: usize = 10_000;
 
-/// Checks a required text field; returns the trimmed value.
+/// Checks a required text field; returns the trimmed value. The length and
+/// the characters are checked on the text as sent, so the rule is exactly
+/// the one the OpenAPI document states ([`pattern`]).
 pub fn required(field: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
+    check_as_sent(field, value, max_chars)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
-    let count = trimmed.chars().count();
+    Ok(trimmed.to_string())
+}
+
+fn check_as_sent(field: &str, value: &str, max_chars: usize) -> Result<(), FieldError> {
+    let count = value.chars().count();
     if count > max_chars {
         return Err(FieldError::new(field, format!("must be at most {max_chars} characters (got {count})")));
     }
     let multiline = max_chars > SHORT;
-    if trimmed.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+    if value.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
         return Err(FieldError::new(field, "must not contain control characters"));
     }
-    Ok(trimmed.to_string())
+    Ok(())
 }
 
 /// Checks an optional text field; an empty or blank string counts as absent.
 pub fn optional(field: &str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, FieldError> {
     match value {
         None => Ok(None),
-        Some(v) if v.trim().is_empty() => Ok(None),
-        Some(v) => required(field, v, max_chars).map(Some),
+        Some(v) => {
+            check_as_sent(field, v, max_chars)?;
+            let trimmed = v.trim();
+            Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
+        }
+    }
+}
+
+/// The characters refused in text: Unicode's control characters (`char::is_control`),
+/// less line breaks and tabs in long text. As a regular-expression class body.
+fn refused(max_chars: usize) -> &'static str {
+    if max_chars > SHORT {
+        "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+    } else {
+        "\\u0000-\\u001f\\u007f-\\u009f"
+    }
+}
+
+/// The rule of [`required`] (or, with `required == false`, [`optional`]) as
+/// a regular expression for the OpenAPI document: no refused characters and,
+/// when required, at least one that is not white space.
+pub fn pattern(max_chars: usize, required: bool) -> String {
+    let r = refused(max_chars);
+    if required {
+        format!("^[^{r}]*[^{r}\\s][^{r}]*$")
+    } else {
+        format!("^[^{r}]*$")
     }
 }
 
 /// A committee's short code: 2 to 16 capital letters or digits, starting with a letter.
 pub fn committee_code(value: &str) -> Result<String, FieldError> {
-    let v = value.trim();
+    let v = value;
     let ok = (2..=16).contains(&v.len())
         && v.starts_with(|c: char| c.is_ascii_uppercase())
         && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
@@ -117,6 +149,28 @@ mod tests {
         assert_eq!(optional("x", None, SHORT).unwrap(), None);
         assert_eq!(optional("x", Some("  "), SHORT).unwrap(), None);
         assert_eq!(optional("x", Some(" y "), SHORT).unwrap(), Some("y".into()));
+        // Checked as sent, as the document's pattern is: a blank value with a
+        // control character, or one too long before trimming, is refused.
+        assert!(optional("x", Some(" \t "), SHORT).is_err());
+        assert!(optional("x", Some(&format!("{} ", "y".repeat(200))), SHORT).is_err());
+        assert!(required("x", &format!("{} ", "y".repeat(200)), SHORT).is_err());
+    }
+
+    #[test]
+    fn patterns_state_the_same_rule() {
+        assert_eq!(pattern(SHORT, false), "^[^\\u0000-\\u001f\\u007f-\\u009f]*$");
+        let long = pattern(LONG, true);
+        assert!(
+            long.contains("\\u000b")
+                && long.ends_with("\\s][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$")
+        );
+        // Every character the pattern refuses, the check refuses, and the other way round.
+        for c in (0u32..=0xA0).filter_map(char::from_u32) {
+            let short_refused = (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32));
+            assert_eq!(required("x", &format!("a{c}"), SHORT).is_err(), short_refused, "{c:?}");
+            let long_refused = short_refused && !matches!(c, '\n' | '\r' | '\t');
+            assert_eq!(required("x", &format!("a{c}"), LONG).is_err(), long_refused, "{c:?}");
+        }
     }
 
     #[test]
@@ -136,6 +190,7 @@ mod tests {
         assert!(committee_code("1PCP").is_err());
         assert!(committee_code("KM/PCP").is_err());
         assert!(committee_code("ABCDEFGHIJKLMNOPQ").is_err());
+        assert!(committee_code(" KMPCP").is_err(), "as the documented pattern: no spaces");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{dev::Payload, error, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{dev::Payload, error, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -28,18 +28,27 @@ impl<T> Json<T> {
     }
 }
 
-/// How long a client may take to send its body: a slow sender is cut off
-/// instead of holding a worker (the request head has its own timeout).
-pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a client may take to send its body (`REQUEST_TIMEOUT_SECONDS`):
+/// a slow sender is cut off instead of holding a worker (the request head
+/// has the same limit, enforced by the server).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
 
-/// Reads the whole body within [`BODY_TIMEOUT`], refusing it past [`MAX_BODY_BYTES`].
+impl BodyTimeout {
+    fn of(req: &HttpRequest) -> std::time::Duration {
+        req.app_data::<BodyTimeout>().map(|t| t.0).unwrap_or(crate::config::Limits::default().request_timeout)
+    }
+}
+
+/// Reads the whole body within the [`BodyTimeout`], refusing it past [`MAX_BODY_BYTES`].
 async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
     read_body_limited(req, payload, MAX_BODY_BYTES).await
 }
 
 async fn read_body_limited(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
-    actix_web::rt::time::timeout(BODY_TIMEOUT, read_body_untimed(req, payload, limit)).await.map_err(|_| {
-        ApiError::RequestTimeout(format!("the request body did not arrive within {} seconds", BODY_TIMEOUT.as_secs()))
+    let timeout = BodyTimeout::of(req);
+    actix_web::rt::time::timeout(timeout, read_body_untimed(req, payload, limit)).await.map_err(|_| {
+        ApiError::RequestTimeout(format!("the request body did not arrive within {} seconds", timeout.as_secs_f32()))
     })?
 }
 
@@ -76,28 +85,114 @@ fn require_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
+/// The deepest nesting of arrays and objects a request body may have. Every
+/// request of this API is an object of plain fields (nesting 1 or 2), so
+/// anything deeper is a mistake or an attack on the parser's stack.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Whether the JSON text nests arrays and objects deeper than `max`. A
+/// single pass over the bytes that skips strings, so it is cheap and cannot
+/// itself recurse.
+pub fn nests_deeper_than(bytes: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Deserialises a body, naming the field at fault when the JSON is well formed but wrong.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut *de);
-    // Trailing bytes after the document are as malformed as a truncated one.
-    if result.is_ok() {
-        de.end().map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    if nests_deeper_than(bytes, MAX_JSON_DEPTH) {
+        return Err(ApiError::BadRequest(format!(
+            "the request body nests arrays or objects more than {MAX_JSON_DEPTH} deep"
+        )));
     }
-    result.map_err(|e| {
+    // Malformed, truncated or trailing bytes: not JSON at all.
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    // Every request body of this API is one object; a struct would otherwise
+    // also take an array of its fields in order.
+    if !value.is_object() {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
+    integral_numbers_as_integers(&mut value);
+    let mut errors = Vec::new();
+    ids_from_one(&value, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path.is_empty() || path == "." { "body".to_string() } else { path };
-                let message = inner.to_string();
-                // Drop serde's "at line 1 column 7": the field name says where.
-                let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-                ApiError::Validation(vec![FieldError::new(field, message)])
-            }
-            _ => ApiError::BadRequest(format!("the request body is not valid JSON: {inner}")),
-        }
+        let field = if path.is_empty() || path == "." { "body".to_string() } else { path };
+        let message = e.into_inner().to_string();
+        ApiError::Validation(vec![FieldError::new(field, message)])
     })
+}
+
+/// Every record id starts at 1, so a `*_id` field below that names nothing;
+/// refusing it here (as the document's `minimum: 1` says) answers 422
+/// before anything else about the request is looked at.
+fn ids_from_one(value: &serde_json::Value, path: &str, errors: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                let here = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                match field {
+                    Value::Number(n) if name.ends_with("_id") && n.as_i64().is_some_and(|id| id < 1) => {
+                        errors.push(FieldError::new(here, "must be a record id (1 or more)"));
+                    }
+                    other => ids_from_one(other, &here, errors),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (n, item) in items.iter().enumerate() {
+                ids_from_one(item, &format!("{path}[{n}]"), errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// JSON has one number type: `3.0` is the integer 3 (as JSON Schema says),
+/// so a whole number written with a fraction or exponent is read as the
+/// integer it is. Other numbers are left for the field's type to judge.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // Exactly representable in both f64 and i64.
+                if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
@@ -135,6 +230,10 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
                 return Ok(OptionalJson(T::default()));
             }
             require_json_content_type(&req)?;
+            // The document allows `null` for a body that may be left out.
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJson(T::default()));
+            }
             parse(&bytes).map(OptionalJson)
         })
     }
@@ -185,6 +284,41 @@ impl FromRequest for MinutesText {
     }
 }
 
+/// Refuses a query string whose percent-escapes are not UTF-8 (`owner=%FF`):
+/// decoding would otherwise replace them silently and filter on something
+/// the client never sent.
+pub async fn query_must_be_utf8(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if !percent_decodes_to_utf8(req.query_string()) {
+        let error = ApiError::BadRequest("the query string has percent-escapes that are not UTF-8".into());
+        return Ok(req.error_response(error));
+    }
+    next.call(req).await.map(|res| res.map_into_boxed_body())
+}
+
+/// Whether every `%XX` escape (and `+`) of a query string decodes to UTF-8.
+pub fn percent_decodes_to_utf8(query: &str) -> bool {
+    let bytes = query.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                decoded.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
+}
+
 /// Query strings that do not parse (`limit=abc`, an unknown status) are 400s.
 pub fn query_error(err: error::QueryPayloadError, _req: &HttpRequest) -> error::Error {
     let message = err.to_string();
@@ -196,11 +330,6 @@ pub fn query_error(err: error::QueryPayloadError, _req: &HttpRequest) -> error::
 /// no resource has that name.
 pub fn path_error(_err: error::PathError, req: &HttpRequest) -> error::Error {
     ApiError::NotFound { resource: "resource", id: req.path().to_string() }.into()
-}
-
-/// Unknown routes get problem+json too.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound { resource: "path", id: req.path().to_string() })
 }
 
 #[cfg(test)]
@@ -235,10 +364,60 @@ mod tests {
         }
     }
 
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Linked {
+        meeting_id: Option<i64>,
+        items: Vec<Linked>,
+    }
+
+    #[test]
+    fn ids_start_at_one() {
+        assert!(parse::<Linked>(br#"{"meeting_id": 1, "items": []}"#).is_ok());
+        match parse::<Linked>(br#"{"meeting_id": 0, "items": [{"meeting_id": -3, "items": []}]}"#) {
+            Err(ApiError::Validation(errors)) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, vec!["items[0].meeting_id", "meeting_id"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn whole_numbers_are_integers_however_written() {
+        assert_eq!(parse::<Sample>(br#"{"name": "x", "count": 3.0}"#).unwrap().count, Some(3));
+        assert_eq!(parse::<Sample>(br#"{"name": "x", "count": 1e1}"#).unwrap().count, Some(10));
+        assert!(matches!(parse::<Sample>(br#"{"name": "x", "count": 3.5}"#), Err(ApiError::Validation(_))));
+        assert!(matches!(parse::<Sample>(br#"{"name": "x", "count": 1e20}"#), Err(ApiError::Validation(_))));
+        assert!(matches!(parse::<Sample>(br#"{"name": 3.0}"#), Err(ApiError::Validation(_))));
+    }
+
+    #[test]
+    fn query_escapes_must_be_utf8() {
+        assert!(percent_decodes_to_utf8("owner=O%27Brien&status=open"));
+        assert!(percent_decodes_to_utf8("owner=%C3%BC%F0%9F%98%8D"));
+        assert!(percent_decodes_to_utf8("a=100%"), "a lone % is left as it is");
+        assert!(!percent_decodes_to_utf8("owner=%FF%FE"));
+        assert!(!percent_decodes_to_utf8("owner=%C3"));
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_strings() {
+        assert!(!nests_deeper_than(br#"{"a": [1, {"b": 2}]}"#, 3));
+        assert!(nests_deeper_than(br#"{"a": [1, {"b": 2}]}"#, 2));
+        assert!(!nests_deeper_than(br#"{"a": "[[[[[[\"[[[[["}"#, 1));
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(nests_deeper_than(deep.as_bytes(), MAX_JSON_DEPTH));
+        assert!(matches!(parse::<Sample>(deep.as_bytes()), Err(ApiError::BadRequest(_))));
+        let wrapped = format!(r#"{{"name": "x", "count": {}1{}}}"#, "[".repeat(40), "]".repeat(40));
+        assert!(matches!(parse::<Sample>(wrapped.as_bytes()), Err(ApiError::BadRequest(m)) if m.contains("32 deep")));
+    }
+
     #[test]
     fn malformed_json_is_a_bad_request() {
         assert!(matches!(parse::<Sample>(br#"{"name": "x""#), Err(ApiError::BadRequest(_))));
         assert!(matches!(parse::<Sample>(br#"{"name": "x"} trailing"#), Err(ApiError::BadRequest(_))));
+        assert!(matches!(parse::<Sample>(br#"{"name": "x", "count": 1e400}"#), Err(ApiError::BadRequest(_))));
         assert!(matches!(parse::<Sample>(b"\xff\xfe"), Err(ApiError::BadRequest(_))));
         assert!(parse::<Sample>(br#"{"name": "x"}"#).is_ok());
     }

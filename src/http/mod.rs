@@ -6,3 +6,4 @@ pub mod body;
 pub mod etag;
 pub mod idempotency;
 pub mod pagination;
+pub mod routes;

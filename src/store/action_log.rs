@@ -137,7 +137,10 @@ pub fn carry_forward_all(
             action_store::check_due_meeting(conn, "to_meeting_id", id, meeting.committee_id, meeting.starts_at)?
         }
         None => meetings::next_after(conn, meeting.committee_id, meeting.starts_at)?.ok_or_else(|| {
-            ApiError::validation("to_meeting_id", "the committee has no later meeting yet; create it first or name one")
+            ApiError::ConflictingReference(vec![crate::error::FieldError::new(
+                "to_meeting_id",
+                "the committee has no later meeting yet; create it first or name one",
+            )])
         })?,
     };
     let mut moved = Vec::new();

@@ -165,8 +165,14 @@ pub struct ActionFilter {
     pub updated_since: Option<NaiveDateTime>,
 }
 
-fn unprocessable(field: &str, message: &str) -> ApiError {
-    ApiError::Validation(vec![FieldError::new(field, message)])
+/// A field naming a record that does not exist (404).
+fn unknown(field: &str, message: &str) -> ApiError {
+    ApiError::UnknownReference(vec![FieldError::new(field, message)])
+}
+
+/// A field naming a record that cannot be used here as things stand (409).
+fn conflicting(field: &str, message: &str) -> ApiError {
+    ApiError::ConflictingReference(vec![FieldError::new(field, message)])
 }
 
 /// An agenda item given for an action must be one of the meeting it was raised at.
@@ -174,8 +180,8 @@ fn check_agenda_item(conn: &mut AnyConnection, agenda_item_id: i64, raised_at: i
     let meeting_id: Option<i64> =
         agenda_items::table.find(agenda_item_id).select(agenda_items::meeting_id).first(conn).optional()?;
     match meeting_id {
-        None => Err(unprocessable("agenda_item_id", "no agenda item has this id")),
-        Some(m) if m != raised_at => Err(unprocessable(
+        None => Err(unknown("agenda_item_id", "no agenda item has this id")),
+        Some(m) if m != raised_at => Err(conflicting(
             "agenda_item_id",
             "the agenda item belongs to another meeting than the one the action was raised at",
         )),
@@ -191,18 +197,17 @@ pub(super) fn check_due_meeting(
     committee_id: i64,
     after: NaiveDateTime,
 ) -> Result<meetings::Meeting, ApiError> {
-    let meeting =
-        meetings::find(conn, due_meeting_id)?.ok_or_else(|| unprocessable(field, "no meeting has this id"))?;
+    let meeting = meetings::find(conn, due_meeting_id)?.ok_or_else(|| unknown(field, "no meeting has this id"))?;
     if meeting.committee_id != committee_id {
-        return Err(unprocessable(field, "the meeting belongs to another committee"));
+        return Err(conflicting(field, "the meeting belongs to another committee"));
     }
     if meeting.starts_at <= after {
-        return Err(unprocessable(field, "the meeting must be later than the one the action is due at or raised at"));
+        return Err(conflicting(field, "the meeting must be later than the one the action is due at or raised at"));
     }
     // Hold it so a concurrent cancellation waits for us, then check again.
     let held = meetings::hold(conn, meeting.id)?;
     if meeting.status == "cancelled" || held.as_deref() == Some("cancelled") {
-        return Err(unprocessable(field, "the meeting is cancelled"));
+        return Err(conflicting(field, "the meeting is cancelled"));
     }
     Ok(meeting)
 }
@@ -214,7 +219,7 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<ActionView, ApiError> {
     let raised = meetings::find(conn, new.raised_at_meeting_id)?
-        .ok_or_else(|| unprocessable("raised_at_meeting_id", "no meeting has this id"))?;
+        .ok_or_else(|| unknown("raised_at_meeting_id", "no meeting has this id"))?;
     if let Some(item) = new.agenda_item_id {
         check_agenda_item(conn, item, raised.id)?;
     }
@@ -505,7 +510,7 @@ pub fn carry_forward(
     let target = match to_meeting_id {
         Some(id) => check_due_meeting(conn, "to_meeting_id", id, current.committee_id, baseline)?,
         None => meetings::next_after(conn, current.committee_id, baseline)?.ok_or_else(|| {
-            unprocessable("to_meeting_id", "the committee has no later meeting yet; create it first or name one")
+            conflicting("to_meeting_id", "the committee has no later meeting yet; create it first or name one")
         })?,
     };
     carry_to(conn, &current, target.id, reason, actor, now)

@@ -75,7 +75,9 @@ fn find(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<Option<Store
 fn replay(stored: Stored, fingerprint: &str) -> Result<StoredResponse, KeyRace> {
     let (request_hash, status, location, body) = stored;
     if request_hash != fingerprint {
-        return Err(KeyRace::Api(ApiError::Unprocessable(
+        // The key names a request the service has already carried out; this
+        // one conflicts with it (409), it is not malformed.
+        return Err(KeyRace::Api(ApiError::Conflict(
             "this Idempotency-Key was already used with a different request body".into(),
         )));
     }

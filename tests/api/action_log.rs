@@ -142,7 +142,7 @@ async fn carrying_forward_a_meeting_moves_every_unfinished_action(app: TestApp) 
         app.get(&format!("/api/v1/actions?due_meeting_id={m3}&status=open,in_progress,response_submitted")).await;
     assert_eq!(left.body["items"], json!([]), "nothing unfinished is left behind");
     // Nothing later to move to: refused, nothing moved.
-    app.post(&format!("/api/v1/meetings/{m4}/carry-forward"), json!({})).await.expect_problem(422);
+    app.post(&format!("/api/v1/meetings/{m4}/carry-forward"), json!({})).await.expect_problem(409);
     assert_eq!(
         app.get(&format!("/api/v1/actions?due_meeting_id={m4}&limit=200")).await.body["items"]
             .as_array()

@@ -68,22 +68,24 @@ async fn links_to_other_meetings_and_committees_are_refused(app: TestApp) {
         .expect(201)
         .id();
     let cases = [
-        (json!({"raised_at_meeting_id": 999999, "description": "x"}), "raised_at_meeting_id"),
-        (json!({"raised_at_meeting_id": feb, "description": "x", "agenda_item_id": apr_item}), "agenda_item_id"),
+        // A record that does not exist is 404; one that exists but cannot be used here, 409.
+        (json!({"raised_at_meeting_id": 999999, "description": "x"}), "raised_at_meeting_id", 404),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "agenda_item_id": apr_item}), "agenda_item_id", 409),
         (
             json!({"raised_at_meeting_id": feb, "description": "x", "due_meeting_id": other.meetings[2]}),
             "due_meeting_id",
+            409,
         ),
-        (json!({"raised_at_meeting_id": apr, "description": "x", "due_meeting_id": feb}), "due_meeting_id"),
-        (json!({"raised_at_meeting_id": feb, "description": "x", "kind": "promise"}), "kind"),
-        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "2018-02-30"}), "due_date"),
-        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "-5000-01-01"}), "due_date"),
-        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "+10000-01-01"}), "due_date"),
-        (json!({"raised_at_meeting_id": feb, "description": "x".repeat(10_001)}), "description"),
-        (json!({"raised_at_meeting_id": feb, "description": "x", "owner": "a\u{0007}b"}), "owner"),
+        (json!({"raised_at_meeting_id": apr, "description": "x", "due_meeting_id": feb}), "due_meeting_id", 409),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "kind": "promise"}), "kind", 422),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "2018-02-30"}), "due_date", 422),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "-5000-01-01"}), "due_date", 422),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "due_date": "+10000-01-01"}), "due_date", 422),
+        (json!({"raised_at_meeting_id": feb, "description": "x".repeat(10_001)}), "description", 422),
+        (json!({"raised_at_meeting_id": feb, "description": "x", "owner": "a\u{0007}b"}), "owner", 422),
     ];
-    for (body, field) in cases {
-        let problem = app.post("/api/v1/actions", body.clone()).await.expect_problem(422);
+    for (body, field, status) in cases {
+        let problem = app.post("/api/v1/actions", body.clone()).await.expect_problem(status);
         assert_eq!(problem.body["errors"][0]["field"], field, "{body}");
     }
     let list = app.get("/api/v1/actions").await.expect(200);

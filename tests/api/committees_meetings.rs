@@ -66,7 +66,7 @@ async fn meetings_are_filtered_by_committee_and_dates(app: TestApp) {
     let bad = app
         .post("/api/v1/meetings", json!({"committee_id": 999999, "title": "x", "starts_at": "2018-01-01T10:00:00Z"}))
         .await
-        .expect_problem(422);
+        .expect_problem(404);
     assert_eq!(bad.body["errors"][0]["field"], "committee_id");
     let bad_date = app
         .post("/api/v1/meetings", json!({"committee_id": kent, "title": "x", "starts_at": "6 February 2018"}))

@@ -72,7 +72,7 @@ async fn idempotent_creates_replay_the_first_response(app: TestApp) {
     assert!(first.header("idempotent-replayed").is_none());
 
     let different = json!({"raised_at_meeting_id": panel.meetings[0], "description": "Something else"});
-    app.post_with("/api/v1/actions", different, &key).await.expect_problem(422);
+    app.post_with("/api/v1/actions", different, &key).await.expect_problem(409);
     // The same key on another route is a different request.
     app.post_with("/api/v1/committees", json!({"code": "SYPCP", "name": "South Yorkshire"}), &key).await.expect(201);
     app.post_with("/api/v1/actions", body, &[("idempotency-key", "has space")]).await.expect_problem(400);

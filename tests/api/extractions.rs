@@ -86,7 +86,7 @@ async fn bad_minutes_get_clear_problems_and_save_nothing(app: TestApp) {
         {"source_sentence": "He would check.", "description": "Check"},
         {"source_sentence": "She would write.", "description": "Write", "agenda_item_id": 999999},
     ]});
-    let problem = app.post(&path, wrong_item).await.expect_problem(422);
+    let problem = app.post(&path, wrong_item).await.expect_problem(404);
     assert_eq!(problem.body["errors"][0]["field"], "actions[1].agenda_item_id");
     app.post(&path, json!({"actions": []})).await.expect_problem(422);
     assert_eq!(app.get("/api/v1/actions").await.body["items"], json!([]), "nothing half-written");

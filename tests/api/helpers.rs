@@ -98,6 +98,13 @@ async fn signed_in(mut app: TestApp) -> TestApp {
 
 /// A new database on the server `TEST_DATABASE_URL` points at, or `None` when it is unset.
 pub async fn spawn_postgres() -> Option<TestApp> {
+    let (backend, db) = postgres_db()?;
+    Some(signed_in(start(backend, db)).await)
+}
+
+/// A new, empty PostgreSQL database (dropped with the `TestDb`), or `None`
+/// when `TEST_DATABASE_URL` is unset.
+pub fn postgres_db() -> Option<(Backend, TestDb)> {
     let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
         eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
         return None;
@@ -112,7 +119,7 @@ pub async fn spawn_postgres() -> Option<TestApp> {
     let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL is reachable");
     admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("CREATE DATABASE");
     let url = without_tls(&with_database(&admin_url, &name));
-    Some(signed_in(start(Backend::Postgres(url), TestDb::Postgres { admin_url, name })).await)
+    Some((Backend::Postgres(url), TestDb::Postgres { admin_url, name }))
 }
 
 /// Tests talk to a local server: without TLS, libpq leaves OpenSSL alone, so
@@ -192,7 +199,17 @@ pub fn test_settings(database: Backend) -> Settings {
             role_claim: "groups".into(),
             role_map: "PanelClerks=secretariat,Councillors=member".into(),
         }),
+        limits: Default::default(),
     }
+}
+
+/// An app on SQLite (or on PostgreSQL, `None` when it is not configured)
+/// with its settings changed first, e.g. shorter limits.
+pub async fn spawn_custom(postgres: bool, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let (backend, db) = if postgres { postgres_db()? } else { sqlite_db() };
+    let mut settings = test_settings(backend);
+    change(&mut settings);
+    Some(signed_in(start_with(settings, db)).await)
 }
 
 fn start(database: Backend, db: TestDb) -> TestApp {

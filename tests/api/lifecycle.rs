@@ -84,9 +84,9 @@ async fn carry_forward_moves_the_due_meeting_and_counts(app: TestApp) {
     let twice = app.act(id, "carry-forward", "\"2\"", json!({})).await.expect(200);
     assert_eq!(twice.body["due_meeting_id"], sep);
     assert_eq!(twice.body["times_carried_forward"], 2);
-    let none_left = app.act(id, "carry-forward", "\"3\"", json!({})).await.expect_problem(422);
+    let none_left = app.act(id, "carry-forward", "\"3\"", json!({})).await.expect_problem(409);
     assert_eq!(none_left.body["errors"][0]["field"], "to_meeting_id");
-    app.act(id, "carry-forward", "\"3\"", json!({"to_meeting_id": apr})).await.expect_problem(422);
+    app.act(id, "carry-forward", "\"3\"", json!({"to_meeting_id": apr})).await.expect_problem(409);
 
     let other = app.action(feb, "Another").await.id();
     let named = app.act(other, "carry-forward", "\"1\"", json!({"to_meeting_id": sep})).await.expect(200);

@@ -2,13 +2,18 @@
 //! application the library builds.
 
 mod helpers;
+mod process;
 
 mod action_log;
 mod actions;
 mod auth;
 mod committees_meetings;
+mod concurrency;
 mod conventions;
 mod events;
 mod extractions;
+mod faults;
 mod health_and_docs;
+mod hostile;
 mod lifecycle;
+mod limits;

@@ -1,0 +1,93 @@
+//! Many clients editing one action at once: optimistic concurrency must let
+//! exactly one edit win per version and lose none of the winners.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+/// Twelve clients, each reading the action and sending its own edit based on
+/// what it read, round after round. Per version exactly one edit wins, the
+/// rest get 412, every winning edit is in the timeline in order, and the
+/// hash chain holds.
+async fn racing_edits_lose_nothing(app: TestApp) {
+    let panel = app.panel("KMPCP").await;
+    let id = app.action(panel.meetings[0], "Report back on the school in Folkestone").await.id();
+    let path = format!("/api/v1/actions/{id}");
+    let clients = 12;
+    let rounds = 8;
+    // base version -> the owner written by the edit that won from it
+    let mut winners: BTreeMap<i64, String> = BTreeMap::new();
+    let mut tried = 0;
+    let mut lost_races = 0;
+    for round in 0..rounds {
+        let edits = (0..clients).map(|client| {
+            let (app, path) = (&app, &path);
+            async move {
+                let current = app.get(path).await.expect(200);
+                let base = current.body["version"].as_i64().unwrap();
+                let owner = format!("Officer {client} in round {round}");
+                let r = app.patch(path, &current.etag(), json!({ "owner": owner })).await;
+                (base, owner, r)
+            }
+        });
+        for (base, owner, r) in futures_util::future::join_all(edits).await {
+            tried += 1;
+            match r.status {
+                200 => {
+                    assert_eq!(r.body["version"].as_i64(), Some(base + 1), "a win moves the version by one");
+                    assert_eq!(r.body["owner"], owner.as_str());
+                    let earlier = winners.insert(base, owner);
+                    assert!(earlier.is_none(), "two edits won from version {base}");
+                }
+                412 => {
+                    lost_races += 1;
+                    assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"));
+                }
+                other => panic!("an edit got {other}: {}", r.text),
+            }
+        }
+    }
+    assert!(!winners.is_empty());
+    assert_eq!(winners.len() + lost_races, tried);
+
+    // The versions won are consecutive from 1, and the action ends at the last.
+    let bases: Vec<i64> = winners.keys().copied().collect();
+    assert_eq!(bases, (1..=winners.len() as i64).collect::<Vec<_>>(), "a version was skipped or reused");
+    let action = app.get(&path).await.expect(200);
+    assert_eq!(action.body["version"].as_i64(), Some(winners.len() as i64 + 1));
+    assert_eq!(action.body["owner"], winners.values().last().unwrap().as_str());
+
+    // Every winning edit is in the timeline, in order, each from the one before.
+    let events = app.get(&format!("{path}/events?limit=200")).await.expect(200);
+    let events = events.body["items"].as_array().unwrap().clone();
+    assert_eq!(events.len(), winners.len() + 1, "one event per version");
+    let mut previous_owner = serde_json::Value::Null;
+    for (event, (base, owner)) in events[1..].iter().zip(&winners) {
+        let change = &event["changes"]["owner"];
+        assert_eq!(change["to"], owner.as_str(), "event for version {}", base + 1);
+        assert_eq!(change["from"], previous_owner);
+        previous_owner = json!(owner);
+    }
+    let verify = app.get(&format!("{path}/events/verify")).await.expect(200);
+    assert_eq!(verify.body["intact"], true);
+    let distinct: HashSet<&String> = winners.values().collect();
+    assert_eq!(distinct.len(), winners.len());
+    eprintln!("{tried} concurrent edits: {} won, {lost_races} got 412, 0 lost", winners.len());
+}
+
+/// Transitions race the same way: of many clients starting one action from
+/// the same version, one wins and the rest get 412, never a second event.
+async fn racing_transitions_apply_once(app: TestApp) {
+    let panel = app.panel("KMPCP").await;
+    let id = app.action(panel.meetings[0], "Check whether that was the case").await.id();
+    let starts = (0..10).map(|_| app.act(id, "start", "\"1\"", json!({})));
+    let statuses: Vec<u16> = futures_util::future::join_all(starts).await.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 412), "{statuses:?}");
+    let events = app.get(&format!("/api/v1/actions/{id}/events")).await.expect(200);
+    assert_eq!(events.body["items"].as_array().unwrap().len(), 2);
+}
+
+crate::on_both_backends!(racing_edits_lose_nothing, racing_transitions_apply_once);
