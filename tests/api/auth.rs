@@ -264,7 +264,59 @@ async fn the_timeline_names_who_acted(app: TestApp) {
     accept.expect_problem(403);
 }
 
+/// An admin cannot lock the admins out or take their own account over with
+/// a token alone; another admin can still do those things to them.
+async fn admins_cannot_lock_themselves_out(app: TestApp) {
+    let admin = app.user_token("boss", Role::Admin).await;
+    let other = app.user_token("deputy", Role::Admin).await;
+    let users = app.get_as(&admin, "/api/v1/users?limit=200").await.expect(200);
+    let id = users.body["items"].as_array().unwrap().iter().find(|u| u["username"] == "boss").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/users/{id}");
+    let etag = app.get_as(&admin, &path).await.expect(200).etag();
+    let bearer = format!("Bearer {admin}");
+    for change in [json!({"active": false}), json!({"role": "member"})] {
+        let headers =
+            [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
+        let r = app.raw_request("PATCH", &path, &headers, Some(change.to_string().into_bytes())).await;
+        r.expect_problem(409);
+    }
+    app.post_as(&admin, &format!("{path}/password"), json!({"password": "a new long password"}))
+        .await
+        .expect_problem(409);
+    // Harmless edits of one's own account are fine, and the token still works.
+    let headers =
+        [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
+    let r = app.raw_request("PATCH", &path, &headers, Some(br#"{"display_name": "The Boss"}"#.to_vec())).await;
+    let etag = r.expect(200).etag();
+    app.get_as(&admin, "/api/v1/me").await.expect(200);
+    // Another admin may deactivate them.
+    let bearer = format!("Bearer {other}");
+    let headers =
+        [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
+    app.raw_request("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await.expect(200);
+    app.get_as(&admin, "/api/v1/me").await.expect_problem(401);
+}
+
+/// A known path with a method it does not take is 405 with `Allow`.
+async fn other_methods_get_405_with_allow(app: TestApp) {
+    let cases = [
+        ("TRACE", "/api/v1/actions", "GET, POST"),
+        ("DELETE", "/api/v1/actions/1", "GET, PATCH"),
+        ("PUT", "/api/v1/meetings/7/carry-forward", "POST"),
+        ("POST", "/healthz", "GET"),
+    ];
+    for (method, path, allow) in cases {
+        let r = app.request(method, path, &[], None).await.expect_problem(405);
+        assert_eq!(r.header("allow").as_deref(), Some(allow), "{method} {path}");
+    }
+    app.request("DELETE", "/api/v1/nothing/1", &[], None).await.expect_problem(404);
+}
+
 crate::on_both_backends!(
+    admins_cannot_lock_themselves_out,
+    other_methods_get_405_with_allow,
     every_operation_obeys_the_policy_table,
     bad_tokens_are_refused_with_401,
     deactivation_and_password_changes_end_old_tokens,
