@@ -1,7 +1,7 @@
 //! The queries behind a meeting's action log, bulk carry-forward, what
 //! happens to actions when their meeting is cancelled, and committee statistics.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -30,14 +30,17 @@ pub struct LogData {
 
 /// The actions a filter selects, each with its due meeting's start and
 /// status, in id order: one query, the filter applied to the join itself.
+/// Sorted here rather than in SQL: asked for id order, SQLite walked every
+/// action of the committee by (committee_id, id) and looked each up to test
+/// its status, where the (committee_id, status, id) index finds the few it wants.
 macro_rules! views {
     ($conn:expr, |$q:ident| $filter:expr) => {{
         let $q = actions::table
             .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
             .select((actions::all_columns, meetings_table::starts_at.nullable(), meetings_table::status.nullable()))
-            .order(actions::id)
             .into_boxed();
-        let rows: Vec<ViewTuple> = $filter.load($conn)?;
+        let mut rows: Vec<ViewTuple> = $filter.load($conn)?;
+        rows.sort_unstable_by_key(|(row, _, _)| row.id);
         rows.into_iter().map(action_store::into_view).collect::<Vec<ActionView>>()
     }};
 }
@@ -60,13 +63,19 @@ pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, 
 
     let due_here =
         views!(conn, |q| q.filter(actions::due_meeting_id.eq(meeting.id)).filter(actions::status.eq_any(UNFINISHED)));
-    let outstanding = views!(conn, |q| {
-        q.filter(actions::committee_id.eq(meeting.committee_id))
-            .filter(actions::status.eq_any(UNFINISHED))
-            // Due at an earlier meeting of the committee: the joined due meeting itself.
-            .filter(meetings_table::committee_id.nullable().eq(meeting.committee_id))
-            .filter(meetings_table::starts_at.nullable().lt(meeting.starts_at))
+    // Unfinished actions of the committee (few, however many it ever had),
+    // kept when due at one of its earlier meetings.
+    let earlier: HashSet<i64> = meetings_table::table
+        .filter(meetings_table::committee_id.eq(meeting.committee_id))
+        .filter(meetings_table::starts_at.lt(meeting.starts_at))
+        .select(meetings_table::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let mut outstanding = views!(conn, |q| {
+        q.filter(actions::committee_id.eq(meeting.committee_id)).filter(actions::status.eq_any(UNFINISHED))
     });
+    outstanding.retain(|v| v.row.due_meeting_id.is_some_and(|due| earlier.contains(&due)));
     let since = previous.as_ref().map(|p| p.starts_at);
     let until = meeting.starts_at;
     let closed = views!(conn, |q| {
