@@ -18,7 +18,8 @@ pub struct Settings {
     pub database: Backend,
     /// `BIND_ADDR`: the address and port to listen on; port 0 picks a free port.
     pub bind_addr: String,
-    /// `DATABASE_POOL_SIZE`: connections per instance (default 8 on SQLite, 16 on PostgreSQL).
+    /// `DATABASE_POOL_SIZE`: connections per instance (default `db::default_pool_size`:
+    /// two per core on SQLite, at most 8; four per core on PostgreSQL, at most 16).
     pub pool_size: Option<u32>,
     /// `WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,

@@ -22,6 +22,8 @@ use crate::openapi::ApiDoc;
 pub struct Application {
     port: u16,
     server: Server,
+    /// SQLite's background checkpoints, for as long as the server runs.
+    _checkpointer: Option<db::Checkpointer>,
 }
 
 impl Application {
@@ -41,7 +43,8 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, AppState { pool, auth }, settings.workers, limits)?;
-        Ok(Application { port, server })
+        let checkpointer = db::Checkpointer::start(&settings.database);
+        Ok(Application { port, server, _checkpointer: checkpointer })
     }
 
     pub fn port(&self) -> u16 {
@@ -54,7 +57,10 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, _checkpointer: checkpointer, .. } = self;
+        let result = server.await;
+        drop(checkpointer);
+        result
     }
 }
 

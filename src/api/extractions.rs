@@ -95,8 +95,44 @@ pub async fn extract_commitments(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
     state.db(move |conn| meetings::get(conn, meeting_id)).await?;
-    let candidates = web::block(move || extract::extract(&minutes.0)).await?;
-    Ok(HttpResponse::Ok().json(Extraction { meeting_id, candidates }))
+    // The work and the serialising of its (large) answer both happen off the
+    // async workers, one extraction per core at a time.
+    let body = web::block(move || {
+        let _turn = ExtractionTurn::take();
+        let candidates = extract::extract(&minutes.0);
+        drop(minutes);
+        serde_json::to_vec(&Extraction { meeting_id, candidates })
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
+}
+
+/// Extraction is CPU work that holds the minutes, their segments and the
+/// candidates in memory at once: running more at a time than there are cores
+/// finishes none sooner and multiplies the memory, so the rest wait their turn.
+struct ExtractionTurn;
+
+static EXTRACTIONS_RUNNING: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+static EXTRACTION_DONE: std::sync::Condvar = std::sync::Condvar::new();
+
+impl ExtractionTurn {
+    fn take() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mut running = EXTRACTIONS_RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        while *running >= cores {
+            running = EXTRACTION_DONE.wait(running).unwrap_or_else(|p| p.into_inner());
+        }
+        *running += 1;
+        ExtractionTurn
+    }
+}
+
+impl Drop for ExtractionTurn {
+    fn drop(&mut self) {
+        *EXTRACTIONS_RUNNING.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        EXTRACTION_DONE.notify_one();
+    }
 }
 
 /// The JSON form of the minutes.

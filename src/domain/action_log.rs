@@ -114,40 +114,80 @@ const CSV_HEADER: [&str; 14] = [
 /// spreadsheet would read it as a formula (a leading = + - @, tab or CR gets
 /// an apostrophe, which Excel shows as text).
 pub fn csv_field(value: &str) -> String {
-    let value =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ') {
-        format!("\"{}\"", value.replace('"', "\"\""))
+    let mut out = String::with_capacity(value.len() + 2);
+    push_csv_field(&mut out, value);
+    out
+}
+
+/// Appends one CSV field to `out` as [`csv_field`] writes it, without copies:
+/// a leading `= + - @`, tab or CR gets a `'` so a spreadsheet never runs it,
+/// and a field with a comma, quote, line break or edge space is quoted.
+fn push_csv_field(out: &mut String, value: &str) {
+    let guard = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ');
+    if quote {
+        out.push('"');
+    }
+    if guard {
+        out.push('\'');
+    }
+    if quote {
+        for (i, part) in value.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
     } else {
-        value
+        out.push_str(value);
     }
 }
 
 /// The log as CSV: UTF-8 with a byte-order mark (so Excel reads it as UTF-8),
 /// a header row, CRLF line ends.
 pub fn to_csv(sections: &[(Section, Vec<LogRow>)]) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&CSV_HEADER.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
+    let rows: usize = sections.iter().map(|(_, r)| r.len()).sum();
+    let mut out = String::with_capacity(512 + rows * 512);
+    out.push('\u{feff}');
+    for (i, h) in CSV_HEADER.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_csv_field(&mut out, h);
+    }
     out.push_str("\r\n");
+    let mut scratch = String::new();
     for (section, rows) in sections {
         for r in rows {
-            let fields = [
-                section.title().to_string(),
-                r.reference.clone(),
-                r.raised_at_meeting_date.to_string(),
-                r.minute_paragraph.clone().unwrap_or_default(),
-                r.description.clone(),
-                r.committed_by.clone().unwrap_or_default(),
-                r.owed_to.clone().unwrap_or_default(),
-                r.owner.clone().unwrap_or_default(),
-                r.due_meeting_date.map(|d| d.to_string()).unwrap_or_default(),
-                r.status.as_str().to_string(),
-                r.rating.as_str().to_string(),
-                r.times_carried_forward.to_string(),
-                r.response.clone().unwrap_or_default(),
-                if r.overdue { "yes" } else { "no" }.to_string(),
-            ];
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            let field = |out: &mut String, first: bool, value: &str| {
+                if !first {
+                    out.push(',');
+                }
+                push_csv_field(out, value);
+            };
+            field(&mut out, true, section.title());
+            field(&mut out, false, &r.reference);
+            scratch.clear();
+            let _ = write!(scratch, "{}", r.raised_at_meeting_date);
+            field(&mut out, false, &scratch);
+            field(&mut out, false, r.minute_paragraph.as_deref().unwrap_or_default());
+            field(&mut out, false, &r.description);
+            field(&mut out, false, r.committed_by.as_deref().unwrap_or_default());
+            field(&mut out, false, r.owed_to.as_deref().unwrap_or_default());
+            field(&mut out, false, r.owner.as_deref().unwrap_or_default());
+            scratch.clear();
+            if let Some(d) = r.due_meeting_date {
+                let _ = write!(scratch, "{d}");
+            }
+            field(&mut out, false, &scratch);
+            field(&mut out, false, r.status.as_str());
+            field(&mut out, false, r.rating.as_str());
+            scratch.clear();
+            let _ = write!(scratch, "{}", r.times_carried_forward);
+            field(&mut out, false, &scratch);
+            field(&mut out, false, r.response.as_deref().unwrap_or_default());
+            field(&mut out, false, if r.overdue { "yes" } else { "no" });
             out.push_str("\r\n");
         }
     }

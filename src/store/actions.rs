@@ -324,9 +324,51 @@ const OVERDUE_BEFORE_TODAY: &str =
     "actions.status IN ('open', 'in_progress') AND ((actions.due_date IS NOT NULL AND actions.due_date < ";
 const OVERDUE_BEFORE_NOW: &str = ") OR EXISTS (SELECT 1 FROM meetings dm WHERE dm.id = actions.due_meeting_id AND dm.status <> 'cancelled' AND dm.starts_at <= ";
 
+/// A page of actions in id order. A filter on several statuses (or
+/// `overdue=true`, which means open or in progress) runs one query per
+/// status, each an ordered range scan of an index that starts with the
+/// status, and merges them: a single query with `status IN (...)` cannot walk
+/// any index in id order, so at a million actions it read and sorted every
+/// match to return fifty.
 pub fn list(
     conn: &mut AnyConnection,
     filter: &ActionFilter,
+    after: Option<i64>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<ActionView>, ApiError> {
+    let mut statuses = filter.statuses.clone();
+    if filter.overdue == Some(true) {
+        // Only open and in-progress actions can be overdue (the SQL says so too).
+        let can_be_overdue = [ActionStatus::Open, ActionStatus::InProgress];
+        if statuses.is_empty() {
+            statuses = can_be_overdue.to_vec();
+        } else {
+            statuses.retain(|s| can_be_overdue.contains(s));
+            if statuses.is_empty() {
+                return Ok(vec![]);
+            }
+        }
+    }
+    statuses.sort_by_key(|s| s.as_str());
+    statuses.dedup();
+    if statuses.len() <= 1 {
+        return list_one(conn, filter, statuses.first().copied(), after, limit, now);
+    }
+    let mut rows = Vec::new();
+    for status in statuses {
+        rows.extend(list_one(conn, filter, Some(status), after, limit, now)?);
+    }
+    rows.sort_unstable_by_key(|v| v.row.id);
+    rows.truncate(limit as usize + 1);
+    Ok(rows)
+}
+
+/// One query of [`list`]: at most `limit + 1` actions, with one status or any.
+fn list_one(
+    conn: &mut AnyConnection,
+    filter: &ActionFilter,
+    status: Option<ActionStatus>,
     after: Option<i64>,
     limit: i64,
     now: NaiveDateTime,
@@ -337,8 +379,8 @@ pub fn list(
         .order(actions::id)
         .limit(limit + 1)
         .into_boxed();
-    if !filter.statuses.is_empty() {
-        query = query.filter(actions::status.eq_any(filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+    if let Some(status) = status {
+        query = query.filter(actions::status.eq(status.as_str()));
     }
     if let Some(id) = filter.committee_id {
         query = query.filter(actions::committee_id.eq(id));

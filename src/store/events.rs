@@ -39,7 +39,8 @@ struct NewEvent<'a> {
 }
 
 /// The timestamp as the hash sees it: fixed format, microseconds, UTC.
-fn hashed_time(t: NaiveDateTime) -> String {
+/// Public so tools that write events in bulk (the benchmark seeder) chain them alike.
+pub fn hashed_time(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
