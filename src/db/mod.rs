@@ -69,8 +69,38 @@ fn postgres_settings(busy_timeout: Duration) -> String {
     )
 }
 
-/// How often the [`Checkpointer`] copies committed pages from the WAL back.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// How soon the [`Checkpointer`] looks again after copying pages back: small,
+/// frequent checkpoints keep each one's fsync short. Measured with one client
+/// creating actions at 1,000,000 (bench/run): every 500 ms, a checkpoint
+/// flushed ~25 MB at once and the write that met it waited ~20 ms (p99 22 ms);
+/// every 10 ms, p99 3.3 ms. Writing a page of the WAL that is being flushed
+/// waits for the flush, so the less each flush carries, the less anyone waits.
+const CHECKPOINT_BUSY: Duration = Duration::from_millis(10);
+/// How long it waits when nothing was written: an idle service wakes twice a second.
+const CHECKPOINT_IDLE: Duration = Duration::from_millis(500);
+
+/// What `PRAGMA wal_checkpoint` reports: frames in the WAL and frames copied back.
+#[derive(Debug, Clone, Copy, diesel::QueryableByName)]
+struct CheckpointResult {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    checkpointed: i32,
+}
+
+/// The wait before the next checkpoint: short while the WAL keeps changing
+/// (or a reader kept the last one from finishing), doubling back to
+/// [`CHECKPOINT_IDLE`] once it stays the same.
+fn next_checkpoint_wait(previous: Option<CheckpointResult>, now: CheckpointResult, waited: Duration) -> Duration {
+    let changed = previous.is_none_or(|p| p.log != now.log || p.checkpointed != now.checkpointed);
+    if changed || now.busy != 0 {
+        CHECKPOINT_BUSY
+    } else {
+        (waited * 2).clamp(CHECKPOINT_BUSY, CHECKPOINT_IDLE)
+    }
+}
 
 /// A background thread that checkpoints a SQLite database's WAL, passively
 /// (never blocking readers or writers), for as long as this value lives.
@@ -97,10 +127,18 @@ impl Checkpointer {
             if let Err(e) = conn.batch_execute("PRAGMA busy_timeout = 5000;") {
                 return log::warn!("no background checkpoints for {path}: {e}");
             }
+            let (mut wait, mut last) = (CHECKPOINT_IDLE, None);
             while watch.upgrade().is_some() {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
-                    log::warn!("background checkpoint of {path} failed: {e}");
+                std::thread::sleep(wait);
+                match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<CheckpointResult>(&mut conn) {
+                    Ok(now) => {
+                        wait = next_checkpoint_wait(last, now, wait);
+                        last = Some(now);
+                    }
+                    Err(e) => {
+                        log::warn!("background checkpoint of {path} failed: {e}");
+                        wait = CHECKPOINT_IDLE;
+                    }
                 }
             }
         });
@@ -294,4 +332,40 @@ where
         }
         f(conn)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(log: i32, checkpointed: i32) -> CheckpointResult {
+        CheckpointResult { busy: 0, log, checkpointed }
+    }
+
+    #[test]
+    fn checkpoints_come_quickly_while_writes_arrive_and_back_off_when_idle() {
+        // Anything new in the WAL: look again soon.
+        assert_eq!(next_checkpoint_wait(None, result(0, 0), CHECKPOINT_IDLE), CHECKPOINT_BUSY);
+        assert_eq!(next_checkpoint_wait(Some(result(10, 10)), result(40, 40), CHECKPOINT_IDLE), CHECKPOINT_BUSY);
+        // A reader held the last frames back: try again soon too.
+        let held = CheckpointResult { busy: 1, log: 40, checkpointed: 30 };
+        assert_eq!(next_checkpoint_wait(Some(held), held, CHECKPOINT_IDLE), CHECKPOINT_BUSY);
+        // Nothing new: wait twice as long each time, up to the idle wait.
+        let mut wait = CHECKPOINT_BUSY;
+        let mut waits = vec![];
+        for _ in 0..8 {
+            wait = next_checkpoint_wait(Some(result(40, 40)), result(40, 40), wait);
+            waits.push(wait.as_millis());
+        }
+        assert_eq!(waits, [20, 40, 80, 160, 320, 500, 500, 500]);
+    }
+
+    #[test]
+    fn sqlite_pragmas_keep_commits_durable() {
+        let pragmas = sqlite_pragmas(BUSY_TIMEOUT);
+        assert!(pragmas.contains("journal_mode = WAL"));
+        assert!(pragmas.contains("synchronous = NORMAL"));
+        assert!(pragmas.contains("foreign_keys = ON"));
+        assert!(pragmas.starts_with("PRAGMA busy_timeout = 5000;"), "busy_timeout must come first: {pragmas}");
+    }
 }
