@@ -184,6 +184,18 @@ pub fn follow_cancelled_meeting(
     Ok(rows.len())
 }
 
+/// The columns [`stats`] counts: raised at, status, owner, due date,
+/// completed at, and the due meeting's start and status.
+type StatsRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<chrono::NaiveDate>,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
+
 /// Figures for a committee over the actions raised at its meetings in a date range.
 pub struct Stats {
     pub actions: usize,
@@ -216,30 +228,44 @@ pub fn stats(
         .load::<(i64, NaiveDateTime)>(conn)?
         .into_iter()
         .collect();
-    let ids: Vec<i64> = raised.keys().copied().collect();
-    let views = views!(conn, |q| q.filter(actions::raised_at_meeting_id.eq_any(ids)));
+    // Only the columns the figures need (no descriptions or responses), found
+    // through the committee's index: a committee's lifetime of actions is
+    // counted in one pass without building whole rows.
+    let rows: Vec<StatsRow> = actions::table
+        .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
+        .filter(actions::committee_id.eq(committee_id))
+        .select((
+            actions::raised_at_meeting_id,
+            actions::status,
+            actions::owner,
+            actions::due_date,
+            actions::completed_at,
+            meetings_table::starts_at.nullable(),
+            meetings_table::status.nullable(),
+        ))
+        .load(conn)?;
 
     let mut by_status: BTreeMap<&'static str, usize> = ActionStatus::ALL.iter().map(|s| (s.as_str(), 0)).collect();
     let mut overdue_by_owner: HashMap<Option<String>, usize> = HashMap::new();
     let mut days = Vec::new();
-    let (mut on_time, mut with_due) = (0usize, 0usize);
-    for v in &views {
-        let status = v.row.status();
+    let (mut on_time, mut with_due, mut counted) = (0usize, 0usize, 0usize);
+    for (raised_at_meeting_id, status, owner, due_date, completed_at, due_starts_at, due_status) in rows {
+        // Raised at a meeting outside the range: not counted.
+        let Some(raised_at) = raised.get(&raised_at_meeting_id) else { continue };
+        counted += 1;
+        // The CHECK constraint admits only known statuses.
+        let status: ActionStatus = status.parse().unwrap_or(ActionStatus::Open);
+        // A cancelled due meeting is no deadline (as in an action's view).
+        let due_starts_at = due_starts_at.filter(|_| due_status.as_deref() != Some("cancelled"));
         *by_status.entry(status.as_str()).or_default() += 1;
-        let overdue = crate::domain::lifecycle::is_overdue(
-            status,
-            v.due_meeting_starts_at.map(super::utc),
-            v.row.due_date,
-            super::utc(now),
-        );
+        let overdue =
+            crate::domain::lifecycle::is_overdue(status, due_starts_at.map(super::utc), due_date, super::utc(now));
         if overdue {
-            *overdue_by_owner.entry(v.row.owner.clone()).or_default() += 1;
+            *overdue_by_owner.entry(owner).or_default() += 1;
         }
-        if let (ActionStatus::Completed, Some(done)) = (status, v.row.completed_at) {
-            if let Some(raised_at) = raised.get(&v.row.raised_at_meeting_id) {
-                days.push((done - *raised_at).num_seconds() as f64 / 86_400.0);
-            }
-            if let Some(due) = v.due_meeting_starts_at {
+        if let (ActionStatus::Completed, Some(done)) = (status, completed_at) {
+            days.push((done - *raised_at).num_seconds() as f64 / 86_400.0);
+            if let Some(due) = due_starts_at {
                 with_due += 1;
                 on_time += usize::from(done <= due);
             }
@@ -248,7 +274,7 @@ pub fn stats(
     let mut overdue_by_owner: Vec<(Option<String>, usize)> = overdue_by_owner.into_iter().collect();
     overdue_by_owner.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(Stats {
-        actions: views.len(),
+        actions: counted,
         by_status,
         overdue: overdue_by_owner.iter().map(|(_, n)| n).sum(),
         overdue_by_owner,
