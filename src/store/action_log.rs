@@ -1,7 +1,7 @@
 //! The queries behind a meeting's action log, bulk carry-forward, what
 //! happens to actions when their meeting is cancelled, and committee statistics.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -63,19 +63,14 @@ pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, 
 
     let due_here =
         views!(conn, |q| q.filter(actions::due_meeting_id.eq(meeting.id)).filter(actions::status.eq_any(UNFINISHED)));
-    // Unfinished actions of the committee (few, however many it ever had),
-    // kept when due at one of its earlier meetings.
-    let earlier: HashSet<i64> = meetings_table::table
-        .filter(meetings_table::committee_id.eq(meeting.committee_id))
-        .filter(meetings_table::starts_at.lt(meeting.starts_at))
-        .select(meetings_table::id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect();
-    let mut outstanding = views!(conn, |q| {
-        q.filter(actions::committee_id.eq(meeting.committee_id)).filter(actions::status.eq_any(UNFINISHED))
+    // Unfinished actions of the committee (few, however many it ever had)
+    // that are due at one of its earlier meetings (cancelled or not): the
+    // join already holds the due meeting, so its start is tested there.
+    let outstanding = views!(conn, |q| {
+        q.filter(actions::committee_id.eq(meeting.committee_id))
+            .filter(actions::status.eq_any(UNFINISHED))
+            .filter(meetings_table::starts_at.lt(meeting.starts_at))
     });
-    outstanding.retain(|v| v.row.due_meeting_id.is_some_and(|due| earlier.contains(&due)));
     let since = previous.as_ref().map(|p| p.starts_at);
     let until = meeting.starts_at;
     let closed = views!(conn, |q| {
