@@ -180,16 +180,8 @@ pub fn follow_cancelled_meeting(
 }
 
 /// The columns [`stats`] counts: raised at, status, owner, due date,
-/// completed at, and the due meeting's start and status.
-type StatsRow = (
-    i64,
-    String,
-    Option<String>,
-    Option<chrono::NaiveDate>,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<String>,
-);
+/// completed at and due meeting.
+type StatsRow = (i64, String, Option<String>, Option<chrono::NaiveDate>, Option<NaiveDateTime>, Option<i64>);
 
 /// Figures for a committee over the actions raised at its meetings in a date range.
 pub struct Stats {
@@ -211,23 +203,23 @@ pub fn stats(
     now: NaiveDateTime,
 ) -> Result<Stats, ApiError> {
     committees::get(conn, committee_id)?;
-    let mut raised_meetings = meetings_table::table.filter(meetings_table::committee_id.eq(committee_id)).into_boxed();
-    if let Some(from) = from {
-        raised_meetings = raised_meetings.filter(meetings_table::starts_at.ge(from));
-    }
-    if let Some(to) = to {
-        raised_meetings = raised_meetings.filter(meetings_table::starts_at.lt(to));
-    }
-    let raised: HashMap<i64, NaiveDateTime> = raised_meetings
-        .select((meetings_table::id, meetings_table::starts_at))
-        .load::<(i64, NaiveDateTime)>(conn)?
+    // The committee's meetings (a few a year) by id, looked up in memory for
+    // both an action's raising meeting and its due meeting (always the same
+    // committee's): a join to the meetings table let PostgreSQL hash every
+    // meeting of every committee, 80,000 of them at a million actions.
+    let meetings: HashMap<i64, (NaiveDateTime, String)> = meetings_table::table
+        .filter(meetings_table::committee_id.eq(committee_id))
+        .select((meetings_table::id, meetings_table::starts_at, meetings_table::status))
+        .load::<(i64, NaiveDateTime, String)>(conn)?
         .into_iter()
+        .map(|(id, starts_at, status)| (id, (starts_at, status)))
         .collect();
+    let in_range =
+        |starts_at: &NaiveDateTime| from.is_none_or(|f| *starts_at >= f) && to.is_none_or(|t| *starts_at < t);
     // Only the columns the figures need (no descriptions or responses), found
     // through the committee's index: a committee's lifetime of actions is
     // counted in one pass without building whole rows.
     let rows: Vec<StatsRow> = actions::table
-        .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
         .filter(actions::committee_id.eq(committee_id))
         .select((
             actions::raised_at_meeting_id,
@@ -235,8 +227,7 @@ pub fn stats(
             actions::owner,
             actions::due_date,
             actions::completed_at,
-            meetings_table::starts_at.nullable(),
-            meetings_table::status.nullable(),
+            actions::due_meeting_id,
         ))
         .load(conn)?;
 
@@ -244,14 +235,20 @@ pub fn stats(
     let mut overdue_by_owner: HashMap<Option<String>, usize> = HashMap::new();
     let mut days = Vec::new();
     let (mut on_time, mut with_due, mut counted) = (0usize, 0usize, 0usize);
-    for (raised_at_meeting_id, status, owner, due_date, completed_at, due_starts_at, due_status) in rows {
+    for (raised_at_meeting_id, status, owner, due_date, completed_at, due_meeting_id) in rows {
         // Raised at a meeting outside the range: not counted.
-        let Some(raised_at) = raised.get(&raised_at_meeting_id) else { continue };
+        let Some((raised_at, _)) = meetings.get(&raised_at_meeting_id).filter(|(starts_at, _)| in_range(starts_at))
+        else {
+            continue;
+        };
         counted += 1;
         // The CHECK constraint admits only known statuses.
         let status: ActionStatus = status.parse().unwrap_or(ActionStatus::Open);
         // A cancelled due meeting is no deadline (as in an action's view).
-        let due_starts_at = due_starts_at.filter(|_| due_status.as_deref() != Some("cancelled"));
+        let due_starts_at = due_meeting_id
+            .and_then(|id| meetings.get(&id))
+            .filter(|(_, status)| status != "cancelled")
+            .map(|(starts_at, _)| *starts_at);
         *by_status.entry(status.as_str()).or_default() += 1;
         let overdue =
             crate::domain::lifecycle::is_overdue(status, due_starts_at.map(super::utc), due_date, super::utc(now));
