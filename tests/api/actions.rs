@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 
@@ -146,6 +146,8 @@ async fn lists_filter_by_every_field(app: TestApp) {
     let elsewhere = app.action(other.meetings[0], "Another panel's").await.id();
     let submitted = app.action(feb, "Submitted, so not overdue").await;
     app.act(submitted.id(), "submit-response", "\"1\"", json!({"response": "Done"})).await.expect(200);
+    let undue = app.action(sep, "Raised at the last meeting, so due at none").await;
+    assert_eq!(undue.body["due_meeting_id"], Value::Null);
 
     let ids = |path: String| {
         let app = &app;
@@ -156,7 +158,10 @@ async fn lists_filter_by_every_field(app: TestApp) {
     };
     let k = kent.committee;
     assert_eq!(ids(format!("/api/v1/actions?committee_id={k}&overdue=true")).await, [overdue, dated]);
-    assert_eq!(ids(format!("/api/v1/actions?committee_id={k}&overdue=false")).await, [future, owned, submitted.id()]);
+    assert_eq!(
+        ids(format!("/api/v1/actions?committee_id={k}&overdue=false")).await,
+        [future, owned, submitted.id(), undue.id()]
+    );
     assert_eq!(ids(format!("/api/v1/actions?raised_at_meeting_id={jun}")).await, [future, dated]);
     assert_eq!(ids(format!("/api/v1/actions?due_meeting_id={sep}")).await, [future, dated]);
     assert_eq!(ids("/api/v1/actions?owner=OPCC%20Chief%20Executive".into()).await, [owned]);
