@@ -90,4 +90,58 @@ async fn racing_transitions_apply_once(app: TestApp) {
     assert_eq!(events.body["items"].as_array().unwrap().len(), 2);
 }
 
-crate::on_both_backends!(racing_edits_lose_nothing, racing_transitions_apply_once);
+/// A meeting cancelled while clients make actions due at it (new ones, and
+/// old ones carried forward to it): whichever commits first, no unfinished
+/// action is left due at the cancelled meeting. Each create or carry either
+/// lands first and is then moved on by the cancellation, or waits for it and
+/// is refused with 409. (On PostgreSQL the target meeting is held `FOR SHARE`
+/// for this; SQLite's one writer orders them anyway.)
+async fn cancelling_a_meeting_races_actions_made_due_at_it(app: TestApp) {
+    let panel = app.panel("KMPCP").await;
+    let [feb, apr, _jun, sep] = panel.meetings[..] else { unreachable!() };
+    let (mut landed, mut refused) = (0, 0);
+    for round in 0..6 {
+        let target = app.meeting(panel.committee, &format!("2099-07-{:02}T10:00:00Z", round + 1)).await;
+        let mut carried = Vec::new();
+        for n in 0..3 {
+            carried.push(app.action(apr, &format!("Round {round}: to carry, {n}")).await.id());
+        }
+        let meeting = app.get(&format!("/api/v1/meetings/{target}")).await.expect(200);
+        let (meeting_path, etag) = (format!("/api/v1/meetings/{target}"), meeting.etag());
+        let cancel = app.patch(&meeting_path, &etag, json!({"status": "cancelled"}));
+        let creates = futures_util::future::join_all((0..5).map(|n| {
+            app.post(
+                "/api/v1/actions",
+                json!({"raised_at_meeting_id": feb, "description": format!("Round {round}: new, {n}"), "due_meeting_id": target}),
+            )
+        }));
+        let carries = futures_util::future::join_all(
+            carried.iter().map(|id| app.act(*id, "carry-forward", "\"1\"", json!({"to_meeting_id": target}))),
+        );
+        let (cancelled, created, carried_results) = futures_util::future::join3(cancel, creates, carries).await;
+        cancelled.expect(200);
+        for r in created.iter().chain(&carried_results) {
+            match r.status {
+                200 | 201 => landed += 1,
+                409 => refused += 1,
+                other => panic!("a create or carry racing the cancellation got {other}: {}", r.text),
+            }
+        }
+        let stranded = app.get(&format!("/api/v1/actions?due_meeting_id={target}")).await.expect(200);
+        assert_eq!(stranded.body["items"], json!([]), "round {round}: actions left due at a cancelled meeting");
+        for r in created.iter().chain(&carried_results).filter(|r| r.status < 300) {
+            let now = app.get(&format!("/api/v1/actions/{}", r.id())).await.expect(200);
+            assert_eq!(now.body["due_meeting_id"], sep, "round {round}: moved on to the next meeting");
+        }
+    }
+    assert_eq!(landed + refused, 6 * 8);
+    eprintln!(
+        "{landed} creates and carries landed before a cancellation and were moved on, {refused} refused after it"
+    );
+}
+
+crate::on_both_backends!(
+    racing_edits_lose_nothing,
+    racing_transitions_apply_once,
+    cancelling_a_meeting_races_actions_made_due_at_it
+);
