@@ -106,8 +106,8 @@ async fn cancelling_a_meeting_races_actions_made_due_at_it(app: TestApp) {
         for n in 0..3 {
             carried.push(app.action(apr, &format!("Round {round}: to carry, {n}")).await.id());
         }
-        let meeting = app.get(&format!("/api/v1/meetings/{target}")).await.expect(200);
-        let (meeting_path, etag) = (format!("/api/v1/meetings/{target}"), meeting.etag());
+        let meeting_path = format!("/api/v1/meetings/{target}");
+        let etag = app.get(&meeting_path).await.expect(200).etag();
         let cancel = app.patch(&meeting_path, &etag, json!({"status": "cancelled"}));
         let creates = futures_util::future::join_all((0..5).map(|n| {
             app.post(
