@@ -94,15 +94,14 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let pool = db::build_pool(&settings.database, Some(1))?;
             let mut conn = pool.get()?;
             db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
-            let summary = crate::demo::seed(&mut conn).map_err(|e| match e {
-                crate::error::ApiError::Conflict(_) => "the demo data is already in this database".to_string(),
-                other => other.to_string(),
-            })?;
+            let summary = crate::demo::seed(&mut conn).map_err(|e| e.to_string())?;
             println!("{}: {summary}", settings.database);
             Ok(())
         }
         Command::User { command: UserCommand::Create { username, role, display_name } } => {
             let role: crate::auth::policy::Role = role.parse()?;
+            // The same rule as the API, checked before a password is asked for.
+            crate::domain::username::Username::parse(&username).map_err(|rule| format!("the username {rule}"))?;
             let (password, generated) = password_from_stdin()?;
             let settings = Settings::from_env()?;
             let pool = db::build_pool(&settings.database, Some(1))?;
@@ -110,7 +109,12 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
             let display_name = display_name.unwrap_or_else(|| username.clone());
             let user = crate::api::users::create_user_record(&mut conn, &username, &display_name, role, &password)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    crate::error::ApiError::Validation(fields) => {
+                        fields.iter().map(|f| format!("the {} {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+                    }
+                    other => other.to_string(),
+                })?;
             println!("created {} user {} (id {})", role, user.username, user.id);
             if generated {
                 println!("password (shown once): {password}");

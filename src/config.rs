@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::auth::secret::SecretSource;
 use crate::db::Backend;
+use crate::http::client_address::{self, Network};
 
 /// Where the embedded SQLite database lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://panel-tracker.db";
@@ -36,6 +37,11 @@ pub struct Settings {
     pub sso: Option<SsoSettings>,
     /// The limits that protect the service from slow clients and a saturated database.
     pub limits: Limits,
+    /// `TRUSTED_PROXIES`: comma-separated addresses or CIDR networks of the
+    /// load balancers in front of the service (default none). Only from these
+    /// is `X-Forwarded-For` believed, to find the client's address for
+    /// sign-in throttling.
+    pub trusted_proxies: Vec<Network>,
 }
 
 /// Time limits, each from its own variable. The defaults suit a council
@@ -150,7 +156,10 @@ impl Settings {
                 60_000,
             )? as u64),
         };
+        let trusted_proxies = client_address::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?;
         Ok(Settings {
+            trusted_proxies,
             database,
             bind_addr,
             pool_size,
@@ -184,6 +193,7 @@ mod tests {
         assert!(matches!(s.jwt_secret, SecretSource::Generated(ref p) if p.ends_with("panel-tracker.db.jwt-secret")));
         assert!(s.sso.is_none());
         assert_eq!(s.limits, Limits::default());
+        assert!(s.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -197,6 +207,8 @@ mod tests {
         assert!(settings(&[("SSO_ISSUER", "https://idp")]).is_err(), "partial SSO settings");
         assert!(settings(&[("TOKEN_TTL_SECONDS", "0")]).is_err());
         assert!(settings(&[("REQUEST_TIMEOUT_SECONDS", "0")]).is_err());
+        assert!(settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, load-balancer")]).is_err());
+        assert_eq!(settings(&[("TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1")]).unwrap().trusted_proxies.len(), 2);
         assert!(settings(&[("DATABASE_POOL_WAIT_MS", "forever")]).is_err());
         let limits = settings(&[("KEEP_ALIVE_SECONDS", "5"), ("DATABASE_BUSY_TIMEOUT_MS", "250")]).unwrap().limits;
         assert_eq!(limits.keep_alive, Duration::from_secs(5));

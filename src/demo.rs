@@ -148,6 +148,14 @@ pub const DEMO_USERS: [(&str, Role, &str); 5] = [
 
 /// Fills a database with the sample. Refuses if the demo committee exists.
 pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
+    // The demo users have published passwords: never add them beside real data.
+    let (users, credentials, committees) = store::users::population(conn)?;
+    if users + credentials + committees > 0 {
+        return Err(ApiError::Conflict(format!(
+            "the demo adds users whose passwords are published, so it runs only on an empty database; \
+             this one holds {users} user(s), {credentials} service credential(s) and {committees} committee(s)"
+        )));
+    }
     let summary = seed_records(conn)?;
     for (username, role, password) in DEMO_USERS {
         let display = format!("Demo {role} (demo only)");

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod logging;
 pub mod openapi;
 pub mod schema;
 pub mod startup;

@@ -140,6 +140,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sso_blocks (id) {
+        id -> BigInt,
+        subject -> Text,
+        reason -> Text,
+        blocked_by -> Text,
+        blocked_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     committees,
     meetings,
@@ -150,4 +160,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     service_credentials,
     sign_in_failures,
+    sso_blocks,
 );

@@ -29,6 +29,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds; `BIND_ADDR` with port 0 picks a free port.
     pub fn build(settings: &Settings) -> Result<Self, Box<dyn std::error::Error>> {
+        db::warn_if_readable_by_others(&settings.database);
         {
             let mut conn = db::connect(&settings.database)?;
             let ran = db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
@@ -88,6 +89,9 @@ fn api_routes() -> utoipa_actix_web::scope::Scope<
         .service(users::list_service_credentials)
         .service(users::create_service_credential)
         .service(users::revoke_service_credential)
+        .service(users::list_sso_blocks)
+        .service(users::create_sso_block)
+        .service(users::delete_sso_block)
         .service(committees::list)
         .service(committees::create)
         .service(committees::get)
@@ -143,6 +147,8 @@ pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
     let sso = match &settings.sso {
         None => None,
         Some(sso) => {
+            // Whoever can write the key set can sign in as anyone.
+            crate::auth::secret::check_permissions(&sso.jwks_file, crate::auth::secret::Contents::PublicKeys)?;
             let jwks = std::fs::read_to_string(&sso.jwks_file)
                 .map_err(|e| format!("cannot read SSO_JWKS_FILE {}: {e}", sso.jwks_file.display()))?;
             let role_map = parse_role_map(&sso.role_map)?;
@@ -154,6 +160,7 @@ pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
         token_ttl_secs: settings.token_ttl_secs,
         service_token_ttl_days: settings.service_token_ttl_days,
         sso,
+        trusted_proxies: settings.trusted_proxies.clone(),
     })
 }
 

@@ -125,7 +125,7 @@ pub async fn list(
         (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = AgendaItem,
-            headers(("Location" = String, description = "The new agenda item"), ("ETag" = String, description = "Its version"))),
+            headers(("Location" = String, description = "The new agenda item"), ("ETag" = String, description = "Its version; left out on a replay (Idempotent-Replayed), whose body may be out of date: GET it for the current one"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The number is taken at this meeting", body = Problem, content_type = "application/problem+json"),

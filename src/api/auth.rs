@@ -4,11 +4,12 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use crate::auth::policy::{self, Role};
-use crate::auth::throttle::{self, ADDRESS_LIMIT, USER_LIMIT};
+use crate::auth::throttle::{self, Subjects};
 use crate::auth::token::{Claims, TokenKind, AUDIENCE, ISSUER};
 use crate::auth::{password, Caller, Identity};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::Json;
+use crate::http::client_address::client_address;
 use crate::store::{self, users};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,8 +65,12 @@ fn failed_sign_in() -> ApiError {
 
 /// Signs in with a username and password and returns a bearer token.
 ///
-/// Repeated failures for a username or from an address are slowed and then
-/// refused for 15 minutes (429 with `Retry-After`).
+/// Failed answers are slowed as failures grow. More than 20 failures from an
+/// address within 15 minutes refuse that address for 15 minutes; more than 5
+/// for one username from one address refuse that username there; more than
+/// 5 for one username from anywhere refuse it at the addresses that failed
+/// for it, while an address that has not failed for it can still sign in
+/// (429 with `Retry-After` for each).
 #[utoipa::path(
     operation_id = "create_token",
     tag = "auth",
@@ -88,7 +93,9 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     // A username that could never exist is refused like a wrong password,
-    // before it reaches the database (PostgreSQL refuses NUL in text).
+    // before it reaches the database (PostgreSQL refuses NUL in text), and
+    // nothing is written for it. Not the full username rule: accounts made
+    // by the command line before it applied the rule must still sign in.
     let plausible = !body.username.is_empty()
         && body.username.len() <= 200
         && !body.username.chars().any(char::is_control)
@@ -96,25 +103,17 @@ pub async fn create_token(
     if !plausible {
         return Err(failed_sign_in());
     }
-    let user_subject = format!("user:{}", body.username.to_lowercase());
-    let address_subject = format!("addr:{}", req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default());
+    let subjects = Subjects::new(&body.username, client_address(&req, &state.auth.trusted_proxies));
     let now = store::now();
     let username = body.username.clone();
-    let (subjects, attempts, user) = {
-        let (user_subject, address_subject) = (user_subject.clone(), address_subject.clone());
-        state
-            .db(move |conn| {
-                // Counted before the password is checked, so parallel guesses count too.
-                let (by_user, user_lock) = users::count_attempt(conn, &user_subject, USER_LIMIT, now)?;
-                let (by_address, address_lock) = users::count_attempt(conn, &address_subject, ADDRESS_LIMIT, now)?;
-                if let Some(retry_after) = user_lock.max(address_lock) {
-                    return Err(ApiError::TooManyRequests { retry_after });
-                }
-                let user = users::find_by_username(conn, &username)?;
-                Ok(((user_subject, address_subject), by_user.max(by_address), user))
-            })
-            .await?
-    };
+    let (subjects, counted, user) = state
+        .db(move |conn| {
+            // Counted before the password is checked, so parallel guesses count too.
+            let counted = users::begin_sign_in_attempt(conn, &subjects, now)?;
+            let user = users::find_by_username(conn, &username)?;
+            Ok((subjects, counted, user))
+        })
+        .await?;
     // The hash is checked off the pool (it takes a while) and whether or not
     // the user exists, so the two failures take the same time.
     let hash = user.as_ref().map(|u| u.password_hash.clone());
@@ -129,7 +128,7 @@ pub async fn create_token(
     .await?;
     match user {
         Some(user) if matches && user.active => {
-            state.db(move |conn| users::attempt_succeeded(conn, &subjects.0, &subjects.1)).await?;
+            state.db(move |conn| users::sign_in_succeeded(conn, &subjects)).await?;
             let auth = &state.auth;
             let claims = Claims {
                 sub: user.username.clone(),
@@ -149,7 +148,7 @@ pub async fn create_token(
             Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
         }
         _ => {
-            actix_web::rt::time::sleep(throttle::delay(attempts)).await;
+            actix_web::rt::time::sleep(throttle::delay(counted.most())).await;
             Err(failed_sign_in())
         }
     }
@@ -199,6 +198,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller<policy::SignedIn>
 #[post("/me/password")]
 pub async fn change_my_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller<policy::SignedIn>,
     body: Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
@@ -209,15 +209,12 @@ pub async fn change_my_password(
     password::check_new(&body.new_password)
         .map_err(|m| ApiError::Validation(vec![FieldError::new("new_password", m)]))?;
     let now = store::now();
-    let subject = format!("user:{}", username.to_lowercase());
-    let username_for_clear = username.clone();
-    let user = state
+    let subjects = Subjects::new(&username, client_address(&req, &state.auth.trusted_proxies));
+    let (subjects, user) = state
         .db(move |conn| {
             // Guessing the current password is throttled like signing in.
-            if let (_, Some(retry_after)) = users::count_attempt(conn, &subject, USER_LIMIT, now)? {
-                return Err(ApiError::TooManyRequests { retry_after });
-            }
-            users::get(conn, id)
+            users::begin_sign_in_attempt(conn, &subjects, now)?;
+            Ok((subjects, users::get(conn, id)?))
         })
         .await?;
     let new_hash = web::block(move || {
@@ -232,7 +229,7 @@ pub async fn change_my_password(
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| users::set_password(conn, id, &new_hash, now))?;
-            users::attempt_succeeded(conn, &format!("user:{}", username_for_clear.to_lowercase()), "")
+            users::sign_in_succeeded(conn, &subjects)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -118,7 +118,7 @@ pub async fn list(
         (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = Committee,
-            headers(("Location" = String, description = "The new committee"), ("ETag" = String, description = "Its version"))),
+            headers(("Location" = String, description = "The new committee"), ("ETag" = String, description = "Its version; left out on a replay (Idempotent-Replayed), whose body may be out of date: GET it for the current one"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),

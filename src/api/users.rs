@@ -1,6 +1,6 @@
 //! Administration of people and of service credentials for council systems.
 
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,6 +10,7 @@ use crate::auth::policy::{self, Role};
 use crate::auth::token::{Claims, TokenKind, AUDIENCE, ISSUER};
 use crate::auth::{password, Caller};
 use crate::domain::text::{self, Checks};
+use crate::domain::username::Username;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::body::{Json, OptionalJson};
 use crate::http::etag::IfMatch;
@@ -122,13 +123,36 @@ pub struct IssuedServiceCredential {
     pub token: String,
 }
 
+/// The roles a service credential may hold: any but `admin`. A long-lived
+/// token kept on another system that could manage users could deactivate
+/// every admin and then revoke itself; council systems never need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceRole {
+    Reader,
+    Member,
+    Opcc,
+    Secretariat,
+}
+
+impl From<ServiceRole> for Role {
+    fn from(r: ServiceRole) -> Role {
+        match r {
+            ServiceRole::Reader => Role::Reader,
+            ServiceRole::Member => Role::Member,
+            ServiceRole::Opcc => Role::Opcc,
+            ServiceRole::Secretariat => Role::Secretariat,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewServiceCredentialRequest {
     #[schema(example = "committee-management-sync", max_length = 200)]
     pub name: String,
     /// Normally `reader`, the default.
-    pub role: Option<Role>,
+    pub role: Option<ServiceRole>,
     /// Days until it expires (default `SERVICE_TOKEN_TTL_DAYS`, at most 3650).
     #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<i64>,
@@ -145,15 +169,8 @@ pub struct AdminListQuery {
     pub cursor: Option<String>,
 }
 
-fn username(value: &str) -> Result<String, FieldError> {
-    let v = value;
-    let ok = (2..=64).contains(&v.len())
-        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(v.to_string())
-    } else {
-        Err(FieldError::new("username", "must be 2 to 64 lower-case letters, digits, dots, hyphens or underscores"))
-    }
+fn username(value: &str) -> Result<Username, FieldError> {
+    Username::parse(value).map_err(|rule| FieldError::new("username", rule))
 }
 
 /// The given password checked, or a generated one (returned to show once).
@@ -172,6 +189,7 @@ fn chosen_password(given: Option<String>) -> Result<(String, Option<String>), Ap
 
 /// Creates a user (the CLI's `user create` does the same for the first admin).
 /// Hashes the password first, so call it off the async workers.
+/// The username, display name and password are checked as the API checks them.
 pub fn create_user_record(
     conn: &mut crate::db::AnyConnection,
     username: &str,
@@ -179,13 +197,18 @@ pub fn create_user_record(
     role: Role,
     password: &str,
 ) -> Result<db::User, ApiError> {
+    let mut checks = Checks::new();
+    let name = checks.check(self::username(username));
+    let display_name = checks.check(text::required("display_name", display_name, text::SHORT));
+    checks.finish().map_err(ApiError::Validation)?;
+    password::check_new(password).map_err(|m| ApiError::Validation(vec![FieldError::new("password", m)]))?;
     let hash = password::hash(password).map_err(ApiError::internal)?;
-    insert_user(conn, username, display_name, role, hash)
+    insert_user(conn, &name, &display_name, role, hash)
 }
 
 fn insert_user(
     conn: &mut crate::db::AnyConnection,
-    username: &str,
+    username: &Username,
     display_name: &str,
     role: Role,
     hash: String,
@@ -458,7 +481,7 @@ pub async fn create_service_credential(
         checks.push("expires_in_days", "must be from 1 to 3650");
     }
     checks.finish().map_err(ApiError::Validation)?;
-    let role = body.role.unwrap_or(Role::Reader);
+    let role = Role::from(body.role.unwrap_or(ServiceRole::Reader));
     let now = store::now();
     let jti = super::auth::new_jti();
     let new = db::NewServiceCredential {
@@ -513,4 +536,134 @@ pub async fn revoke_service_credential(
     let credential =
         state.db(move |conn| crate::db::write_transaction(conn, |conn| db::revoke_credential(conn, id, now))).await?;
     Ok(HttpResponse::Ok().json(ServiceCredential::from(credential)))
+}
+
+/// A single sign-on subject refused here whatever the identity provider says.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SsoBlock {
+    pub id: i64,
+    /// The identity provider's `sub` for the person, exactly as it sends it.
+    #[schema(example = "a.leaver@council.example")]
+    pub subject: String,
+    #[schema(example = "Left the council on 30 November; account closure pending")]
+    pub reason: String,
+    /// Who blocked it.
+    #[schema(example = "admin")]
+    pub blocked_by: String,
+    pub blocked_at: DateTime<Utc>,
+}
+
+impl From<db::SsoBlock> for SsoBlock {
+    fn from(b: db::SsoBlock) -> Self {
+        SsoBlock {
+            id: b.id,
+            subject: b.subject,
+            reason: b.reason,
+            blocked_by: b.blocked_by,
+            blocked_at: store::utc(b.blocked_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSsoBlockRequest {
+    #[schema(example = "a.leaver@council.example", max_length = 200)]
+    pub subject: String,
+    #[schema(example = "Left the council on 30 November; account closure pending", max_length = 200)]
+    pub reason: String,
+}
+
+/// Lists the single sign-on subjects blocked here.
+#[utoipa::path(
+    operation_id = "list_sso_blocks",
+    tag = "administration",
+    security(("bearer" = [])),
+    params(AdminListQuery),
+    responses(
+        (status = 200, description = "A page of blocks", body = Page<SsoBlock>),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sso-blocks")]
+pub async fn list_sso_blocks(
+    state: web::Data<AppState>,
+    _caller: Caller<policy::ManageUsers>,
+    req: HttpRequest,
+    query: web::Query<AdminListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::after_id(query.cursor.as_deref())?;
+    let rows = state.db(move |conn| db::list_sso_blocks(conn, after, limit)).await?;
+    Ok(page_response(&req, pagination::page(rows, limit, |b| vec![b.id], SsoBlock::from)))
+}
+
+/// Blocks a single sign-on subject: its tokens are refused (401) on every
+/// instance at once, and the service credentials it issued are revoked.
+/// For someone who must lose access before the identity provider acts.
+#[utoipa::path(
+    operation_id = "create_sso_block",
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = NewSsoBlockRequest,
+    responses(
+        (status = 201, description = "Blocked", body = SsoBlock),
+        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already blocked, or the caller's own subject", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sso-blocks")]
+pub async fn create_sso_block(
+    state: web::Data<AppState>,
+    caller: Caller<policy::ManageUsers>,
+    body: Json<NewSsoBlockRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut checks = Checks::new();
+    // The subject is compared exactly as the provider sends it: not trimmed.
+    let subject = checks.check(text::required("subject", &body.subject, text::SHORT).map(|_| body.subject.clone()));
+    let reason = checks.check(text::required("reason", &body.reason, text::SHORT));
+    checks.finish().map_err(ApiError::Validation)?;
+    if matches!(&caller.identity, crate::auth::Identity::Sso { subject: own } if *own == subject) {
+        return Err(ApiError::Conflict("admins cannot block their own single sign-on identity".into()));
+    }
+    let new = db::NewSsoBlock { subject, reason, blocked_by: caller.actor().0, blocked_at: store::now() };
+    let block =
+        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::create_sso_block(conn, &new))).await?;
+    log::info!("single sign-on subject {} blocked by {}", block.subject, block.blocked_by);
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/sso-blocks/{}", block.id)))
+        .json(SsoBlock::from(block)))
+}
+
+/// Lifts a block: the subject's tokens are accepted again.
+#[utoipa::path(
+    operation_id = "delete_sso_block",
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Block id")),
+    responses(
+        (status = 204, description = "Lifted"),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such block", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/sso-blocks/{id}")]
+pub async fn delete_sso_block(
+    state: web::Data<AppState>,
+    caller: Caller<policy::ManageUsers>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let block = state.db(move |conn| crate::db::write_transaction(conn, |conn| db::delete_sso_block(conn, id))).await?;
+    log::info!("single sign-on subject {} unblocked by {}", block.subject, caller.actor().0);
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -32,6 +32,8 @@ pub struct AuthConfig {
     /// Lifetime of a service credential, in days, unless the admin names another.
     pub service_token_ttl_days: i64,
     pub sso: Option<SsoKeys>,
+    /// Load balancers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<crate::http::client_address::Network>,
 }
 
 /// Who is calling.
@@ -118,7 +120,14 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<(Identity, 
             let role = identity.role.ok_or_else(|| {
                 ApiError::Forbidden("your identity provider's groups map to no panel-tracker role".into())
             })?;
-            Ok((Identity::Sso { subject: identity.subject }, role))
+            let subject = identity.subject;
+            // An admin's local block outranks the identity provider.
+            state
+                .db(move |conn| match users::sso_subject_blocked(conn, &subject)? {
+                    true => Err(invalid_token()),
+                    false => Ok((Identity::Sso { subject }, role)),
+                })
+                .await
         }
         _ => Err(invalid_token()),
     }
@@ -169,6 +178,9 @@ impl<R: Requirement> FromRequest for Caller<R> {
             }
             Some(a) if !policy::allows(R::CAPABILITY, a.role) => {
                 Err(ApiError::Forbidden(format!("the {} role may not do this", a.role)))
+            }
+            Some(Authenticated { identity: Identity::Service { .. }, .. }) if policy::people_only(R::CAPABILITY) => {
+                Err(ApiError::Forbidden("service credentials cannot manage users or service credentials".into()))
             }
             Some(a) => Ok(Caller { identity: a.identity, role: a.role, _requirement: PhantomData }),
         })

@@ -90,6 +90,14 @@ pub fn allows(capability: Capability, role: Role) -> bool {
     }
 }
 
+/// Capabilities that only a person may exercise, whatever the role: a
+/// service credential is a long-lived token kept on another system, and one
+/// that could manage users could deactivate every admin and then revoke
+/// itself. (Service credentials also cannot be issued with the admin role.)
+pub fn people_only(capability: Capability) -> bool {
+    capability == Capability::ManageUsers
+}
+
 /// Every API operation (by OpenAPI operationId) and what it needs; `None`
 /// marks the public ones. The role-walk test fails for an operation missing here.
 pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
@@ -106,6 +114,9 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("list_service_credentials", Some(Capability::ManageUsers)),
     ("create_service_credential", Some(Capability::ManageUsers)),
     ("revoke_service_credential", Some(Capability::ManageUsers)),
+    ("list_sso_blocks", Some(Capability::ManageUsers)),
+    ("create_sso_block", Some(Capability::ManageUsers)),
+    ("delete_sso_block", Some(Capability::ManageUsers)),
     ("list_committees", Some(Capability::Read)),
     ("create_committee", Some(Capability::ManageMeetings)),
     ("get_committee", Some(Capability::Read)),
@@ -199,6 +210,12 @@ mod tests {
                 assert_eq!(allows(capability, role), allowed, "{capability:?} for {role}");
             }
         }
+    }
+
+    #[test]
+    fn only_people_manage_users() {
+        assert!(people_only(Capability::ManageUsers));
+        assert!(!people_only(Capability::ManageActions) && !people_only(Capability::Read));
     }
 
     #[test]

@@ -51,8 +51,56 @@ pub fn load(source: &SecretSource) -> Result<Vec<u8>, String> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
+    check_permissions(path, Contents::Secret)?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(text.trim().as_bytes().to_vec())
+}
+
+/// What a file holds, which decides who else may read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// The JWT signing secret: whoever reads it can forge any token.
+    Secret,
+    /// The identity provider's public keys: anyone may read them, but
+    /// whoever can change them can sign in as anyone.
+    PublicKeys,
+}
+
+/// Refuses a file that another user could have written (a local user who
+/// can change the signing secret or the key set can forge tokens): one
+/// owned by someone other than this process's user or root, or writable by
+/// its group or others. Warns when a secret is readable by others.
+pub fn check_permissions(path: &Path, contents: Contents) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me && meta.uid() != 0 {
+            return Err(format!(
+                "{} belongs to user {}, not to the user running panel-tracker ({me}) or root: refusing to trust it",
+                path.display(),
+                meta.uid()
+            ));
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return Err(format!(
+                "{} can be changed by other users (mode {mode:03o}): refusing to trust it; `chmod go-w` it",
+                path.display()
+            ));
+        }
+        if contents == Contents::Secret && mode & 0o044 != 0 {
+            log::warn!(
+                "{} can be read by other users (mode {mode:03o}), who could then forge tokens; `chmod 600` it",
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, contents);
+    Ok(())
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), String> {
@@ -83,6 +131,23 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_others_can_change_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "s".repeat(48)).unwrap();
+        for (mode, secret_ok, keys_ok) in
+            [(0o600, true, true), (0o644, true, true), (0o620, false, false), (0o666, false, false)]
+        {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(load(&SecretSource::File(path.clone())).is_ok(), secret_ok, "{mode:o}");
+            assert_eq!(load(&SecretSource::Generated(path.clone())).is_ok(), secret_ok, "{mode:o}");
+            assert_eq!(check_permissions(&path, Contents::PublicKeys).is_ok(), keys_ok, "{mode:o}");
         }
     }
 

@@ -225,6 +225,9 @@ impl r2d2::ManageConnection for ConnectionManager {
             }
             Backend::Sqlite(path) => {
                 sqlite_plan_without_bound_values();
+                create_private_file(path).map_err(|e| {
+                    diesel::ConnectionError::BadConnection(format!("cannot create the SQLite file {path}: {e}"))
+                })?;
                 let mut conn = SqliteConnection::establish(path)?;
                 conn.batch_execute(&sqlite_pragmas(self.busy_timeout))?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -241,6 +244,52 @@ impl r2d2::ManageConnection for ConnectionManager {
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
         std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
+}
+
+/// Creates a new SQLite database file readable and writable by its owner
+/// only, before SQLite would create it with the process's umask (usually
+/// world-readable, and the file holds password hashes). SQLite gives the
+/// `-wal` and `-shm` files it makes later the database file's permissions.
+/// An empty file is a valid empty database.
+fn create_private_file(path: &str) -> std::io::Result<()> {
+    if path == ":memory:" || path.starts_with("file:") || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another connection made it first.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Warns when an existing SQLite database (or its `-wal` or `-shm`) can be
+/// read by other users: it holds password hashes. Left as it is, since the
+/// operator may have chosen it; new files are made private.
+pub fn warn_if_readable_by_others(backend: &Backend) {
+    #[cfg(unix)]
+    if let Backend::Sqlite(path) = backend {
+        use std::os::unix::fs::PermissionsExt;
+        for file in [path.clone(), format!("{path}-wal"), format!("{path}-shm")] {
+            if let Ok(meta) = std::fs::metadata(&file) {
+                let mode = meta.permissions().mode() & 0o777;
+                if mode & 0o044 != 0 {
+                    log::warn!(
+                        "{file} can be read by other users (mode {mode:03o}) and holds password hashes; `chmod 600` it"
+                    );
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = backend;
 }
 
 /// One connection outside any pool, with the default settings.

@@ -110,38 +110,32 @@ const CSV_HEADER: [&str; 14] = [
     "Overdue",
 ];
 
-/// One CSV field: quoted per RFC 4180 when needed, and neutralised when a
-/// spreadsheet would read it as a formula (a leading = + - @, tab or CR gets
-/// an apostrophe, which Excel shows as text).
+/// One CSV field: always quoted (RFC 4180), and neutralised when a
+/// spreadsheet would read it as a formula (a leading = + - @, tab, CR or LF
+/// gets an apostrophe, which Excel shows as text).
 pub fn csv_field(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
+    let mut out = String::with_capacity(value.len() + 3);
     push_csv_field(&mut out, value);
     out
 }
 
-/// Appends one CSV field to `out` as [`csv_field`] writes it, without copies:
-/// a leading `= + - @`, tab or CR gets a `'` so a spreadsheet never runs it,
-/// and a field with a comma, quote, line break or edge space is quoted.
+/// Appends one CSV field to `out` as [`csv_field`] writes it, without copies.
+/// Every field is quoted, not only those holding a comma: a spreadsheet in a
+/// locale whose list separator is `;` (or that splits on tabs) would
+/// otherwise cut `figures;=cmd|...` into a second cell starting with `=`,
+/// past the leading-character guard.
 fn push_csv_field(out: &mut String, value: &str) {
-    let guard = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ');
-    if quote {
-        out.push('"');
-    }
-    if guard {
+    out.push('"');
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
         out.push('\'');
     }
-    if quote {
-        for (i, part) in value.split('"').enumerate() {
-            if i > 0 {
-                out.push_str("\"\"");
-            }
-            out.push_str(part);
+    for (i, part) in value.split('"').enumerate() {
+        if i > 0 {
+            out.push_str("\"\"");
         }
-        out.push('"');
-    } else {
-        out.push_str(value);
+        out.push_str(part);
     }
+    out.push('"');
 }
 
 /// The log as CSV: UTF-8 with a byte-order mark (so Excel reads it as UTF-8),
@@ -328,19 +322,25 @@ mod tests {
     }
 
     #[test]
-    fn csv_quotes_and_neutralises_formulas() {
-        assert_eq!(csv_field("plain"), "plain");
+    fn csv_quotes_every_field_and_neutralises_formulas() {
+        assert_eq!(csv_field("plain"), "\"plain\"");
+        assert_eq!(csv_field(""), "\"\"");
         assert_eq!(csv_field("a, b"), "\"a, b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field("=SUM(A1:A9)"), "'=SUM(A1:A9)");
-        assert_eq!(csv_field("+44 1622"), "'+44 1622");
-        assert_eq!(csv_field("-1"), "'-1");
-        assert_eq!(csv_field("@cmd"), "'@cmd");
+        assert_eq!(csv_field("=SUM(A1:A9)"), "\"'=SUM(A1:A9)\"");
+        assert_eq!(csv_field("+44 1622"), "\"'+44 1622\"");
+        assert_eq!(csv_field("-1"), "\"'-1\"");
+        assert_eq!(csv_field("@cmd"), "\"'@cmd\"");
+        assert_eq!(csv_field("\n=cmd"), "\"'\n=cmd\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"");
+        // A `;` or tab cannot start a new, unguarded cell in any locale.
+        assert_eq!(csv_field("figures;=cmd|' /C calc'!A0"), "\"figures;=cmd|' /C calc'!A0\"");
+        assert_eq!(csv_field("a\t=1+1"), "\"a\t=1+1\"");
         let csv = to_csv(&[(Section::DueAtThisMeeting, vec![row("Report back")])]);
         assert!(csv.starts_with('\u{feff}'));
-        assert!(csv.contains("\r\nActions due at this meeting,KMPCP/2018/001,2018-02-06,7,Report back,"));
+        assert!(csv
+            .contains("\r\n\"Actions due at this meeting\",\"KMPCP/2018/001\",\"2018-02-06\",\"7\",\"Report back\","));
     }
 
     #[test]

@@ -5,5 +5,6 @@ pub mod chain;
 pub mod lifecycle;
 pub mod reference;
 pub mod text;
+pub mod username;
 
 pub use lifecycle::{ActionKind, ActionStatus, MeetingStatus, Transition};

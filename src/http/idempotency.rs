@@ -76,11 +76,15 @@ impl StoredResponse {
         })
     }
 
-    /// Every created resource starts at version 1, so its ETag is known.
+    /// A fresh create's resource is at version 1, so its ETag is known. A
+    /// replay carries no ETag: the resource may have been edited since, and
+    /// an ETag of 1 would tell the client its stale copy is current.
     pub fn into_response(self) -> HttpResponse {
         let mut response = HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::CREATED));
         response.content_type("application/json");
-        response.insert_header(crate::http::etag::etag_header(1));
+        if !self.replayed {
+            response.insert_header(crate::http::etag::etag_header(1));
+        }
         if let Some(location) = self.location.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
             response.insert_header((header::LOCATION, location));
         }

@@ -2,10 +2,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::auth::policy::Role;
-use crate::auth::throttle::{self, Failures};
+use crate::auth::throttle::{self, Failures, Subjects};
 use crate::db::AnyConnection;
 use crate::error::ApiError;
-use crate::schema::{service_credentials, sign_in_failures, users};
+use crate::schema::{service_credentials, sign_in_failures, sso_blocks, users};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct User {
@@ -61,6 +61,16 @@ pub fn get(conn: &mut AnyConnection, id: i64) -> Result<User, ApiError> {
     users::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("user", id))
 }
 
+/// How many users, service credentials and committees the database holds.
+pub fn population(conn: &mut AnyConnection) -> Result<(i64, i64, i64), ApiError> {
+    use crate::schema::committees;
+    Ok((
+        users::table.count().get_result(conn)?,
+        service_credentials::table.count().get_result(conn)?,
+        committees::table.count().get_result(conn)?,
+    ))
+}
+
 pub fn find_by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<User>, ApiError> {
     Ok(users::table.filter(users::username.eq(username)).first(conn).optional()?)
 }
@@ -73,7 +83,10 @@ pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<
     Ok(query.load(conn)?)
 }
 
-/// Applies changes; deactivation ends every token issued before it.
+/// Applies changes (call it inside a write transaction). Deactivation ends
+/// every token issued to the user and revokes the service credentials they
+/// issued. The last active admin can be neither deactivated nor demoted, by
+/// anyone: the service is never left with nobody who can manage it.
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
@@ -86,7 +99,24 @@ pub fn update(
     if changes.display_name.is_none() && changes.role.is_none() && changes.active.is_none() {
         return Ok(current);
     }
-    let bump = i32::from(changes.active == Some(false) && current.active);
+    let deactivating = changes.active == Some(false) && current.active;
+    let stays_admin = changes.role.as_deref().is_none_or(|r| r == Role::Admin.as_str());
+    if current.active && current.role == Role::Admin.as_str() && (deactivating || !stays_admin) {
+        let others = active_admins(conn)?.into_iter().filter(|other| *other != id).count();
+        if others == 0 {
+            return Err(ApiError::Conflict(format!(
+                "{} is the last active admin: make another user an admin first",
+                current.username
+            )));
+        }
+    }
+    if deactivating {
+        let revoked = revoke_credentials_issued_by(conn, &current.username, now)?;
+        if revoked > 0 {
+            log::info!("deactivating {} revoked the {revoked} service credential(s) they issued", current.username);
+        }
+    }
+    let bump = i32::from(deactivating);
     let updated = diesel::update(users::table.find(id).filter(users::version.eq(expected_version)))
         .set((
             changes,
@@ -99,6 +129,34 @@ pub fn update(
         return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
     }
     get(conn, id)
+}
+
+/// The active admins' ids. On PostgreSQL their rows are locked until the
+/// transaction ends, so two admins demoting each other at once cannot both
+/// see the other still active (the second waits, then sees the first's
+/// change); SQLite's write transactions already run one at a time.
+fn active_admins(conn: &mut AnyConnection) -> Result<Vec<i64>, ApiError> {
+    let query =
+        users::table.filter(users::role.eq(Role::Admin.as_str())).filter(users::active.eq(true)).select(users::id);
+    Ok(match conn {
+        AnyConnection::Postgresql(c) => query.for_update().load(c)?,
+        AnyConnection::Sqlite(c) => query.load(c)?,
+    })
+}
+
+/// Revokes the unrevoked service credentials `actor` issued; returns how many.
+pub fn revoke_credentials_issued_by(
+    conn: &mut AnyConnection,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
+        service_credentials::table
+            .filter(service_credentials::created_by.eq(actor))
+            .filter(service_credentials::revoked_at.is_null()),
+    )
+    .set(service_credentials::revoked_at.eq(now))
+    .execute(conn)?)
 }
 
 /// Sets a new password hash and ends every token issued before.
@@ -206,23 +264,82 @@ pub fn touch_credential(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -
 // ---- sign-in attempts ---------------------------------------------------
 
 #[derive(QueryableByName)]
-struct Counted {
+struct CountedRow {
     #[diesel(sql_type = diesel::sql_types::Integer)]
     failures: i32,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    window_started_at: NaiveDateTime,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
     locked_until: Option<NaiveDateTime>,
 }
 
-/// Counts a sign-in attempt for `subject` before its password is checked, in
-/// one atomic statement, so parallel attempts cannot slip past the limit: the
-/// count restarts after a quiet window, and passing `limit` locks the subject.
-/// Returns the attempts in the window and, when locked, the seconds left.
-pub fn count_attempt(
+/// The seconds left on the address's lock, read without writing anything:
+/// a locked-out address is refused before it can add a row or take a write lock.
+pub fn address_locked_for(
+    conn: &mut AnyConnection,
+    address: &str,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, ApiError> {
+    let row = sign_in_failures::table
+        .find(address)
+        .select((sign_in_failures::failures, sign_in_failures::window_started_at, sign_in_failures::locked_until))
+        .first::<(i32, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+        .optional()?
+        .map(|(failures, window_started_at, locked_until)| Failures { failures, window_started_at, locked_until });
+    Ok(throttle::locked_for(row.as_ref(), now))
+}
+
+/// Counts a sign-in attempt under its three subjects before the password is
+/// checked, so parallel attempts cannot slip past a limit, and purges the
+/// rows whose window and lock have both run out, so the table holds only
+/// the last window's failures.
+pub fn count_sign_in_attempt(
+    conn: &mut AnyConnection,
+    subjects: &Subjects,
+    now: NaiveDateTime,
+) -> Result<throttle::Counted, ApiError> {
+    crate::db::write_transaction(conn, |conn| {
+        let expired = now - throttle::WINDOW;
+        diesel::delete(
+            sign_in_failures::table.filter(
+                sign_in_failures::window_started_at
+                    .lt(expired)
+                    .and(sign_in_failures::locked_until.is_null().or(sign_in_failures::locked_until.le(now))),
+            ),
+        )
+        .execute(conn)?;
+        Ok(throttle::Counted {
+            address: count_attempt(conn, &subjects.address, throttle::ADDRESS_LIMIT, now)?,
+            pair: count_attempt(conn, &subjects.pair, throttle::PAIR_LIMIT, now)?,
+            user: count_attempt(conn, &subjects.user, throttle::USER_LIMIT, now)?,
+        })
+    })
+}
+
+/// Everything before a password is checked: a locked-out address is refused
+/// with nothing written; otherwise the attempt is counted and refused when
+/// a limit binds it ([`throttle::verdict`]). `Ok` carries the counts.
+pub fn begin_sign_in_attempt(
+    conn: &mut AnyConnection,
+    subjects: &Subjects,
+    now: NaiveDateTime,
+) -> Result<throttle::Counted, ApiError> {
+    if let Some(retry_after) = address_locked_for(conn, &subjects.address, now)? {
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+    let counted = count_sign_in_attempt(conn, subjects, now)?;
+    throttle::verdict(&counted, now).map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    Ok(counted)
+}
+
+/// One subject's count, in one atomic statement: the count restarts after a
+/// quiet window, and passing `limit` locks the subject.
+fn count_attempt(
     conn: &mut AnyConnection,
     subject: &str,
     limit: i32,
     now: NaiveDateTime,
-) -> Result<(i32, Option<i64>), ApiError> {
+) -> Result<Failures, diesel::result::Error> {
     use diesel::sql_types::{Integer, Text, Timestamp};
     // $1 subject, $2 now, $3 start of the current window, $4 limit, $5 end of a new lock.
     const UPSERT: &str = "INSERT INTO sign_in_failures (subject, failures, window_started_at, locked_until) \
@@ -237,7 +354,7 @@ pub fn count_attempt(
         locked_until = CASE WHEN sign_in_failures.locked_until > $2 THEN sign_in_failures.locked_until \
                             WHEN sign_in_failures.window_started_at >= $3 AND sign_in_failures.failures + 1 > $4 THEN $5 \
                             ELSE NULL END \
-        RETURNING failures, locked_until";
+        RETURNING failures, window_started_at, locked_until";
     let window_start = now - throttle::WINDOW;
     let lock_end = now + throttle::LOCKOUT;
     macro_rules! run {
@@ -248,7 +365,7 @@ pub fn count_attempt(
                 .bind::<Timestamp, _>(window_start)
                 .bind::<Integer, _>(limit)
                 .bind::<Timestamp, _>(lock_end)
-                .get_result::<Counted>($conn)?
+                .get_result::<CountedRow>($conn)?
         };
     }
     let counted = match conn {
@@ -256,19 +373,86 @@ pub fn count_attempt(
         // SQLite numbers its parameters ?1, ?2...: the same binds in the same order.
         AnyConnection::Sqlite(c) => run!(c, UPSERT.replace('$', "?")),
     };
-    let locked = throttle::locked_for(
-        Some(&Failures { failures: counted.failures, window_started_at: now, locked_until: counted.locked_until }),
-        now,
-    );
-    Ok((counted.failures, locked))
+    Ok(Failures {
+        failures: counted.failures,
+        window_started_at: counted.window_started_at,
+        locked_until: counted.locked_until,
+    })
 }
 
-/// After a successful sign-in: the username starts afresh, and the address
-/// gets back the attempt that was counted for it.
-pub fn attempt_succeeded(conn: &mut AnyConnection, user_subject: &str, address_subject: &str) -> Result<(), ApiError> {
-    diesel::delete(sign_in_failures::table.find(user_subject)).execute(conn)?;
-    diesel::update(sign_in_failures::table.find(address_subject).filter(sign_in_failures::failures.gt(0)))
-        .set(sign_in_failures::failures.eq(sign_in_failures::failures - 1))
-        .execute(conn)?;
-    Ok(())
+/// After a successful sign-in: the username at this address starts afresh,
+/// and the address and the username get back the attempt counted for them
+/// (not more: the real user signing in does not wipe out an attacker's count).
+pub fn sign_in_succeeded(conn: &mut AnyConnection, subjects: &Subjects) -> Result<(), ApiError> {
+    crate::db::write_transaction(conn, |conn| {
+        diesel::delete(sign_in_failures::table.find(&subjects.pair)).execute(conn)?;
+        for subject in [&subjects.address, &subjects.user] {
+            diesel::update(sign_in_failures::table.find(subject).filter(sign_in_failures::failures.gt(0)))
+                .set(sign_in_failures::failures.eq(sign_in_failures::failures - 1))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+// ---- single sign-on blocks ----------------------------------------------
+
+#[derive(Debug, Clone, Queryable)]
+pub struct SsoBlock {
+    pub id: i64,
+    pub subject: String,
+    pub reason: String,
+    pub blocked_by: String,
+    pub blocked_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sso_blocks)]
+pub struct NewSsoBlock {
+    pub subject: String,
+    pub reason: String,
+    pub blocked_by: String,
+    pub blocked_at: NaiveDateTime,
+}
+
+/// Blocks a subject (call it inside a write transaction) and revokes the
+/// service credentials it issued, as deactivating a user does.
+pub fn create_sso_block(conn: &mut AnyConnection, new: &NewSsoBlock) -> Result<SsoBlock, ApiError> {
+    if sso_subject_blocked(conn, &new.subject)? {
+        return Err(ApiError::Conflict(format!("the single sign-on subject {} is already blocked", new.subject)));
+    }
+    let block = diesel::insert_into(sso_blocks::table)
+        .values(new)
+        .returning(sso_blocks::all_columns)
+        .get_result::<SsoBlock>(conn)?;
+    revoke_credentials_issued_by(conn, &format!("sso:{}", new.subject), new.blocked_at)?;
+    Ok(block)
+}
+
+pub fn sso_subject_blocked(conn: &mut AnyConnection, subject: &str) -> Result<bool, ApiError> {
+    let found = sso_blocks::table
+        .filter(sso_blocks::subject.eq(subject))
+        .select(sso_blocks::id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+pub fn list_sso_blocks(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<SsoBlock>, ApiError> {
+    let mut query = sso_blocks::table.order(sso_blocks::id).limit(limit + 1).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(sso_blocks::id.gt(after));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Lifts a block; returns it as it was.
+pub fn delete_sso_block(conn: &mut AnyConnection, id: i64) -> Result<SsoBlock, ApiError> {
+    let block = sso_blocks::table
+        .find(id)
+        .first::<SsoBlock>(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("single sign-on block", id))?;
+    diesel::delete(sso_blocks::table.find(id)).execute(conn)?;
+    Ok(block)
 }

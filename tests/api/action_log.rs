@@ -212,6 +212,40 @@ async fn csv_is_safe_from_formula_injection() {
     assert_eq!(&record[6], "'@everyone");
 }
 
+/// Every CSV cell is quoted, so a spreadsheet whose list separator is `;` (or
+/// tab) cannot split a description into a new cell that starts a formula.
+#[actix_web::test]
+async fn csv_cells_cannot_be_split_into_formulas_by_a_semicolon() {
+    let app = crate::helpers::spawn_sqlite().await;
+    let committee = app.committee("KMPCP").await;
+    let m1 = app.meeting(committee, "2018-01-10T10:00:00Z").await;
+    let m2 = app.meeting(committee, "2099-01-10T10:00:00Z").await;
+    let hostile = "figures;=cmd|' /C calc'!A0";
+    app.post(
+        "/api/v1/actions",
+        json!({"raised_at_meeting_id": m1, "description": hostile, "owner": "OPCC Finance;@SUM(1+1)", "owed_to": "the Panel"}),
+    )
+    .await
+    .expect(201);
+    let csv = app.get(&format!("/api/v1/meetings/{m2}/action-log?format=csv")).await.expect(200);
+    for line in csv.text.trim_start_matches('\u{feff}').split("\r\n").filter(|l| !l.is_empty()) {
+        assert!(line.starts_with('"') && line.ends_with('"'), "unquoted cell in {line}");
+        // Outside quotes there is nothing but the commas between cells.
+        let mut in_quotes = false;
+        for c in line.chars() {
+            if c == '"' {
+                in_quotes = !in_quotes;
+            } else if !in_quotes {
+                assert_eq!(c, ',', "text outside quotes in {line}");
+            }
+        }
+    }
+    let mut reader = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
+    let record = reader.records().next().unwrap().unwrap();
+    assert_eq!(&record[4], hostile);
+    assert_eq!(&record[7], "OPCC Finance;@SUM(1+1)");
+}
+
 /// The printable page in a real headless browser, printed to PDF: the rows
 /// are there, and hostile text is shown as text.
 #[actix_web::test]

@@ -102,6 +102,19 @@ pub async fn spawn_postgres() -> Option<TestApp> {
     Some(signed_in(start(backend, db)).await)
 }
 
+/// An app whose database was given `panel-tracker demo` before anyone used
+/// it (the demo refuses a database that holds anything), or `None` for
+/// PostgreSQL when it is not configured.
+pub async fn spawn_demo(postgres: bool) -> Option<TestApp> {
+    let (backend, db) = if postgres { postgres_db()? } else { sqlite_db() };
+    {
+        let mut conn = db::connect(&backend).expect("the test database");
+        db::run_migrations(&mut conn).expect("migrations");
+        panel_tracker::demo::seed(&mut conn).expect("the demo on an empty database");
+    }
+    Some(signed_in(start(backend, db)).await)
+}
+
 /// A new, empty PostgreSQL database (dropped with the `TestDb`), or `None`
 /// when `TEST_DATABASE_URL` is unset.
 pub fn postgres_db() -> Option<(Backend, TestDb)> {
@@ -200,6 +213,7 @@ pub fn test_settings(database: Backend) -> Settings {
             role_map: "PanelClerks=secretariat,Councillors=member".into(),
         }),
         limits: Default::default(),
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -317,6 +331,43 @@ impl TestApp {
     pub async fn sign_in(&self, username: &str, password: &str) -> Response {
         let body = json!({"username": username, "password": password}).to_string().into_bytes();
         self.raw_request("POST", "/api/v1/auth/token", &[("content-type", "application/json")], Some(body)).await
+    }
+
+    /// Signs in from another client address: every 127.x.y.z reaches this
+    /// machine's loopback, so a client bound to 127.0.0.2 is another address
+    /// to the server.
+    pub async fn sign_in_from(&self, source: &str, username: &str, password: &str) -> Response {
+        let client = awc::Client::builder()
+            .connector(awc::Connector::new().local_address(source.parse().expect("an IP address")))
+            .timeout(std::time::Duration::from_secs(30))
+            .finish();
+        let body = json!({"username": username, "password": password}).to_string();
+        let mut res = client
+            .post(format!("{}/api/v1/auth/token", self.address))
+            .insert_header(("content-type", "application/json"))
+            .send_body(body)
+            .await
+            .expect("the request is answered");
+        let bytes = res.body().await.expect("a body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Response { status: res.status().as_u16(), headers: res.headers().clone(), body, text }
+    }
+
+    /// Rows in a table, read straight from the database.
+    pub fn count_rows(&self, table: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.connection();
+        diesel::RunQueryDsl::get_result::<Count>(
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")),
+            &mut *conn,
+        )
+        .unwrap()
+        .n
     }
 
     /// A new user's token.

@@ -17,3 +17,4 @@ mod health_and_docs;
 mod hostile;
 mod lifecycle;
 mod limits;
+mod security;
