@@ -203,6 +203,65 @@ fn names_ids(schemas: &serde_json::Value, schema: &serde_json::Value, depth: usi
         || (!matches!(schema["items"], Value::Null) && names_ids(schemas, &schema["items"], depth + 1))
 }
 
+/// Says once, for the whole document, what holds for every operation of a
+/// kind, so no handler can forget it: the server the paths are relative to;
+/// `security: []` on the operations the policy table leaves public (so a
+/// reader sees they need no sign-in); 413 on every operation that takes a
+/// body (`http::body` cuts off a body over its limit); 400 on any operation
+/// that documents no other client error (any query string that is not valid
+/// UTF-8 gets one); and a page's items as a reference to their named schema,
+/// so a generated client has one type per resource, not one per list.
+pub fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use serde_json::{json, Value};
+    let Ok(mut value) = serde_json::to_value(&*doc) else { return };
+    value["servers"] = json!([{"url": "/", "description": "This service, wherever it is served"}]);
+    let problem = |description: &str| {
+        json!({
+            "description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        })
+    };
+    if let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) {
+        for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+            let Some(operation) = operation.as_object_mut() else { continue };
+            let public = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .and_then(crate::auth::policy::for_operation)
+                .is_some_and(|needs| needs.is_none());
+            if public && !operation.contains_key("security") {
+                operation.insert("security".into(), json!([]));
+            }
+            let takes_body = operation.contains_key("requestBody");
+            let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            if takes_body && !responses.contains_key("413") {
+                responses.insert("413".into(), problem("The body is larger than this operation accepts"));
+            }
+            if !responses.keys().any(|status| status.starts_with('4')) {
+                responses.insert("400".into(), problem("The query string is not valid UTF-8"));
+            }
+        }
+    }
+    let names: Vec<String> = value
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
+    if let Some(schemas) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for (name, schema) in schemas.iter_mut() {
+            let Some(item) = name.strip_prefix("Page_") else { continue };
+            if names.iter().any(|n| n == item) {
+                if let Some(items) = schema.pointer_mut("/properties/items/items") {
+                    *items = json!({"$ref": format!("#/components/schemas/{item}")});
+                }
+            }
+        }
+    }
+    if let Ok(declared) = serde_json::from_value(value) {
+        *doc = declared;
+    }
+}
+
 /// Passwords: (schema, field).
 const PASSWORDS: &[(&str, &str)] =
     &[("NewUserRequest", "password"), ("PasswordChange", "new_password"), ("PasswordReset", "password")];

@@ -136,6 +136,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = doc;
     crate::openapi::add_links(&mut doc);
     crate::openapi::apply_conventions(&mut doc);
+    crate::openapi::declare_common_answers(&mut doc);
     doc
 }
 

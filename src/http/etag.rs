@@ -18,23 +18,49 @@ pub fn etag_header(version: i64) -> (header::HeaderName, HeaderValue) {
 }
 
 /// The version a change is based on, from a required `If-Match` header.
-/// Missing is 428; anything but one quoted version number is a 400.
+/// Missing is 428, as is `*` (it names no version, so it cannot protect an
+/// edit from overwriting another). A well-formed entity-tag that is not one
+/// of this service's versions (`"stale-0"`, a weak `W/"3"`, another
+/// deployment's tag) is a precondition that fails: 412, as RFC 9110 says.
+/// Only a malformed header is a 400.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub i64);
 
 impl IfMatch {
+    /// Stands for an entity-tag this service never issued: versions start
+    /// at 1, so it matches no stored version and every check fails with 412.
+    pub const NO_VERSION: i64 = 0;
+
     pub fn parse(value: &str) -> Result<Self, ApiError> {
         let v = value.trim();
-        let inner = v
-            .strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .ok_or_else(|| ApiError::BadRequest("If-Match must be one strong ETag, e.g. \"3\"".into()))?;
-        inner
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .map(IfMatch)
-            .ok_or_else(|| ApiError::BadRequest("If-Match does not name a version this service issued".into()))
+        if v == "*" {
+            return Err(ApiError::PreconditionRequired);
+        }
+        let mut versions = Vec::new();
+        for tag in v.split(',').map(str::trim) {
+            let (weak, opaque) = match tag.strip_prefix("W/") {
+                Some(rest) => (true, rest),
+                None => (false, tag),
+            };
+            let inner = opaque
+                .strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .filter(|s| s.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80))
+                .ok_or_else(|| {
+                    ApiError::BadRequest("If-Match must be an entity-tag in double quotes, e.g. \"3\"".into())
+                })?;
+            // Strong comparison (RFC 9110 13.1.1): a weak tag never matches.
+            if let Some(n) = inner.parse::<i64>().ok().filter(|n| *n >= 1 && !weak && inner == n.to_string()) {
+                versions.push(n);
+            }
+        }
+        match versions[..] {
+            [] => Ok(IfMatch(Self::NO_VERSION)),
+            [one] => Ok(IfMatch(one)),
+            _ => Err(ApiError::BadRequest(
+                "If-Match names more than one version; send the one the change is based on".into(),
+            )),
+        }
     }
 
     /// 412 unless the stored version is the one the client saw.
@@ -42,7 +68,18 @@ impl IfMatch {
         if self.0 == current {
             Ok(())
         } else {
-            Err(ApiError::PreconditionFailed { current, given: etag(self.0) })
+            Err(ApiError::PreconditionFailed { current, given: self.to_string() })
+        }
+    }
+}
+
+/// The tag as the client's precondition named it, for error messages.
+impl std::fmt::Display for IfMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == Self::NO_VERSION {
+            f.write_str("an entity-tag this service did not issue")
+        } else {
+            f.write_str(&etag(self.0))
         }
     }
 }
@@ -67,15 +104,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_strong_etags_only() {
+    fn strong_versions_parse_other_tags_never_match_and_only_malformed_is_400() {
         assert_eq!(IfMatch::parse("\"3\"").unwrap(), IfMatch(3));
         assert_eq!(IfMatch::parse(" \"12\" ").unwrap(), IfMatch(12));
-        assert!(IfMatch::parse("3").is_err());
-        assert!(IfMatch::parse("W/\"3\"").is_err());
-        assert!(IfMatch::parse("*").is_err());
-        assert!(IfMatch::parse("\"0\"").is_err());
-        assert!(IfMatch::parse("\"-1\"").is_err());
-        assert!(IfMatch::parse("\"x\"").is_err());
+        // Well-formed, but not a version of ours: matches nothing (412 on check).
+        for foreign in ["W/\"3\"", "\"0\"", "\"-1\"", "\"x\"", "\"stale-0\"", "\"03\"", "\"\"", "W/\"1\", \"abc\""] {
+            assert_eq!(IfMatch::parse(foreign).unwrap(), IfMatch(IfMatch::NO_VERSION), "{foreign}");
+        }
+        assert!(matches!(IfMatch(IfMatch::NO_VERSION).check(1), Err(ApiError::PreconditionFailed { .. })));
+        assert_eq!(IfMatch::parse("\"abc\", \"4\"").unwrap(), IfMatch(4));
+        for malformed in ["3", "\"3", "W/3", "\"a b\"", "\"3\";"] {
+            assert!(matches!(IfMatch::parse(malformed), Err(ApiError::BadRequest(_))), "{malformed}");
+        }
+        assert!(matches!(IfMatch::parse("\"3\", \"4\""), Err(ApiError::BadRequest(_))));
+        assert!(matches!(IfMatch::parse("*"), Err(ApiError::PreconditionRequired)));
     }
 
     #[test]

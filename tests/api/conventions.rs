@@ -52,8 +52,14 @@ async fn if_match_guards_every_change(app: TestApp) {
     app.patch(&path, "\"1\"", json!({"owner": "A"})).await.expect(200);
     let stale = app.patch(&path, "\"1\"", json!({"owner": "B"})).await.expect_problem(412);
     assert!(stale.body["detail"].as_str().unwrap().contains("version 2"));
-    app.patch(&path, "W/\"2\"", json!({"owner": "B"})).await.expect_problem(400);
-    app.patch(&path, "*", json!({"owner": "B"})).await.expect_problem(400);
+    // Well-formed entity-tags that are not the current version fail the
+    // precondition (RFC 9110: weak tags never match strongly); `*` names no
+    // version, so the edit is refused as unconditional; only malformed is 400.
+    for not_current in ["W/\"2\"", "\"stale-0\"", "\"another-deployment-7\""] {
+        app.patch(&path, not_current, json!({"owner": "B"})).await.expect_problem(412);
+    }
+    app.patch(&path, "*", json!({"owner": "B"})).await.expect_problem(428);
+    app.patch(&path, "2", json!({"owner": "B"})).await.expect_problem(400);
     app.act(id, "start", "\"1\"", json!({})).await.expect_problem(412);
     let no_header = app.request("POST", &format!("{path}/start"), &[], None).await;
     no_header.expect_problem(428);
@@ -150,7 +156,7 @@ async fn bad_requests_get_problems_never_500s(app: TestApp) {
         (
             "PATCH",
             "/api/v1/actions/1",
-            vec![("content-type", "application/json"), ("if-match", "\"x\"")],
+            vec![("content-type", "application/json"), ("if-match", "x")],
             Some(b"{}".to_vec()),
             400,
         ),
