@@ -15,11 +15,15 @@ pub fn init() {
             writeln!(buf, "[{timestamp} {:<5} {}] {}", record.level(), record.target(), Escaped(record.args()))
         })
         .init();
+    // A panic's message can quote request text (a slice of the minutes, a
+    // header): it goes through the same escaping rather than raw to stderr.
+    std::panic::set_hook(Box::new(|info| log::error!("panic: {}", Escaped(info))));
 }
 
 /// Displays its value with every control character (and the Unicode line
 /// and paragraph separators and bidirectional overrides, which some viewers
-/// act on) written as an escape such as `\n` or `\u{1b}`.
+/// act on) written as an escape such as `\n` or `\u{1b}`, and a backslash
+/// doubled, so a client's literal `\n` cannot pass for an escaped line break.
 pub struct Escaped<T>(pub T);
 
 impl<T: fmt::Display> fmt::Display for Escaped<T> {
@@ -44,7 +48,7 @@ impl fmt::Write for EscapingWriter<'_, '_> {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || matches!(c, '\\' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -61,5 +65,6 @@ mod tests {
         );
         assert!(!logged.chars().any(char::is_control));
         assert_eq!(format!("{}", Escaped("plain, with ünïcode")), "plain, with ünïcode");
+        assert_eq!(format!("{}", Escaped("a literal \\n and a real \n")), "a literal \\\\n and a real \\n");
     }
 }

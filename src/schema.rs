@@ -141,6 +141,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_familiar (subject) {
+        subject -> Text,
+        familiar_until -> Timestamp,
+    }
+}
+
+diesel::table! {
     sso_blocks (id) {
         id -> BigInt,
         subject -> Text,
@@ -160,5 +167,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     service_credentials,
     sign_in_failures,
+    sign_in_familiar,
     sso_blocks,
 );

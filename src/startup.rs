@@ -149,9 +149,8 @@ pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
         None => None,
         Some(sso) => {
             // Whoever can write the key set can sign in as anyone.
-            crate::auth::secret::check_permissions(&sso.jwks_file, crate::auth::secret::Contents::PublicKeys)?;
-            let jwks = std::fs::read_to_string(&sso.jwks_file)
-                .map_err(|e| format!("cannot read SSO_JWKS_FILE {}: {e}", sso.jwks_file.display()))?;
+            let jwks = crate::auth::secret::read_checked(&sso.jwks_file, crate::auth::secret::Contents::PublicKeys)
+                .map_err(|e| format!("SSO_JWKS_FILE: {e}"))?;
             let role_map = parse_role_map(&sso.role_map)?;
             Some(SsoKeys::from_jwks(&jwks, sso.issuer.clone(), sso.audience.clone(), sso.role_claim.clone(), role_map)?)
         }

@@ -128,7 +128,7 @@ pub async fn create_token(
     .await?;
     match user {
         Some(user) if matches && user.active => {
-            state.db(move |conn| users::sign_in_succeeded(conn, &subjects)).await?;
+            state.db(move |conn| users::sign_in_succeeded(conn, &subjects, now)).await?;
             let auth = &state.auth;
             let claims = Claims {
                 sub: user.username.clone(),
@@ -229,7 +229,7 @@ pub async fn change_my_password(
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| users::set_password(conn, id, &new_hash, now))?;
-            users::sign_in_succeeded(conn, &subjects)
+            users::sign_in_succeeded(conn, &subjects, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -324,8 +324,10 @@ fn is_self<R: policy::Requirement>(caller: &Caller<R>, id: i64) -> bool {
     matches!(caller.identity, crate::auth::Identity::User { id: own, .. } if own == id)
 }
 
-/// Edits a user's name or role, or deactivates them (ending their tokens).
-/// Admins cannot deactivate or demote themselves (409).
+/// Edits a user's name or role, or deactivates them (ending their tokens and
+/// revoking the service credentials they issued). Admins cannot deactivate or
+/// demote themselves, and nobody can deactivate or demote the last active
+/// admin (409).
 #[utoipa::path(
     operation_id = "update_user",
     tag = "administration",
@@ -341,7 +343,7 @@ fn is_self<R: policy::Requirement>(caller: &Caller<R>, id: i64) -> bool {
         (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An admin deactivating or demoting themselves", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin deactivating or demoting themselves, or anyone deactivating or demoting the last active admin", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The user changed since that ETag", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -609,7 +611,8 @@ pub async fn list_sso_blocks(
     security(("bearer" = [])),
     request_body = NewSsoBlockRequest,
     responses(
-        (status = 201, description = "Blocked", body = SsoBlock),
+        (status = 201, description = "Blocked", body = SsoBlock,
+            headers(("Location" = String, description = "The new block"))),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),

@@ -51,9 +51,21 @@ pub fn load(source: &SecretSource) -> Result<Vec<u8>, String> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
-    check_permissions(path, Contents::Secret)?;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_checked(path, Contents::Secret)?;
     Ok(text.trim().as_bytes().to_vec())
+}
+
+/// Reads a file after [`check_permissions`] on the very file opened (its
+/// handle's metadata, not a second look-up of the path that a swapped file
+/// or link could answer differently).
+pub fn read_checked(path: &Path, contents: Contents) -> Result<String, String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    check_permissions(path, &meta, contents)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text)
 }
 
 /// What a file holds, which decides who else may read it.
@@ -70,11 +82,10 @@ pub enum Contents {
 /// can change the signing secret or the key set can forge tokens): one
 /// owned by someone other than this process's user or root, or writable by
 /// its group or others. Warns when a secret is readable by others.
-pub fn check_permissions(path: &Path, contents: Contents) -> Result<(), String> {
+pub fn check_permissions(path: &Path, meta: &std::fs::Metadata, contents: Contents) -> Result<(), String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         if meta.uid() != me && meta.uid() != 0 {
@@ -99,7 +110,7 @@ pub fn check_permissions(path: &Path, contents: Contents) -> Result<(), String> 
         }
     }
     #[cfg(not(unix))]
-    let _ = (path, contents);
+    let _ = (path, meta, contents);
     Ok(())
 }
 
@@ -147,7 +158,7 @@ mod tests {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
             assert_eq!(load(&SecretSource::File(path.clone())).is_ok(), secret_ok, "{mode:o}");
             assert_eq!(load(&SecretSource::Generated(path.clone())).is_ok(), secret_ok, "{mode:o}");
-            assert_eq!(check_permissions(&path, Contents::PublicKeys).is_ok(), keys_ok, "{mode:o}");
+            assert_eq!(read_checked(&path, Contents::PublicKeys).is_ok(), keys_ok, "{mode:o}");
         }
     }
 

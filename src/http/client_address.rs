@@ -4,7 +4,8 @@
 //! the connection comes from a proxy named in `TRUSTED_PROXIES`, the client
 //! is the nearest address in `X-Forwarded-For` that is not itself a trusted
 //! proxy (read from the right: entries further left were written by the
-//! client and prove nothing).
+//! client and prove nothing). List only the balancers' own addresses: any
+//! client inside a trusted range could name any address it liked.
 
 use std::net::IpAddr;
 
@@ -71,8 +72,15 @@ fn same_prefix(a: &[u8], b: &[u8], bits: u8) -> bool {
 /// the one it (and any trusted proxies before it) forwarded for.
 pub fn client_address(req: &HttpRequest, trusted: &[Network]) -> Option<IpAddr> {
     let peer = canonical(req.peer_addr()?.ip());
-    let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
-    Some(resolve(peer, forwarded, trusted))
+    let forwarded: Vec<String> =
+        req.headers().get_all("x-forwarded-for").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
+    Some(resolve(peer, forwarded.iter().map(String::as_str), trusted))
+}
+
+/// One hop as proxies write it: an address, or an address with a port
+/// (`192.0.2.7:5678`, `[2001:db8::1]:443`, as some balancers append).
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 fn resolve<'a>(peer: IpAddr, forwarded: impl Iterator<Item = &'a str>, trusted: &[Network]) -> IpAddr {
@@ -83,10 +91,10 @@ fn resolve<'a>(peer: IpAddr, forwarded: impl Iterator<Item = &'a str>, trusted: 
     let hops: Vec<&str> = forwarded.flat_map(|v| v.split(',')).map(str::trim).collect();
     let mut client = peer;
     for hop in hops.iter().rev() {
-        match hop.parse::<IpAddr>() {
+        match hop_address(hop) {
             // A hop that is not an address: the chain cannot be followed further.
-            Err(_) => break,
-            Ok(ip) => {
+            None => break,
+            Some(ip) => {
                 client = canonical(ip);
                 if !is_trusted(client) {
                     break;
@@ -131,6 +139,9 @@ mod tests {
         assert_eq!(resolve(ip("10.0.0.2"), ["6.6.6.6, 198.51.100.4"].into_iter(), &trusted), ip("198.51.100.4"));
         // Two trusted hops, and the header split over two lines.
         assert_eq!(resolve(ip("10.0.0.2"), ["198.51.100.4", "10.0.0.9"].into_iter(), &trusted), ip("198.51.100.4"));
+        // Ports, as some balancers append them.
+        assert_eq!(resolve(ip("10.0.0.2"), ["198.51.100.4:5678"].into_iter(), &trusted), ip("198.51.100.4"));
+        assert_eq!(resolve(ip("10.0.0.2"), ["[2001:db8::7]:443"].into_iter(), &trusted), ip("2001:db8::7"));
         // Garbage stops the walk at the last good hop.
         assert_eq!(resolve(ip("10.0.0.2"), ["nonsense"].into_iter(), &trusted), ip("10.0.0.2"));
         assert_eq!(resolve(ip("10.0.0.2"), [].into_iter(), &[]), ip("10.0.0.2"));

@@ -5,7 +5,7 @@ use crate::auth::policy::Role;
 use crate::auth::throttle::{self, Failures, Subjects};
 use crate::db::AnyConnection;
 use crate::error::ApiError;
-use crate::schema::{service_credentials, sign_in_failures, sso_blocks, users};
+use crate::schema::{service_credentials, sign_in_failures, sign_in_familiar, sso_blocks, users};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct User {
@@ -289,31 +289,68 @@ pub fn address_locked_for(
     Ok(throttle::locked_for(row.as_ref(), now))
 }
 
-/// Counts a sign-in attempt under its three subjects before the password is
-/// checked, so parallel attempts cannot slip past a limit, and purges the
-/// rows whose window and lock have both run out, so the table holds only
-/// the last window's failures.
+/// Counts a sign-in attempt under its subjects before the password is
+/// checked, so parallel attempts cannot slip past a limit, and says whether
+/// the address is familiar for the user.
 pub fn count_sign_in_attempt(
     conn: &mut AnyConnection,
     subjects: &Subjects,
     now: NaiveDateTime,
 ) -> Result<throttle::Counted, ApiError> {
+    purge_expired(conn, now)?;
     crate::db::write_transaction(conn, |conn| {
-        let expired = now - throttle::WINDOW;
-        diesel::delete(
-            sign_in_failures::table.filter(
-                sign_in_failures::window_started_at
-                    .lt(expired)
-                    .and(sign_in_failures::locked_until.is_null().or(sign_in_failures::locked_until.le(now))),
-            ),
-        )
-        .execute(conn)?;
+        let network = match &subjects.network {
+            Some(network) => Some(count_attempt(conn, network, throttle::NETWORK_LIMIT, now)?),
+            None => None,
+        };
+        let familiar = sign_in_familiar::table
+            .find(throttle::familiar_subject(subjects))
+            .filter(sign_in_familiar::familiar_until.gt(now))
+            .select(sign_in_familiar::subject)
+            .first::<String>(conn)
+            .optional()?
+            .is_some();
         Ok(throttle::Counted {
             address: count_attempt(conn, &subjects.address, throttle::ADDRESS_LIMIT, now)?,
+            network,
             pair: count_attempt(conn, &subjects.pair, throttle::PAIR_LIMIT, now)?,
             user: count_attempt(conn, &subjects.user, throttle::USER_LIMIT, now)?,
+            familiar,
         })
     })
+}
+
+/// Deletes the throttling rows whose window and lock have both run out, and
+/// familiar addresses past their time, so the tables hold only what can
+/// still decide an answer. Its own statement, outside the counting
+/// transaction; on PostgreSQL it skips rows another attempt holds, so it
+/// never waits on (or deadlocks with) the counting.
+fn purge_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<(), ApiError> {
+    use diesel::sql_types::Timestamp;
+    const FAILURES: &str = "DELETE FROM sign_in_failures WHERE subject IN (SELECT subject FROM sign_in_failures \
+        WHERE window_started_at < $1 AND (locked_until IS NULL OR locked_until <= $2) FOR UPDATE SKIP LOCKED)";
+    const FAMILIAR: &str = "DELETE FROM sign_in_familiar WHERE subject IN (SELECT subject FROM sign_in_familiar \
+        WHERE familiar_until <= $1 FOR UPDATE SKIP LOCKED)";
+    let expired = now - throttle::WINDOW;
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query(FAILURES).bind::<Timestamp, _>(expired).bind::<Timestamp, _>(now).execute(c)?;
+            diesel::sql_query(FAMILIAR).bind::<Timestamp, _>(now).execute(c)?;
+        }
+        AnyConnection::Sqlite(_) => crate::db::write_transaction(conn, |conn| {
+            diesel::delete(
+                sign_in_failures::table.filter(
+                    sign_in_failures::window_started_at
+                        .lt(expired)
+                        .and(sign_in_failures::locked_until.is_null().or(sign_in_failures::locked_until.le(now))),
+                ),
+            )
+            .execute(conn)?;
+            diesel::delete(sign_in_familiar::table.filter(sign_in_familiar::familiar_until.le(now))).execute(conn)?;
+            Ok::<_, ApiError>(())
+        })?,
+    }
+    Ok(())
 }
 
 /// Everything before a password is checked: a locked-out address is refused
@@ -380,13 +417,23 @@ fn count_attempt(
     })
 }
 
-/// After a successful sign-in: the username at this address starts afresh,
-/// and the address and the username get back the attempt counted for them
-/// (not more: the real user signing in does not wipe out an attacker's count).
-pub fn sign_in_succeeded(conn: &mut AnyConnection, subjects: &Subjects) -> Result<(), ApiError> {
+/// After a successful sign-in: the username at this address starts afresh
+/// and the address becomes familiar for the user, and the address and the
+/// username get back the attempt counted for them (not more: the real user
+/// signing in does not wipe out an attacker's count).
+pub fn sign_in_succeeded(conn: &mut AnyConnection, subjects: &Subjects, now: NaiveDateTime) -> Result<(), ApiError> {
     crate::db::write_transaction(conn, |conn| {
         diesel::delete(sign_in_failures::table.find(&subjects.pair)).execute(conn)?;
-        for subject in [&subjects.address, &subjects.user] {
+        let familiar = throttle::familiar_subject(subjects);
+        diesel::delete(sign_in_familiar::table.find(familiar)).execute(conn)?;
+        diesel::insert_into(sign_in_familiar::table)
+            .values((
+                sign_in_familiar::subject.eq(familiar),
+                sign_in_familiar::familiar_until.eq(now + throttle::FAMILIAR_FOR),
+            ))
+            .execute(conn)?;
+        for subject in [Some(&subjects.address), subjects.network.as_ref(), Some(&subjects.user)].into_iter().flatten()
+        {
             diesel::update(sign_in_failures::table.find(subject).filter(sign_in_failures::failures.gt(0)))
                 .set(sign_in_failures::failures.eq(sign_in_failures::failures - 1))
                 .execute(conn)?;

@@ -68,23 +68,35 @@ async fn a_locked_out_address_adds_no_rows_and_old_rows_expire(app: TestApp) {
     assert!(left.contains(&"user:still-locked".to_string()), "{left:?}");
 }
 
-/// Someone guessing a user's password from one address locks that username
-/// there, and at every address that has failed for it, but the real user
-/// still signs in from their own.
+/// Someone guessing a user's password locks that username where they guess,
+/// not where the real user signs in: an address that has not failed stays
+/// open, and once guesses spread over many addresses pass the ceiling, the
+/// places the user has signed in from before still do.
 async fn a_guesser_cannot_lock_the_real_user_out(app: TestApp) {
     app.create_user("target", Role::Opcc);
+    // The user's usual address.
+    app.sign_in_from("127.0.0.3", "target", "target-password").await.expect(200);
     for _ in 0..5 {
         app.sign_in_from("127.0.0.2", "target", "wrong password!!").await.expect_problem(401);
     }
     let locked = app.sign_in_from("127.0.0.2", "target", "wrong password!!").await.expect_problem(429);
     assert!(locked.header("retry-after").is_some());
     app.sign_in_from("127.0.0.2", "target", "target-password").await.expect_problem(429);
-    // The real user, from an address that has not failed.
     app.sign_in_from("127.0.0.3", "target", "target-password").await.expect(200);
-    // A second address gets one guess checked, then the username's lock binds it too.
+    // Another address gets its guess checked, and is then bound by the username's lock too.
     app.sign_in_from("127.0.0.4", "target", "wrong password!!").await.expect_problem(401);
     app.sign_in_from("127.0.0.4", "target", "target-password").await.expect_problem(429);
+    // An address that has not failed, even one never used before, still signs in.
+    app.sign_in_from("127.0.0.5", "target", "target-password").await.expect(200);
+
+    // Guesses spread over twenty more addresses pass the ceiling: then only
+    // the user's familiar addresses get through.
+    let sources: Vec<String> = (10..30).map(|n| format!("127.0.0.{n}")).collect();
+    let spread = sources.iter().map(|source| app.sign_in_from(source, "target", "wrong password!!")).collect();
+    in_batches(spread, 20).await;
+    app.sign_in_from("127.0.0.6", "target", "target-password").await.expect_problem(429);
     app.sign_in_from("127.0.0.3", "target", "target-password").await.expect(200);
+    app.sign_in_from("127.0.0.5", "target", "target-password").await.expect(200);
 }
 
 /// Service credentials never hold the admin role, and one that somehow does
