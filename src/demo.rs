@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDateTime, NaiveTime};
 
 use crate::auth::policy::Role;
 use crate::db::{write_transaction, AnyConnection};
-use crate::domain::{ActionKind, Transition};
+use crate::domain::{ActionKind, MeetingStatus, Transition};
 use crate::error::ApiError;
 use crate::http::etag::IfMatch;
 use crate::store::{self, actions, agenda_items, committees, meetings, Actor};
@@ -191,7 +191,7 @@ fn seed_records(conn: &mut AnyConnection) -> Result<String, ApiError> {
                     title: title.into(),
                     starts_at,
                     location: Some("Council Chamber, County Hall".into()),
-                    status: if offset < 0 { "held" } else { "scheduled" }.into(),
+                    status: if offset < 0 { MeetingStatus::Held } else { MeetingStatus::Scheduled },
                     created_at: now,
                     updated_at: now,
                 },

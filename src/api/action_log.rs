@@ -135,7 +135,7 @@ fn rows(
                 .into_iter()
                 .map(|v| {
                     let r = v.row;
-                    let status = r.status();
+                    let status = r.status;
                     let overdue = is_overdue(status, v.due_meeting_starts_at.map(store::utc), r.due_date, now);
                     LogRow {
                         action_id: r.id,

@@ -77,11 +77,11 @@ pub struct Action {
 impl Action {
     pub(crate) fn from_view(view: db::ActionView, now: DateTime<Utc>) -> Self {
         let r = view.row;
-        let status = r.status();
+        let status = r.status;
         Action {
             overdue: is_overdue(status, view.due_meeting_starts_at.map(store::utc), r.due_date, now),
             allowed_transitions: status.allowed_transitions(),
-            kind: r.kind(),
+            kind: r.kind,
             status,
             id: r.id,
             reference: r.reference,

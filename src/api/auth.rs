@@ -132,7 +132,7 @@ pub async fn create_token(
             let auth = &state.auth;
             let claims = Claims {
                 sub: user.username.clone(),
-                role: user.role(),
+                role: user.role,
                 iat: now.and_utc().timestamp(),
                 nbf: now.and_utc().timestamp(),
                 exp: now.and_utc().timestamp() + auth.token_ttl_secs,

@@ -41,7 +41,7 @@ impl From<db::Meeting> for Meeting {
             title: m.title,
             starts_at: store::utc(m.starts_at),
             location: m.location,
-            status: m.status.parse().unwrap_or(MeetingStatus::Scheduled),
+            status: m.status,
             version: m.version,
             created_at: store::utc(m.created_at),
             updated_at: store::utc(m.updated_at),
@@ -134,12 +134,8 @@ pub async fn list(
                 .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: {name} {}", e.message)))?;
         }
     }
-    let filter = db::MeetingFilter {
-        committee_id: query.committee_id,
-        from: query.from,
-        to: query.to,
-        status: query.status.map(|s| s.as_str().to_string()),
-    };
+    let filter =
+        db::MeetingFilter { committee_id: query.committee_id, from: query.from, to: query.to, status: query.status };
     let rows = state.db(move |conn| db::list(conn, &filter, after, limit)).await?;
     let page = pagination::page(rows, limit, |m| vec![store::micros(m.starts_at), m.id], Meeting::from);
     Ok(page_response(&req, page))
@@ -184,7 +180,7 @@ pub async fn create(
             body.starts_at.naive_utc()
         },
         location: checks.check(text::optional("location", body.location.as_deref(), text::SHORT)),
-        status: body.status.unwrap_or(MeetingStatus::Scheduled).as_str().to_string(),
+        status: body.status.unwrap_or(MeetingStatus::Scheduled),
         created_at: now,
         updated_at: now,
     };
@@ -271,7 +267,7 @@ pub async fn update(
             t.naive_utc()
         }),
         location: body.location.map(|l| checks.check(text::optional("location", l.as_deref(), text::SHORT))),
-        status: body.status.map(|s| s.as_str().to_string()),
+        status: body.status,
     };
     checks.finish().map_err(ApiError::Validation)?;
     let now = store::now();
@@ -279,9 +275,9 @@ pub async fn update(
     let meeting = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                let was_cancelled = db::get(conn, id)?.status == "cancelled";
+                let was_cancelled = db::get(conn, id)?.status == MeetingStatus::Cancelled;
                 let meeting = db::update(conn, id, if_match.0, &changes, now)?;
-                if !was_cancelled && meeting.status == "cancelled" {
+                if !was_cancelled && meeting.status == MeetingStatus::Cancelled {
                     // Its actions move on to the next meeting, in the same transaction.
                     store::action_log::follow_cancelled_meeting(conn, &meeting, &actor, now)?;
                 }

@@ -35,7 +35,7 @@ pub struct User {
 impl From<db::User> for User {
     fn from(u: db::User) -> Self {
         User {
-            role: u.role(),
+            role: u.role,
             id: u.id,
             username: u.username,
             display_name: u.display_name,
@@ -104,7 +104,7 @@ pub struct ServiceCredential {
 impl From<db::ServiceCredential> for ServiceCredential {
     fn from(c: db::ServiceCredential) -> Self {
         ServiceCredential {
-            role: c.role.parse().unwrap_or(Role::Reader),
+            role: c.role,
             id: c.id,
             name: c.name,
             created_by: c.created_by,
@@ -220,7 +220,7 @@ fn insert_user(
             &db::NewUser {
                 username: username.to_string(),
                 display_name: display_name.to_string(),
-                role: role.as_str().to_string(),
+                role,
                 active: true,
                 password_hash: hash,
                 token_generation: 0,
@@ -372,7 +372,7 @@ pub async fn update_user(
             .display_name
             .as_deref()
             .map(|d| checks.check(text::required("display_name", d, text::SHORT))),
-        role: body.role.map(|r| r.as_str().to_string()),
+        role: body.role,
         active: body.active,
     };
     checks.finish().map_err(ApiError::Validation)?;
@@ -488,7 +488,7 @@ pub async fn create_service_credential(
     let jti = super::auth::new_jti();
     let new = db::NewServiceCredential {
         name: name.clone(),
-        role: role.as_str().to_string(),
+        role,
         jti: jti.clone(),
         created_by: caller.actor().0,
         created_at: now,

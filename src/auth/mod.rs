@@ -96,7 +96,7 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<(Identity, 
                         if !user.active || user.token_generation != claims.generation {
                             return Err(invalid_token());
                         }
-                        let role = user.role();
+                        let role = user.role;
                         Ok((Identity::User { id: user.id, username: user.username }, role))
                     }
                     TokenKind::Service => {
@@ -105,7 +105,7 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<(Identity, 
                             return Err(invalid_token());
                         }
                         users::touch_credential(conn, credential.id, now)?;
-                        let role = credential.role.parse().unwrap_or(Role::Reader);
+                        let role = credential.role;
                         Ok((Identity::Service { id: credential.id, name: credential.name }, role))
                     }
                 })

@@ -4,54 +4,7 @@
 //! is visible at a glance, and the role-walk test checks every operation of
 //! the OpenAPI document against [`OPERATIONS`].
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// What a person or system is to the panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Other council systems: read only.
-    Reader,
-    /// Panel members: read everything.
-    Member,
-    /// OPCC staff: record progress and submit responses.
-    Opcc,
-    /// The panel secretariat: runs meetings and the action log.
-    Secretariat,
-    /// Manages users and service credentials, and can do everything else.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Secretariat, Role::Opcc, Role::Member, Role::Reader];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Secretariat => "secretariat",
-            Role::Opcc => "opcc",
-            Role::Member => "member",
-            Role::Reader => "reader",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown role `{s}`"))
-    }
-}
+pub use crate::domain::Role;
 
 /// What an operation does, in the terms of the role table in design.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

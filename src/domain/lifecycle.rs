@@ -5,11 +5,17 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::sql_text::text_enum;
+
 /// Where an action stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     /// Logged, nobody has started on it.
@@ -148,7 +154,8 @@ impl fmt::Display for Transition {
 }
 
 /// What kind of follow-up was promised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     ReportBack,
@@ -189,7 +196,8 @@ impl FromStr for ActionKind {
 }
 
 /// Whether a meeting took, or will take, place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingStatus {
     Scheduled,
@@ -215,6 +223,8 @@ impl FromStr for MeetingStatus {
         MeetingStatus::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| format!("unknown meeting status `{s}`"))
     }
 }
+
+text_enum!(ActionStatus, ActionKind, MeetingStatus);
 
 /// The one definition of overdue, used by the API's `overdue` field and
 /// mirrored by the list filter's SQL (see `store::actions`): still awaiting

@@ -12,12 +12,12 @@ use super::meetings::{self, Meeting};
 use super::Actor;
 use crate::db::AnyConnection;
 use crate::domain::action_log::Section;
-use crate::domain::ActionStatus;
+use crate::domain::{ActionStatus, MeetingStatus};
 use crate::error::ApiError;
 use crate::schema::{actions, meetings as meetings_table};
 
-const UNFINISHED: [&str; 3] = ["open", "in_progress", "response_submitted"];
-const CLOSED: [&str; 2] = ["completed", "withdrawn"];
+const UNFINISHED: [ActionStatus; 3] = [ActionStatus::Open, ActionStatus::InProgress, ActionStatus::ResponseSubmitted];
+const CLOSED: [ActionStatus; 2] = [ActionStatus::Completed, ActionStatus::Withdrawn];
 
 pub struct LogData {
     pub committee: Committee,
@@ -50,7 +50,7 @@ fn previous_meeting(conn: &mut AnyConnection, meeting: &Meeting) -> Result<Optio
     Ok(meetings_table::table
         .filter(meetings_table::committee_id.eq(meeting.committee_id))
         .filter(meetings_table::starts_at.lt(meeting.starts_at))
-        .filter(meetings_table::status.ne("cancelled"))
+        .filter(meetings_table::status.ne(MeetingStatus::Cancelled))
         .order((meetings_table::starts_at.desc(), meetings_table::id.desc()))
         .first(conn)
         .optional()?)
@@ -181,7 +181,7 @@ pub fn follow_cancelled_meeting(
 
 /// The columns [`stats`] counts: raised at, status, owner, due date,
 /// completed at and due meeting.
-type StatsRow = (i64, String, Option<String>, Option<chrono::NaiveDate>, Option<NaiveDateTime>, Option<i64>);
+type StatsRow = (i64, ActionStatus, Option<String>, Option<chrono::NaiveDate>, Option<NaiveDateTime>, Option<i64>);
 
 /// Figures for a committee over the actions raised at its meetings in a date range.
 pub struct Stats {
@@ -207,10 +207,10 @@ pub fn stats(
     // both an action's raising meeting and its due meeting (always the same
     // committee's): a join to the meetings table let PostgreSQL hash every
     // meeting of every committee, 80,000 of them at a million actions.
-    let meetings: HashMap<i64, (NaiveDateTime, String)> = meetings_table::table
+    let meetings: HashMap<i64, (NaiveDateTime, MeetingStatus)> = meetings_table::table
         .filter(meetings_table::committee_id.eq(committee_id))
         .select((meetings_table::id, meetings_table::starts_at, meetings_table::status))
-        .load::<(i64, NaiveDateTime, String)>(conn)?
+        .load::<(i64, NaiveDateTime, MeetingStatus)>(conn)?
         .into_iter()
         .map(|(id, starts_at, status)| (id, (starts_at, status)))
         .collect();
@@ -242,12 +242,10 @@ pub fn stats(
             continue;
         };
         counted += 1;
-        // The CHECK constraint admits only known statuses.
-        let status: ActionStatus = status.parse().unwrap_or(ActionStatus::Open);
         // A cancelled due meeting is no deadline (as in an action's view).
         let due_starts_at = due_meeting_id
             .and_then(|id| meetings.get(&id))
-            .filter(|(_, status)| status != "cancelled")
+            .filter(|(_, status)| *status != MeetingStatus::Cancelled)
             .map(|(starts_at, _)| *starts_at);
         *by_status.entry(status.as_str()).or_default() += 1;
         let overdue =

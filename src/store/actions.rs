@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{events, meetings, Actor};
 use crate::db::AnyConnection;
-use crate::domain::{reference, ActionKind, ActionStatus, Transition};
+use crate::domain::{reference, ActionKind, ActionStatus, MeetingStatus, Transition};
 use crate::error::{ApiError, FieldError};
 use crate::http::etag::IfMatch;
 use crate::schema::{actions, agenda_items, committees, meetings as meetings_table};
@@ -29,11 +29,11 @@ pub struct ActionRow {
     pub owed_to: Option<String>,
     pub source_sentence: Option<String>,
     pub description: String,
-    pub kind: String,
+    pub kind: ActionKind,
     pub owner: Option<String>,
     pub due_meeting_id: Option<i64>,
     pub due_date: Option<NaiveDate>,
-    pub status: String,
+    pub status: ActionStatus,
     pub response: Option<String>,
     pub status_reason: Option<String>,
     pub times_carried_forward: i32,
@@ -45,15 +45,6 @@ pub struct ActionRow {
 }
 
 impl ActionRow {
-    pub fn status(&self) -> ActionStatus {
-        // The CHECK constraint admits only known statuses.
-        self.status.parse().unwrap_or(ActionStatus::Open)
-    }
-
-    pub fn kind(&self) -> ActionKind {
-        self.kind.parse().unwrap_or(ActionKind::Other)
-    }
-
     pub(super) fn state(&self) -> ActionState {
         ActionState {
             agenda_item_id: self.agenda_item_id,
@@ -62,11 +53,11 @@ impl ActionRow {
             owed_to: self.owed_to.clone(),
             source_sentence: self.source_sentence.clone(),
             description: self.description.clone(),
-            kind: self.kind.clone(),
+            kind: self.kind,
             owner: self.owner.clone(),
             due_meeting_id: self.due_meeting_id,
             due_date: self.due_date,
-            status: self.status.clone(),
+            status: self.status,
             response: self.response.clone(),
             status_reason: self.status_reason.clone(),
             times_carried_forward: self.times_carried_forward,
@@ -95,11 +86,11 @@ pub(super) struct ActionState {
     pub(super) owed_to: Option<String>,
     pub(super) source_sentence: Option<String>,
     pub(super) description: String,
-    pub(super) kind: String,
+    pub(super) kind: ActionKind,
     pub(super) owner: Option<String>,
     pub(super) due_meeting_id: Option<i64>,
     pub(super) due_date: Option<NaiveDate>,
-    pub(super) status: String,
+    pub(super) status: ActionStatus,
     pub(super) response: Option<String>,
     pub(super) status_reason: Option<String>,
     pub(super) times_carried_forward: i32,
@@ -206,7 +197,7 @@ pub(super) fn check_due_meeting(
     }
     // Hold it so a concurrent cancellation waits for us, then check again.
     let held = meetings::hold(conn, meeting.id)?;
-    if meeting.status == "cancelled" || held.as_deref() == Some("cancelled") {
+    if meeting.status == MeetingStatus::Cancelled || held == Some(MeetingStatus::Cancelled) {
         return Err(conflicting(field, "the meeting is cancelled"));
     }
     Ok(meeting)
@@ -250,11 +241,11 @@ pub fn create(
         owed_to: new.owed_to.clone(),
         source_sentence: new.source_sentence.clone(),
         description: new.description.clone(),
-        kind: new.kind.as_str().to_string(),
+        kind: new.kind,
         owner: new.owner.clone(),
         due_meeting_id,
         due_date: new.due_date,
-        status: ActionStatus::Open.as_str().to_string(),
+        status: ActionStatus::Open,
         response: None,
         status_reason: None,
         times_carried_forward: 0,
@@ -274,11 +265,11 @@ pub fn create(
             actions::owed_to.eq(&state.owed_to),
             actions::source_sentence.eq(&state.source_sentence),
             actions::description.eq(&state.description),
-            actions::kind.eq(&state.kind),
+            actions::kind.eq(state.kind),
             actions::owner.eq(&state.owner),
             actions::due_meeting_id.eq(state.due_meeting_id),
             actions::due_date.eq(state.due_date),
-            actions::status.eq(&state.status),
+            actions::status.eq(state.status),
             actions::created_at.eq(now),
             actions::updated_at.eq(now),
         ))
@@ -301,10 +292,10 @@ pub fn get(conn: &mut AnyConnection, id: i64) -> Result<ActionView, ApiError> {
     find(conn, id)?.ok_or_else(|| ApiError::not_found("action", id))
 }
 
-pub(super) type ViewTuple = (ActionRow, Option<NaiveDateTime>, Option<String>);
+pub(super) type ViewTuple = (ActionRow, Option<NaiveDateTime>, Option<MeetingStatus>);
 
 pub(super) fn into_view((row, starts_at, status): ViewTuple) -> ActionView {
-    let due_meeting_starts_at = if status.as_deref() == Some("cancelled") { None } else { starts_at };
+    let due_meeting_starts_at = if status == Some(MeetingStatus::Cancelled) { None } else { starts_at };
     ActionView { row, due_meeting_starts_at }
 }
 
@@ -386,7 +377,7 @@ fn list_one(
         .limit(limit + 1)
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(actions::status.eq(status.as_str()));
+        query = query.filter(actions::status.eq(status));
     }
     if let Some(id) = filter.committee_id {
         query = query.filter(actions::committee_id.eq(id));
@@ -486,7 +477,7 @@ pub fn update(
     }
     set!(minute_paragraph, committed_by, owed_to, source_sentence, description, owner, due_date);
     if let Some(kind) = patch.kind {
-        state.kind = kind.as_str().to_string();
+        state.kind = kind;
     }
     write(conn, &current, &state, "updated", None, actor, now)
 }
@@ -506,14 +497,14 @@ pub fn transition(
     now: NaiveDateTime,
 ) -> Result<ActionView, ApiError> {
     let current = load_for_change(conn, id, if_match)?;
-    let from = current.status();
+    let from = current.status;
     let to = transition.apply(from).ok_or_else(|| ApiError::IllegalTransition {
         transition: transition.as_str().to_string(),
         current: from.as_str().to_string(),
         allowed: from.allowed_transitions().iter().map(|t| t.as_str().to_string()).collect(),
     })?;
     let mut state = current.state();
-    state.status = to.as_str().to_string();
+    state.status = to;
     if let Some(response) = response {
         state.response = Some(response.to_string());
     }
@@ -547,10 +538,10 @@ pub fn carry_forward(
     now: NaiveDateTime,
 ) -> Result<ActionView, ApiError> {
     let current = load_for_change(conn, id, if_match)?;
-    if !current.status().is_unfinished() {
+    if !current.status.is_unfinished() {
         return Err(ApiError::Conflict(format!(
             "a {} action cannot be carried forward; reopen it first",
-            current.status()
+            current.status
         )));
     }
     let from_meeting = current.due_meeting_id.unwrap_or(current.raised_at_meeting_id);

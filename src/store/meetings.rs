@@ -2,6 +2,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
+use crate::domain::MeetingStatus;
 use crate::error::ApiError;
 use crate::schema::meetings;
 
@@ -12,7 +13,7 @@ pub struct Meeting {
     pub title: String,
     pub starts_at: NaiveDateTime,
     pub location: Option<String>,
-    pub status: String,
+    pub status: MeetingStatus,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -25,7 +26,7 @@ pub struct NewMeeting {
     pub title: String,
     pub starts_at: NaiveDateTime,
     pub location: Option<String>,
-    pub status: String,
+    pub status: MeetingStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -36,7 +37,7 @@ pub struct MeetingChanges {
     pub title: Option<String>,
     pub starts_at: Option<NaiveDateTime>,
     pub location: Option<Option<String>>,
-    pub status: Option<String>,
+    pub status: Option<MeetingStatus>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -46,7 +47,7 @@ pub struct MeetingFilter {
     pub from: Option<NaiveDate>,
     /// Meetings on or before this date.
     pub to: Option<NaiveDate>,
-    pub status: Option<String>,
+    pub status: Option<MeetingStatus>,
 }
 
 pub fn create(conn: &mut AnyConnection, new: &NewMeeting) -> Result<Meeting, ApiError> {
@@ -78,8 +79,8 @@ pub fn list(
     if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
         query = query.filter(meetings::starts_at.lt(to.and_time(chrono::NaiveTime::MIN)));
     }
-    if let Some(status) = &filter.status {
-        query = query.filter(meetings::status.eq(status.clone()));
+    if let Some(status) = filter.status {
+        query = query.filter(meetings::status.eq(status));
     }
     if let Some((starts_at, id)) = after {
         query = query
@@ -99,13 +100,13 @@ pub fn next_after(
         let found: Option<Meeting> = meetings::table
             .filter(meetings::committee_id.eq(committee_id))
             .filter(meetings::starts_at.gt(starts_at))
-            .filter(meetings::status.ne("cancelled"))
+            .filter(meetings::status.ne(MeetingStatus::Cancelled))
             .order((meetings::starts_at, meetings::id))
             .first(conn)
             .optional()?;
         let Some(meeting) = found else { return Ok(None) };
         // Cancelled while we looked: the next query no longer finds it.
-        if hold(conn, meeting.id)?.as_deref() != Some("cancelled") {
+        if hold(conn, meeting.id)? != Some(MeetingStatus::Cancelled) {
             return Ok(Some(meeting));
         }
     }
@@ -116,10 +117,10 @@ pub fn next_after(
 /// On PostgreSQL that is `FOR SHARE` (a cancellation, which updates the row,
 /// waits, and then sees the action); on SQLite the write lock every writing
 /// transaction takes already serialises the two, so nothing more is needed.
-pub fn hold(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, ApiError> {
+pub fn hold(conn: &mut AnyConnection, id: i64) -> Result<Option<MeetingStatus>, ApiError> {
     match conn {
         AnyConnection::Postgresql(c) => {
-            Ok(meetings::table.find(id).select(meetings::status).for_share().first::<String>(c).optional()?)
+            Ok(meetings::table.find(id).select(meetings::status).for_share().first::<MeetingStatus>(c).optional()?)
         }
         AnyConnection::Sqlite(_) => Ok(None),
     }

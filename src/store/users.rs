@@ -12,7 +12,7 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     /// Never leaves the service: not in any response, not in any log.
     pub password_hash: String,
@@ -22,19 +22,12 @@ pub struct User {
     pub updated_at: NaiveDateTime,
 }
 
-impl User {
-    pub fn role(&self) -> Role {
-        // The CHECK constraint admits only known roles; fall back to the least.
-        self.role.parse().unwrap_or(Role::Reader)
-    }
-}
-
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub password_hash: String,
     pub token_generation: i32,
@@ -46,7 +39,7 @@ pub struct NewUser {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub active: Option<bool>,
 }
 
@@ -100,8 +93,8 @@ pub fn update(
         return Ok(current);
     }
     let deactivating = changes.active == Some(false) && current.active;
-    let stays_admin = changes.role.as_deref().is_none_or(|r| r == Role::Admin.as_str());
-    if current.active && current.role == Role::Admin.as_str() && (deactivating || !stays_admin) {
+    let stays_admin = changes.role.is_none_or(|r| r == Role::Admin);
+    if current.active && current.role == Role::Admin && (deactivating || !stays_admin) {
         let others = active_admins(conn)?.into_iter().filter(|other| *other != id).count();
         if others == 0 {
             return Err(ApiError::Conflict(format!(
@@ -136,8 +129,7 @@ pub fn update(
 /// see the other still active (the second waits, then sees the first's
 /// change); SQLite's write transactions already run one at a time.
 fn active_admins(conn: &mut AnyConnection) -> Result<Vec<i64>, ApiError> {
-    let query =
-        users::table.filter(users::role.eq(Role::Admin.as_str())).filter(users::active.eq(true)).select(users::id);
+    let query = users::table.filter(users::role.eq(Role::Admin)).filter(users::active.eq(true)).select(users::id);
     Ok(match conn {
         AnyConnection::Postgresql(c) => query.for_update().load(c)?,
         AnyConnection::Sqlite(c) => query.load(c)?,
@@ -186,7 +178,7 @@ pub fn set_password(
 pub struct ServiceCredential {
     pub id: i64,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub jti: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
@@ -199,7 +191,7 @@ pub struct ServiceCredential {
 #[diesel(table_name = service_credentials)]
 pub struct NewServiceCredential {
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub jti: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,

@@ -7,6 +7,7 @@ mod process;
 mod action_log;
 mod actions;
 mod auth;
+mod bad_rows;
 mod committees_meetings;
 mod concurrency;
 mod conventions;

@@ -1,0 +1,158 @@
+//! Enums stored as TEXT columns: written with their `as_str()` name and read
+//! back through `FromStr`. A name the enum does not know is a
+//! deserialization error (logged and answered 500 by `error::ApiError`),
+//! never a default: a bad row must not pass for a good one.
+//!
+//! One generic impl per direction serves every backend: PostgreSQL, SQLite
+//! and the `MultiBackend` of `db::AnyConnection`. For the multi backend,
+//! `str`'s own `ToSql` hands the string to the bind collector of whichever
+//! backend the connection is, and `String`'s `FromSql` reads from either, so
+//! nothing needs to be written per backend. (`as_str()` gives a
+//! `&'static str`, so the multi backend's bind collector, which keeps the
+//! `&str` it is handed until the statement runs, borrows nothing short-lived.)
+//!
+//! diesel wraps the error as "Error deserializing field '<column>'"; the
+//! message below, naming the type and the value, is its `source()`.
+
+/// Implements diesel's `ToSql<Text, _>` and `FromSql<Text, _>` for an enum
+/// with `fn as_str(self) -> &'static str` and `FromStr`. The enum itself
+/// derives `diesel::AsExpression` and `diesel::FromSqlRow` with
+/// `#[diesel(sql_type = diesel::sql_types::Text)]`.
+macro_rules! text_enum {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $ty
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $ty
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                text.parse::<$ty>()
+                    .map_err(|e| format!("{} column holds an unknown value: {e}", stringify!($ty)).into())
+            }
+        }
+    )+};
+}
+
+pub(crate) use text_enum;
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::dsl::select;
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    use diesel::IntoSql;
+
+    use crate::db::AnyConnection;
+    use crate::domain::{ActionKind, ActionStatus, MeetingStatus, Role};
+    use crate::error::ApiError;
+
+    diesel::table! {
+        typed (id) {
+            id -> Integer,
+            value -> Text,
+            maybe -> Nullable<Text>,
+        }
+    }
+
+    /// SQLite in memory, and PostgreSQL too when `TEST_DATABASE_URL` names one
+    /// (a temporary table: nothing is left behind).
+    fn connections() -> Vec<AnyConnection> {
+        let mut all = vec![AnyConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap())];
+        if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+            all.push(AnyConnection::Postgresql(PgConnection::establish(&url).expect("TEST_DATABASE_URL is reachable")));
+        }
+        for conn in &mut all {
+            let temporary = if matches!(conn, AnyConnection::Postgresql(_)) { "TEMPORARY" } else { "" };
+            conn.batch_execute(&format!(
+                "CREATE {temporary} TABLE typed (id INTEGER PRIMARY KEY, value TEXT NOT NULL, maybe TEXT)"
+            ))
+            .unwrap();
+        }
+        all
+    }
+
+    /// Writes every variant through the enum (a bound parameter, as an
+    /// insert and as a filter), reads it back as the enum and as the text
+    /// the CHECK constraints name.
+    macro_rules! round_trip {
+        ($conn:expr, $ty:ident, $first_id:expr) => {{
+            for (offset, variant) in $ty::ALL.into_iter().enumerate() {
+                let id = $first_id + offset as i32;
+                diesel::insert_into(typed::table)
+                    .values((typed::id.eq(id), typed::value.eq(variant), typed::maybe.eq(Some(variant))))
+                    .execute($conn)
+                    .unwrap();
+                let (value, maybe): ($ty, Option<$ty>) =
+                    typed::table.find(id).select((typed::value, typed::maybe)).first($conn).unwrap();
+                assert_eq!((value, maybe), (variant, Some(variant)));
+                let stored: String = typed::table.find(id).select(typed::value).first($conn).unwrap();
+                assert_eq!(stored, variant.as_str());
+                let found: i32 = typed::table.filter(typed::value.eq(variant)).select(typed::id).first($conn).unwrap();
+                assert_eq!(found, id);
+                assert_eq!(select(variant.into_sql::<Text>()).get_result::<$ty>($conn).unwrap(), variant);
+            }
+            diesel::update(typed::table.find($first_id)).set(typed::maybe.eq(None::<$ty>)).execute($conn).unwrap();
+            let none: Option<$ty> = typed::table.find($first_id).select(typed::maybe).first($conn).unwrap();
+            assert_eq!(none, None);
+        }};
+    }
+
+    #[test]
+    fn every_variant_round_trips_through_the_database() {
+        for mut conn in connections() {
+            let conn = &mut conn;
+            round_trip!(conn, ActionStatus, 100);
+            round_trip!(conn, ActionKind, 200);
+            round_trip!(conn, MeetingStatus, 300);
+            round_trip!(conn, Role, 400);
+            let rows: i64 = typed::table.count().get_result(conn).unwrap();
+            let expected = ActionStatus::ALL.len() + ActionKind::ALL.len() + MeetingStatus::ALL.len() + Role::ALL.len();
+            assert_eq!(rows, expected as i64);
+        }
+    }
+
+    /// An unknown name is a deserialization error whose cause names the type
+    /// and the value, which the API answers with a generic 500.
+    #[test]
+    fn an_unknown_name_is_an_error_not_a_default() {
+        macro_rules! refused {
+            ($conn:expr, $ty:ident, $bad:expr) => {{
+                let error = select($bad.into_sql::<Text>()).get_result::<$ty>($conn).unwrap_err();
+                assert!(matches!(error, diesel::result::Error::DeserializationError(_)), "{error:?}");
+                // diesel names the field; the cause, below it, names the type and value.
+                let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+                assert!(cause.contains(stringify!($ty)) && cause.contains($bad), "{error}: {cause}");
+                let api = ApiError::from(error);
+                assert!(matches!(api, ApiError::Internal(_)), "{api:?}");
+                let problem = api.problem();
+                assert_eq!(problem.status, 500);
+                assert_eq!(problem.detail, "An unexpected error occurred; it has been logged.");
+            }};
+        }
+        for mut conn in connections() {
+            let conn = &mut conn;
+            refused!(conn, ActionStatus, "closed");
+            refused!(conn, ActionStatus, "Open");
+            refused!(conn, ActionKind, "chase_up");
+            refused!(conn, MeetingStatus, "postponed");
+            refused!(conn, Role, "superuser");
+            refused!(conn, Role, "");
+            // Read from a row as well as from a bare expression.
+            conn.batch_execute("INSERT INTO typed (id, value) VALUES (1, 'root')").unwrap();
+            let error = typed::table.find(1).select(typed::value).first::<Role>(conn).unwrap_err();
+            assert!(matches!(error, diesel::result::Error::DeserializationError(_)), "{error:?}");
+        }
+    }
+}
