@@ -54,6 +54,10 @@ pub struct Limits {
     /// for a lock another writer holds (SQLite `busy_timeout`, PostgreSQL
     /// `lock_timeout`) before the request is answered 503 instead of hanging.
     pub busy_timeout: Duration,
+    /// `EXTRACTION_TIME_LIMIT_MS` (default 10000): how long one extraction of
+    /// commitments from minutes may take, waiting for its turn included,
+    /// before it is stopped and answered 503 with `Retry-After`.
+    pub extraction_time_limit: Duration,
 }
 
 impl Default for Limits {
@@ -63,6 +67,7 @@ impl Default for Limits {
             keep_alive: Duration::from_secs(30),
             pool_wait: Duration::from_millis(5000),
             busy_timeout: Duration::from_millis(5000),
+            extraction_time_limit: Duration::from_millis(10_000),
         }
     }
 }
@@ -149,6 +154,11 @@ impl Settings {
                 defaults.busy_timeout.as_millis() as i64,
                 60_000,
             )? as u64),
+            extraction_time_limit: Duration::from_millis(number(
+                "EXTRACTION_TIME_LIMIT_MS",
+                defaults.extraction_time_limit.as_millis() as i64,
+                600_000,
+            )? as u64),
         };
         Ok(Settings {
             database,
@@ -202,5 +212,9 @@ mod tests {
         assert_eq!(limits.keep_alive, Duration::from_secs(5));
         assert_eq!(limits.busy_timeout, Duration::from_millis(250));
         assert_eq!(limits.request_timeout, Duration::from_secs(10));
+        assert_eq!(limits.extraction_time_limit, Duration::from_secs(10));
+        assert!(settings(&[("EXTRACTION_TIME_LIMIT_MS", "0")]).is_err());
+        let limits = settings(&[("EXTRACTION_TIME_LIMIT_MS", "2500")]).unwrap().limits;
+        assert_eq!(limits.extraction_time_limit, Duration::from_millis(2500));
     }
 }
