@@ -60,6 +60,10 @@ pub struct Limits {
     /// for a lock another writer holds (SQLite `busy_timeout`, PostgreSQL
     /// `lock_timeout`) before the request is answered 503 instead of hanging.
     pub busy_timeout: Duration,
+    /// `EXTRACTION_TIME_LIMIT_MS` (default 10000): how long one extraction of
+    /// commitments from minutes may take, waiting for its turn included,
+    /// before it is stopped and answered 503 with `Retry-After`.
+    pub extraction_time_limit: Duration,
 }
 
 impl Default for Limits {
@@ -69,6 +73,7 @@ impl Default for Limits {
             keep_alive: Duration::from_secs(30),
             pool_wait: Duration::from_millis(5000),
             busy_timeout: Duration::from_millis(5000),
+            extraction_time_limit: Duration::from_millis(10_000),
         }
     }
 }
@@ -155,6 +160,11 @@ impl Settings {
                 defaults.busy_timeout.as_millis() as i64,
                 60_000,
             )? as u64),
+            extraction_time_limit: Duration::from_millis(number(
+                "EXTRACTION_TIME_LIMIT_MS",
+                defaults.extraction_time_limit.as_millis() as i64,
+                600_000,
+            )? as u64),
         };
         let trusted_proxies = client_address::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?;
@@ -214,5 +224,9 @@ mod tests {
         assert_eq!(limits.keep_alive, Duration::from_secs(5));
         assert_eq!(limits.busy_timeout, Duration::from_millis(250));
         assert_eq!(limits.request_timeout, Duration::from_secs(10));
+        assert_eq!(limits.extraction_time_limit, Duration::from_secs(10));
+        assert!(settings(&[("EXTRACTION_TIME_LIMIT_MS", "0")]).is_err());
+        let limits = settings(&[("EXTRACTION_TIME_LIMIT_MS", "2500")]).unwrap().limits;
+        assert_eq!(limits.extraction_time_limit, Duration::from_millis(2500));
     }
 }

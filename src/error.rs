@@ -99,6 +99,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the database is busy: {0}")]
     Unavailable(String),
+    /// Work that ran past its time limit (the server is busy): 503 with `Retry-After`.
+    #[error("{detail}")]
+    TimeLimit { detail: String, retry_after: u32 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -136,6 +139,7 @@ impl ApiError {
             ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::TimeLimit { .. } => ("time-limit", "Time limit exceeded"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -194,7 +198,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::TimeLimit { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -212,6 +216,9 @@ impl ResponseError for ApiError {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
             }
             ApiError::TooManyRequests { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            ApiError::TimeLimit { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             ApiError::Unauthorized(_) => {
@@ -300,6 +307,7 @@ mod tests {
             (ApiError::RequestTimeout("x".into()), 408),
             (ApiError::UnsupportedMediaType("x".into()), 415),
             (ApiError::Unavailable("pool".into()), 503),
+            (ApiError::TimeLimit { detail: "took too long".into(), retry_after: 5 }, 503),
             (ApiError::Internal("boom".into()), 500),
         ];
         for (error, status) in cases {

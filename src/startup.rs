@@ -182,6 +182,7 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
                     .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                     .app_data(state.clone())
                     .app_data(body::BodyTimeout(limits.request_timeout))
+                    .app_data(api::extractions::ExtractionTimeLimit(limits.extraction_time_limit))
                     .app_data(routes)
                     .app_data(web::QueryConfig::default().error_handler(body::query_error))
                     .app_data(web::PathConfig::default().error_handler(body::path_error))
@@ -201,6 +202,10 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
     // A client that sends its request slowly is cut off instead of holding a worker.
     .client_request_timeout(limits.request_timeout)
     .client_disconnect_timeout(Duration::from_secs(2))
+    // A client that closes its connection has gone: its handler is dropped
+    // at once (which stops an extraction), not run on to answer nobody.
+    // (Allowing half-closed connections, actix's default, would keep it.)
+    .h1_allow_half_closed(false)
     .keep_alive(limits.keep_alive)
     .listen(listener)?;
     if let Some(workers) = workers {

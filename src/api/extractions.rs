@@ -1,6 +1,8 @@
 //! Minutes in, candidate actions out; then the confirmed ones logged in one go.
 
-use actix_web::{post, web, HttpResponse};
+use std::time::Duration;
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -62,9 +64,21 @@ pub struct AcceptedActions {
 /// The most commitments accepted in one request.
 const MAX_BATCH: usize = 500;
 
+/// How long one extraction may take, waiting for its turn included
+/// (`EXTRACTION_TIME_LIMIT_MS`, default 10 s). The extractor is linear (2 MiB
+/// of any shape takes well under 2 s on two cores), so only a busy server
+/// runs past it: the request is then answered 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtractionTimeLimit(pub Duration);
+
+/// Seconds a client is told to wait before retrying an extraction that ran
+/// past its time limit.
+pub const EXTRACTION_RETRY_AFTER_SECONDS: u32 = 5;
+
 /// Finds the commitments in a meeting's minutes and returns them as
 /// candidates, saving nothing. Send the minutes as `text/plain` (or a whole
 /// HTML page as `text/html`), or as JSON `{"text": "..."}`; up to 2 MiB.
+/// The work stops when the client goes away, and after the time limit.
 #[utoipa::path(
     operation_id = "extract_commitments",
     tag = "extraction",
@@ -84,28 +98,70 @@ const MAX_BATCH: usize = 500;
         (status = 413, description = "Over 2 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Another content type", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Empty minutes", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Reading the minutes took longer than the time limit (`EXTRACTION_TIME_LIMIT_MS`, \
+default 10 s, waiting for a turn included): the server is busy. Retry after the seconds in `Retry-After`.",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/meetings/{id}/extractions")]
 pub async fn extract_commitments(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _caller: Caller<policy::ExtractCommitments>,
     id: web::Path<i64>,
     minutes: MinutesText,
 ) -> Result<HttpResponse, ApiError> {
+    let limit =
+        req.app_data::<ExtractionTimeLimit>().map_or(crate::config::Limits::default().extraction_time_limit, |l| l.0);
+    let budget = extract::Budget::within(limit);
+    // Actix drops this future when the client goes away; the guard goes with
+    // it and tells the extraction, on its blocking thread, to stop.
+    let _stop_when_gone = budget.cancel_on_drop();
     let meeting_id = id.into_inner();
     state.db(move |conn| meetings::get(conn, meeting_id)).await?;
     // The work and the serialising of its (large) answer both happen off the
     // async workers, one extraction per core at a time.
     let body = web::block(move || {
-        let _turn = ExtractionTurn::take();
-        let candidates = extract::extract(&minutes.0);
+        let stopped = |e: extract::Stopped| stopped(e, meeting_id, limit);
+        let _turn = ExtractionTurn::take(&budget).map_err(stopped)?;
+        let candidates = extract::extract_with(&minutes.0, &budget).map_err(stopped)?;
         drop(minutes);
-        serde_json::to_vec(&Extraction { meeting_id, candidates })
+        serde_json::to_vec(&Extraction { meeting_id, candidates }).map_err(ApiError::internal)
     })
-    .await?
-    .map_err(ApiError::internal)?;
+    .await??;
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
+}
+
+/// How many extractions have stopped because their client went away (each
+/// is logged too; the tests read it).
+pub static EXTRACTIONS_CANCELLED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The answer to an extraction that stopped early (logged: it is work the
+/// server could not do, or did not need to).
+fn stopped(e: extract::Stopped, meeting_id: i64, limit: Duration) -> ApiError {
+    match e {
+        extract::Stopped::Cancelled => {
+            // Nobody is waiting for this answer.
+            EXTRACTIONS_CANCELLED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            log::info!("extraction for meeting {meeting_id} stopped: the client has gone");
+            ApiError::TimeLimit {
+                detail: "the request was cancelled".into(),
+                retry_after: EXTRACTION_RETRY_AFTER_SECONDS,
+            }
+        }
+        extract::Stopped::TimedOut => {
+            log::warn!("extraction for meeting {meeting_id} stopped: over its time limit of {limit:?}");
+            ApiError::TimeLimit {
+                detail: format!(
+                    "reading the minutes took longer than the time limit of {} seconds; the server is busy, \
+retry in {EXTRACTION_RETRY_AFTER_SECONDS} seconds",
+                    limit.as_secs_f32()
+                ),
+                retry_after: EXTRACTION_RETRY_AFTER_SECONDS,
+            }
+        }
+    }
 }
 
 /// Extraction is CPU work that holds the minutes, their segments and the
@@ -117,14 +173,18 @@ static EXTRACTIONS_RUNNING: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
 static EXTRACTION_DONE: std::sync::Condvar = std::sync::Condvar::new();
 
 impl ExtractionTurn {
-    fn take() -> Self {
+    /// Waits for a turn, giving up when the budget is cancelled or spent
+    /// (looking at it every 50 ms: a cancel does not wake the wait).
+    fn take(budget: &extract::Budget) -> Result<Self, extract::Stopped> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut running = EXTRACTIONS_RUNNING.lock().unwrap_or_else(|p| p.into_inner());
         while *running >= cores {
-            running = EXTRACTION_DONE.wait(running).unwrap_or_else(|p| p.into_inner());
+            budget.check()?;
+            let wait = budget.remaining().unwrap_or(Duration::MAX).min(Duration::from_millis(50));
+            running = EXTRACTION_DONE.wait_timeout(running, wait).unwrap_or_else(|p| p.into_inner()).0;
         }
         *running += 1;
-        ExtractionTurn
+        Ok(ExtractionTurn)
     }
 }
 

@@ -15,14 +15,26 @@
 //! forecasts and plans (`would remain / continue / be expanding`), the panel's
 //! own views and requests, resolutions, and reviews of earlier actions (an
 //! `Action` line followed by a `Complete` / `Not complete` status).
+//!
+//! Linear in its input, whatever its shape: every loop moves forward, the
+//! clause before a cue is carried along as the cues move right (see
+//! [`Clauses`]), and only the candidate kept is built. Words are matched on
+//! the original text, case-insensitively in ASCII (or on an ASCII-lower-cased
+//! copy, whose byte offsets are the original's): a fully lower-cased copy can
+//! differ in length (`Ⱥ`, `İ`), so its offsets must never slice the original.
+//! [`extract_with`] stops early when its [`Budget`] is cancelled or spent.
 
+pub mod budget;
 pub mod eval;
 pub mod segment;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use budget::{Budget, CancelOnDrop, Stopped};
 pub use segment::strip_html;
+
+use budget::Meter;
 
 /// The largest minutes accepted, in bytes (documented in the README).
 pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
@@ -228,17 +240,42 @@ const HEDGES: &[&str] =
 
 /// Finds the commitments in minutes text (plain text; see [`strip_html`]).
 pub fn extract(text: &str) -> Vec<Candidate> {
+    // An unlimited budget nobody else holds is never spent.
+    extract_with(text, &Budget::unlimited()).unwrap_or_default()
+}
+
+/// As [`extract`], but stops with [`Stopped`] soon after `budget` is
+/// cancelled or runs past its deadline.
+pub fn extract_with(text: &str, budget: &Budget) -> Result<Vec<Candidate>, Stopped> {
+    let mut meter = Meter::new(budget);
     let mut out = Vec::new();
-    for s in segment::sentences(text) {
-        if let Some(c) = classify(text, &s) {
+    for s in segment::sentences_metered(text, &mut meter)? {
+        meter.tick()?;
+        if let Some(c) = classify(text, &s, &mut meter)? {
             out.push(c);
         }
     }
-    out
+    Ok(out)
 }
 
+/// Whether `s` starts with the ASCII `prefix`, ignoring ASCII case. Then
+/// `prefix.len()` is a character boundary of `s`.
+pub(crate) fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+fn is_one_of(token: &str, list: &[&str]) -> bool {
+    list.iter().any(|w| token.eq_ignore_ascii_case(w))
+}
+
+type Words = Vec<(usize, usize, String)>;
+
 /// Lower-case words of a sentence with their byte ranges in it.
-fn words(sentence: &str) -> Vec<(usize, usize, String)> {
+fn words(sentence: &str, meter: &mut Meter) -> Result<Words, Stopped> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in sentence.char_indices() {
@@ -246,6 +283,7 @@ fn words(sentence: &str) -> Vec<(usize, usize, String)> {
         match (part, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
+                meter.tick()?;
                 out.push((s, i, normalise(&sentence[s..i])));
                 start = None;
             }
@@ -255,10 +293,11 @@ fn words(sentence: &str) -> Vec<(usize, usize, String)> {
     if let Some(s) = start {
         out.push((s, sentence.len(), normalise(&sentence[s..])));
     }
-    out
+    Ok(out)
 }
 
-/// A word in lower case with a typographic apostrophe made plain.
+/// A word in lower case with a typographic apostrophe made plain (compared
+/// with the word lists, never used for offsets).
 fn normalise(word: &str) -> String {
     let lower = word.to_lowercase();
     if lower.contains('’') {
@@ -269,8 +308,24 @@ fn normalise(word: &str) -> String {
 }
 
 /// Whether the words from index `i` spell `phrase`.
+/// (Compares in place: splitting each phrase was most of the time of a
+/// sentence made of "would".)
 fn phrase_at(w: &[(usize, usize, String)], i: usize, phrase: &str) -> bool {
-    phrase.split(' ').enumerate().all(|(k, p)| w.get(i + k).is_some_and(|x| x.2 == p))
+    let mut rest = phrase;
+    let mut k = i;
+    loop {
+        let Some((_, _, word)) = w.get(k) else {
+            return false;
+        };
+        match rest.strip_prefix(word.as_str()) {
+            Some("") => return true,
+            Some(more) if more.starts_with(' ') => {
+                rest = &more[1..];
+                k += 1;
+            }
+            _ => return false,
+        }
+    }
 }
 
 fn longest_match<'a>(w: &[(usize, usize, String)], i: usize, list: &[&'a str]) -> Option<&'a str> {
@@ -299,40 +354,140 @@ fn skip_adverbs(w: &[(usize, usize, String)], mut i: usize) -> usize {
     i
 }
 
-/// The words of the clause before position `i` (back to a clause boundary).
-fn clause_before<'a>(sentence: &'a str, w: &[(usize, usize, String)], i: usize) -> (usize, &'a str) {
-    let end = w[i].0;
-    let head = &sentence[..end];
-    // Lower-casing ASCII only keeps byte offsets the same as in `head`.
-    let lower = head.to_ascii_lowercase();
-    let boundary = head
-        .rfind([',', ';', ':', '(', ')'])
-        .map(|b| b + 1)
-        .into_iter()
-        .chain(
-            [" that ", " and ", " but ", " who ", " which "].iter().filter_map(|m| lower.rfind(m).map(|p| p + m.len())),
-        )
-        .max()
-        .unwrap_or(0);
-    (boundary, &head[boundary..])
+/// Where a clause starts: after , ; : ( ) and after these words.
+const CLAUSE_MARKERS: [&str; 5] = [" that ", " and ", " but ", " who ", " which "];
+
+/// The clause before each cue word of a sentence ("the Commissioner" in
+/// "Asked about it, the Commissioner would report back"), and what it holds.
+/// Cues are asked about from left to right, and what is known of a clause is
+/// carried on as the cue moves right: however many cues share one long clause,
+/// each character of it is read once.
+struct Clauses<'a> {
+    sentence: &'a str,
+    /// Where clauses start, ascending.
+    starts: Vec<usize>,
+    /// How many of `starts` are at or before the last cue asked about.
+    passed: usize,
+    /// Where "lead member" occurs, ascending.
+    lead_member: Vec<usize>,
+    scan: ClauseScan,
 }
 
-fn is_person_like(subject: &str) -> bool {
-    let lower = subject.to_lowercase();
-    let tokens: Vec<&str> =
-        lower.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|t| !t.is_empty()).collect();
-    if tokens.iter().any(|t| PERSON_WORDS.contains(t)) {
-        return true;
+/// What is known of the clause from `start` up to `pos`.
+#[derive(Default)]
+struct ClauseScan {
+    start: usize,
+    pos: usize,
+    /// Where the whitespace-separated token being read began.
+    token: Option<usize>,
+    /// Where the word (letters, digits, apostrophes) being read began.
+    word: Option<usize>,
+    question: bool,
+    person: bool,
+    last_capitalised: bool,
+    two_capitalised: bool,
+}
+
+/// The clause before a cue.
+struct Clause<'a> {
+    text: &'a str,
+    /// It holds a question word (how, whether, if...): a question, not a promise.
+    question: bool,
+    /// It names a person or role, or has two capitalised words in a row (a name).
+    person: bool,
+    /// It is the panel or committee itself.
+    panel: bool,
+}
+
+fn capitalised(token: &str) -> bool {
+    token.chars().next().is_some_and(char::is_uppercase)
+}
+
+impl<'a> Clauses<'a> {
+    /// `lower` is `sentence` lower-cased in ASCII (so with the same offsets).
+    fn new(sentence: &'a str, lower: &str) -> Self {
+        let bytes = lower.as_bytes();
+        let mut starts = Vec::new();
+        for end in 1..=bytes.len() {
+            let after_marker =
+                bytes[end - 1] == b' ' && CLAUSE_MARKERS.iter().any(|m| bytes[..end].ends_with(m.as_bytes()));
+            if after_marker || matches!(bytes[end - 1], b',' | b';' | b':' | b'(' | b')') {
+                starts.push(end);
+            }
+        }
+        let lead_member = lower.match_indices("lead member").map(|(p, _)| p).collect();
+        Clauses { sentence, starts, passed: 0, lead_member, scan: ClauseScan::default() }
     }
-    // A name: two capitalised words in a row ("Simon Denison").
-    let caps: Vec<bool> =
-        subject.split_whitespace().map(|t| t.chars().next().is_some_and(char::is_uppercase)).collect();
-    caps.windows(2).any(|p| p[0] && p[1])
+
+    /// The clause that ends at `end`, the start of a cue word. Each call's
+    /// `end` is at or after the last one's.
+    fn before(&mut self, end: usize) -> Clause<'a> {
+        let sentence = self.sentence;
+        while self.starts.get(self.passed).is_some_and(|&s| s <= end) {
+            self.passed += 1;
+        }
+        let start = if self.passed == 0 { 0 } else { self.starts[self.passed - 1] };
+        if start != self.scan.start || end < self.scan.pos {
+            self.scan = ClauseScan { start, pos: start, ..ClauseScan::default() };
+        }
+        let scan = &mut self.scan;
+        let from = scan.pos;
+        for (k, c) in sentence[from..end].char_indices() {
+            let at = from + k;
+            if c.is_whitespace() {
+                if let Some(t) = scan.token.take() {
+                    let token = &sentence[t..at];
+                    scan.question |= is_one_of(token, QUESTION_WORDS);
+                    let capital = capitalised(token);
+                    scan.two_capitalised |= scan.last_capitalised && capital;
+                    scan.last_capitalised = capital;
+                }
+            } else if scan.token.is_none() {
+                scan.token = Some(at);
+            }
+            if c.is_alphanumeric() || c == '\'' {
+                if scan.word.is_none() {
+                    scan.word = Some(at);
+                }
+            } else if let Some(w) = scan.word.take() {
+                scan.person |= is_one_of(&sentence[w..at], PERSON_WORDS);
+            }
+        }
+        scan.pos = end;
+        // The token and word being read when the clause ends are its last.
+        let token = scan.token.map(|t| &sentence[t..end]);
+        let word = scan.word.map(|w| &sentence[w..end]);
+        let question = scan.question || token.is_some_and(|t| is_one_of(t, QUESTION_WORDS));
+        let person = scan.person
+            || word.is_some_and(|w| is_one_of(w, PERSON_WORDS))
+            || scan.two_capitalised
+            || (scan.last_capitalised && token.is_some_and(capitalised));
+        let first_lead_member = self.lead_member.partition_point(|&p| p < start);
+        let lead_member = self.lead_member.get(first_lead_member).is_some_and(|&p| p + "lead member".len() <= end);
+        let text = &sentence[start..end];
+        Clause { text, question, person, panel: is_panel(text, lead_member) }
+    }
 }
 
-fn is_panel(subject: &str) -> bool {
-    let s = subject.trim().to_lowercase();
-    PANEL_SUBJECTS.iter().any(|p| s == *p || s.ends_with(&format!(" {p}")) && !s.contains("lead member"))
+/// The panel or committee itself ("the Panel", "Members"; "the Lead Member"
+/// is a person). Decided by the subject's last 18 characters (the longest
+/// panel subject with its space before is 18), so a long subject costs no
+/// more than a short one.
+fn is_panel(subject: &str, mentions_lead_member: bool) -> bool {
+    const TAIL: usize = 18;
+    let t = subject.trim_end();
+    let cut = t.char_indices().rev().nth(TAIL - 1).map_or(0, |(i, _)| i);
+    let tail = &t[cut..];
+    // The whole subject, when only spaces come before the tail.
+    let whole = t[..cut].chars().rev().all(char::is_whitespace).then(|| tail.trim_start());
+    let s = whole.unwrap_or(tail);
+    PANEL_SUBJECTS.iter().any(|p| {
+        whole.is_some_and(|w| w.eq_ignore_ascii_case(p))
+            || (s.len() > p.len()
+                && ends_with_ignore_case(s, p)
+                && s.as_bytes()[s.len() - p.len() - 1] == b' '
+                && !mentions_lead_member)
+    })
 }
 
 fn kind_of(verb: &str) -> Kind {
@@ -351,31 +506,31 @@ fn kind_of(verb: &str) -> Kind {
     }
 }
 
+/// Whom a commitment is owed to, when the words say so.
+const OWED_TO: [&str; 11] = [
+    "member",
+    "members",
+    "panel",
+    "committee",
+    "sub-committee",
+    "board",
+    "chair",
+    "chairman",
+    "councillor",
+    "councillors",
+    "community",
+];
+
 /// Who it is owed to, where the words say: "to the Member", "with the Panel".
-fn owed_to(rest: &str) -> Option<String> {
-    let lower = rest.to_lowercase();
+/// `lower` is `rest` lower-cased in ASCII (so with the same offsets).
+fn owed_to(rest: &str, lower: &str) -> Option<String> {
     for marker in ["to the ", "with the ", "to all ", "to ", "with "] {
         let mut from = 0;
         while let Some(p) = lower[from..].find(marker) {
             let at = from + p + marker.len();
-            let word: String =
-                rest[at..].split(|c: char| !c.is_alphanumeric() && c != '-').next().unwrap_or("").to_string();
-            let w = word.to_lowercase();
-            if [
-                "member",
-                "members",
-                "panel",
-                "committee",
-                "sub-committee",
-                "board",
-                "chair",
-                "chairman",
-                "councillor",
-                "councillors",
-                "community",
-            ]
-            .contains(&w.as_str())
-            {
+            let end = rest[at..].find(|c: char| !c.is_alphanumeric() && c != '-').map_or(rest.len(), |e| at + e);
+            let word = &rest[at..end];
+            if is_one_of(word, &OWED_TO) {
                 let article = if marker.contains("the") {
                     "the "
                 } else if marker.contains("all") {
@@ -393,17 +548,15 @@ fn owed_to(rest: &str) -> Option<String> {
 
 fn committed_by(subject: &str) -> Option<String> {
     let s = subject.trim().trim_start_matches(|c: char| !c.is_alphanumeric());
-    let lower = s.to_lowercase();
-    let s =
-        ["the ", "then the ", "and the "].iter().find_map(|p| lower.starts_with(p).then(|| &s[p.len()..])).unwrap_or(s);
+    let s = ["the ", "then the ", "and the "]
+        .iter()
+        .find_map(|p| starts_with_ignore_case(s, p).then(|| &s[p.len()..]))
+        .unwrap_or(s);
     let s = s.trim();
-    if s.is_empty() || s.split_whitespace().count() > 8 {
+    if s.is_empty() || s.split_whitespace().count() > 8 || is_one_of(s, &["he", "she", "they", "it", "we", "i"]) {
         return None;
     }
-    match s.to_lowercase().as_str() {
-        "he" | "she" | "they" | "it" | "we" | "i" => None,
-        _ => Some(s.to_string()),
-    }
+    Some(s.to_string())
 }
 
 /// "Report back on which school..." from the text after the cue.
@@ -420,22 +573,24 @@ fn summary(verb: &str, rest: &str) -> String {
     }
 }
 
-fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
+fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Option<Candidate>, Stopped> {
     let sentence = &text[s.start..s.end];
-    let lower = sentence.to_lowercase();
+    // Lower-cased in ASCII only, so every offset in it is the same in `sentence`.
+    let lower = sentence.to_ascii_lowercase();
     let trimmed = lower.trim_start();
     if trimmed.starts_with("resolved") || trimmed.starts_with("recommended") || trimmed.starts_with("noted ") {
-        return None;
+        return Ok(None);
     }
     // Most sentences hold none of the words every rule starts from.
     const TRIGGERS: [&str; 10] =
         ["agreed", "undertook", "offered", "promised", "pledged", "volunteered", "would", "will", "to be", "happy"];
     if !trimmed.starts_with("action") && !TRIGGERS.iter().any(|t| lower.contains(t)) {
-        return None;
+        return Ok(None);
     }
-    let w = words(sentence);
+    let w = words(sentence, meter)?;
     let make = |cue: String, verb: &str, rest_from: usize, subject: Option<String>, confidence: f64| {
-        let rest = &sentence[rest_from.min(sentence.len())..];
+        let rest_from = rest_from.min(sentence.len());
+        let rest = &sentence[rest_from..];
         Candidate {
             paragraph: s.paragraph.clone(),
             agenda_item: s.heading.clone(),
@@ -445,7 +600,7 @@ fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
             cue,
             kind: kind_of(verb),
             committed_by: subject,
-            owed_to: owed_to(rest),
+            owed_to: owed_to(rest, &lower[rest_from..]),
             summary: summary(verb, rest),
             confidence,
         }
@@ -454,28 +609,32 @@ fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
     // "Action: Simon Denison to provide..." (not an earlier action's review).
     if let Some(after) = trimmed.strip_prefix("action:") {
         if s.followed_by_status {
-            return None;
+            return Ok(None);
         }
-        let offset = sentence.len() - sentence.trim_start().len() + "action:".len();
-        let body = &sentence[offset..];
+        let offset = sentence.len() - trimmed.len() + "action:".len();
         if let Some(to) = after.find(" to ") {
-            let who = body[..to].trim().to_string();
-            let rest_at = offset + to + 4;
-            let verb = sentence[rest_at..].split_whitespace().next().unwrap_or("").to_lowercase();
-            return Some(make("action: ... to".into(), &verb, rest_at + verb.len(), Some(who), 0.9));
+            let who = sentence[offset..offset + to].trim().to_string();
+            let rest_at = offset + to + " to ".len();
+            let tail = &sentence[rest_at..];
+            let verb_at = rest_at + (tail.len() - tail.trim_start().len());
+            let verb_end = sentence[verb_at..].find(char::is_whitespace).map_or(sentence.len(), |e| verb_at + e);
+            let verb = sentence[verb_at..verb_end].to_lowercase();
+            return Ok(Some(make("action: ... to".into(), &verb, verb_end, Some(who), 0.9)));
         }
     }
 
     let hedged = HEDGES.iter().any(|h| lower.contains(h));
+    let mut clauses = Clauses::new(sentence, &lower);
     let mut best: Option<Candidate> = None;
     for i in 0..w.len() {
+        meter.tick()?;
         let token = w[i].2.as_str();
         // agreed / undertook / offered / promised to VERB
         if matches!(token, "agreed" | "undertook" | "offered" | "promised" | "pledged" | "volunteered")
             && w.get(i + 1).is_some_and(|x| x.2 == "to")
         {
-            let (_, subject) = clause_before(sentence, &w, i);
-            if is_panel(subject) {
+            let subject = clauses.before(w[i].0);
+            if subject.panel {
                 continue;
             }
             let v = skip_adverbs(&w, i + 2);
@@ -484,7 +643,12 @@ fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
                 .unwrap_or_else(|| w.get(v).map(|x| x.2.clone()).unwrap_or_default());
             let verb_end = w.get(v + verb.split(' ').count() - 1).map(|x| x.1).unwrap_or(sentence.len());
             let cue = format!("{token} to");
-            return Some(make(cue, &verb, verb_end, committed_by(subject), 0.9));
+            return Ok(Some(make(cue, &verb, verb_end, committed_by(subject.text), 0.9)));
+        }
+        // Only the first of the candidates below is kept (an "agreed to" after
+        // it still wins), so once there is one only "agreed to" is looked for.
+        if best.is_some() {
+            continue;
         }
         // it was agreed that ... would|will (be) ...
         // would|will|is to|are to (be PARTICIPLE | VERB)
@@ -494,34 +658,30 @@ fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
                 && w.get(i + 2).is_some_and(|x| x.2 == "be"));
         if modal && !hedged {
             let next = if matches!(token, "is" | "are") { i + 1 } else { i };
-            let (_, subject) = clause_before(sentence, &w, i);
-            let subject_lower = subject.to_lowercase();
-            if subject_lower.split_whitespace().any(|t| QUESTION_WORDS.contains(&t)) {
+            let subject = clauses.before(w[i].0);
+            if subject.question {
                 continue;
             }
             let v = skip_adverbs(&w, next + 1);
             if w.get(v).is_some_and(|x| x.2 == "be") {
                 let p = skip_adverbs(&w, v + 1);
                 if let Some(part) = longest_match(&w, p, PASSIVE_PARTICIPLES) {
-                    if is_panel(subject) {
+                    if subject.panel {
                         continue;
                     }
                     let end = w[p + part.split(' ').count() - 1].1;
-                    let by = sentence[end..].to_lowercase().find(" by ").and_then(|b| {
-                        let tail = &sentence[end + b + 4..];
+                    let by = lower[end..].find(" by ").and_then(|b| {
+                        let tail = &sentence[end + b + " by ".len()..];
                         let who: String = tail.split([',', '.', ';']).next().unwrap_or("").trim().to_string();
                         (!who.is_empty() && who.split_whitespace().count() <= 6).then_some(who)
                     });
-                    let verb = part.split(' ').next().unwrap_or(part);
-                    let candidate =
-                        make(format!("{} be {part}", w[i].2), part, end, by.and_then(|b| committed_by(&b)), 0.75);
-                    let _ = verb;
-                    best = best.or(Some(candidate));
+                    let cue = format!("{} be {part}", w[i].2);
+                    best = Some(make(cue, part, end, by.and_then(|b| committed_by(&b)), 0.75));
                 }
                 continue;
             }
             if let Some(verb) = longest_match(&w, v, DELIVERY_VERBS) {
-                if !is_person_like(subject) || is_panel(subject) {
+                if !subject.person || subject.panel {
                     continue;
                 }
                 // "would like", "would remain"... are not in the list; "would make" needs an object that is a promise.
@@ -544,8 +704,7 @@ fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
                     }
                 }
                 let end = w[v + verb.split(' ').count() - 1].1;
-                let candidate = make(format!("{} {verb}", w[i].2), verb, end, committed_by(subject), 0.8);
-                best = best.or(Some(candidate));
+                best = Some(make(format!("{} {verb}", w[i].2), verb, end, committed_by(subject.text), 0.8));
             }
         }
         // happy to come back / provide...; happy for the Panel to see...
@@ -553,15 +712,15 @@ fn classify(text: &str, s: &segment::Sentence) -> Option<Candidate> {
             if w.get(i + 1).is_some_and(|x| x.2 == "to") {
                 if let Some(verb) = longest_match(&w, i + 2, DELIVERY_VERBS) {
                     let end = w[i + 1 + verb.split(' ').count()].1;
-                    best = best.or(Some(make("happy to".into(), verb, end, None, 0.7)));
+                    best = Some(make("happy to".into(), verb, end, None, 0.7));
                 }
             } else if w.get(i + 1).is_some_and(|x| x.2 == "for") {
                 let end = w[i + 1].1;
-                best = best.or(Some(make("happy for".into(), "allow", end, None, 0.65)));
+                best = Some(make("happy for".into(), "allow", end, None, 0.65));
             }
         }
     }
-    best
+    Ok(best)
 }
 
 #[cfg(test)]

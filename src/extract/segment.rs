@@ -1,5 +1,15 @@
 //! Splits minutes into sentences, remembering the paragraph number and the
 //! agenda heading each falls under. Offsets are bytes of the input.
+//!
+//! Linear in the input: each line, block and character is looked at a fixed
+//! number of times, whatever its shape (a block that grows by joining broken
+//! lines keeps a running count of its words; a full stop knows the word before
+//! it from the run of characters already passed, not by reading back). Words
+//! are matched case-insensitively in ASCII on the original text, so no offset
+//! ever comes from a lower-cased copy (lower-casing can change byte lengths).
+
+use super::budget::{Meter, Stopped};
+use super::starts_with_ignore_case;
 
 /// A sentence of the minutes.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,21 +89,22 @@ fn looks_like_heading(text: &str) -> bool {
         && !t.ends_with(['.', ';', ':', ','])
         && first.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
         && t.split_whitespace().count() <= 14
-        && !t.to_lowercase().starts_with("action")
+        && !starts_with_ignore_case(t, "action")
 }
 
 fn is_status_line(text: &str) -> bool {
-    let t = text.trim_start().trim_start_matches(BULLETS).trim_start().to_lowercase();
+    let t = text.trim_start().trim_start_matches(BULLETS).trim_start();
     ["complete", "completed", "not complete", "done", "closed", "ongoing", "in progress", "outstanding", "open"]
         .iter()
-        .any(|s| t.starts_with(s) && t[s.len()..].starts_with(|c: char| !c.is_alphanumeric()))
+        .any(|s| starts_with_ignore_case(t, s) && t[s.len()..].starts_with(|c: char| !c.is_alphanumeric()))
 }
 
-fn blocks(text: &str) -> Vec<Block> {
+fn blocks(text: &str, meter: &mut Meter) -> Result<Vec<Block>, Stopped> {
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
+        meter.tick()?;
         let start = offset;
         offset += line.len();
         let content = line.trim_end_matches(['\n', '\r']);
@@ -105,7 +116,7 @@ fn blocks(text: &str) -> Vec<Block> {
         }
         let t = content.trim_start();
         let starts_item =
-            t.starts_with(BULLETS) || leading_ref(content).is_some() || t.to_lowercase().starts_with("action");
+            t.starts_with(BULLETS) || leading_ref(content).is_some() || starts_with_ignore_case(t, "action");
         match current.as_mut() {
             Some(b) if !starts_item => b.end = start + content.len(),
             _ => {
@@ -119,29 +130,39 @@ fn blocks(text: &str) -> Vec<Block> {
     if let Some(b) = current {
         out.push(b);
     }
-    join_broken(text, out)
+    join_broken(text, out, meter)
 }
 
 /// Minutes copied from PDFs often put a blank line after every line. A block
 /// that stops mid-sentence continues in the next one when that starts in
 /// lower case, or when the block is too long to be a heading.
-fn join_broken(text: &str, blocks: Vec<Block>) -> Vec<Block> {
+fn join_broken(text: &str, blocks: Vec<Block>, meter: &mut Meter) -> Result<Vec<Block>, Stopped> {
     let mut out: Vec<Block> = Vec::new();
+    // Of the last block in `out`, kept as it grows: its words and whether it
+    // is a bullet. (Only blank lines lie between blocks, so the words of a
+    // joined block are the sum of its parts'.)
+    let mut last_words = 0;
+    let mut last_is_bullet = false;
     for b in blocks {
+        meter.tick()?;
+        let next = text[b.start..b.end].trim_start();
+        let next_ref = leading_ref(next).is_some();
         if let Some(last) = out.last_mut() {
             let prev = text[last.start..last.end].trim_end();
-            let next = text[b.start..b.end].trim_start();
-            let unfinished = !prev.ends_with(['.', '!', '?', ';', ':']) && !prev.trim_start().starts_with(BULLETS);
-            let continues = next.starts_with(char::is_lowercase)
-                || (prev.split_whitespace().count() > 10 && !next.starts_with(BULLETS) && leading_ref(next).is_none());
-            if unfinished && continues && leading_ref(next).is_none() {
+            let unfinished = !prev.ends_with(['.', '!', '?', ';', ':']) && !last_is_bullet;
+            let continues =
+                next.starts_with(char::is_lowercase) || (last_words > 10 && !next.starts_with(BULLETS) && !next_ref);
+            if unfinished && continues && !next_ref {
                 last.end = b.end;
+                last_words += next.split_whitespace().count();
                 continue;
             }
         }
+        last_words = next.split_whitespace().count();
+        last_is_bullet = next.starts_with(BULLETS);
         out.push(b);
     }
-    out
+    Ok(out)
 }
 
 const ABBREVIATIONS: &[&str] = &[
@@ -151,36 +172,37 @@ const ABBREVIATIONS: &[&str] = &[
 
 /// Sentence ends inside a block: . ! ? followed by space and a capital,
 /// digit, quote or bracket; ; followed by space; or the end of the block.
-fn split_block(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+fn split_block(text: &str, start: usize, end: usize, meter: &mut Meter) -> Result<Vec<(usize, usize)>, Stopped> {
     let block = &text[start..end];
     let mut out = Vec::new();
     let mut from = 0;
     let chars: Vec<(usize, char)> = block.char_indices().collect();
+    // The run of letters, digits and full stops just passed ("e.g", "Mr"):
+    // where it starts, and how many characters it has.
+    let (mut run_start, mut run_chars) = (0, 0usize);
     for (k, &(i, c)) in chars.iter().enumerate() {
+        meter.tick()?;
         let is_end = match c {
             '.' | '!' | '?' => {
                 let next = chars.get(k + 1).map(|x| x.1);
                 let after = chars.get(k + 2).map(|x| x.1);
-                let word_before: String = block[..i]
-                    .chars()
-                    .rev()
-                    .take_while(|c| c.is_alphanumeric() || *c == '.')
-                    .collect::<String>()
-                    .chars()
-                    .rev()
-                    .collect::<String>()
-                    .to_lowercase();
-                let abbreviation = ABBREVIATIONS.contains(&word_before.as_str())
-                    || (word_before.len() == 1 && word_before.chars().all(char::is_alphabetic));
                 next.is_some_and(char::is_whitespace)
                     && after.is_some_and(|a| {
                         a.is_uppercase() || a.is_ascii_digit() || matches!(a, '"' | '“' | '(' | '‘' | '\'' | '•' | '·')
                     })
-                    && !abbreviation
+                    && !abbreviation(if run_chars == 0 { "" } else { &block[run_start..i] }, run_chars)
             }
             ';' => chars.get(k + 1).is_some_and(|x| x.1.is_whitespace()),
             _ => false,
         };
+        if c.is_alphanumeric() || c == '.' {
+            if run_chars == 0 {
+                run_start = i;
+            }
+            run_chars += 1;
+        } else {
+            run_chars = 0;
+        }
         if is_end {
             out.push((from, i + c.len_utf8()));
             from = i + c.len_utf8();
@@ -189,23 +211,41 @@ fn split_block(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     if from < block.len() {
         out.push((from, block.len()));
     }
-    out.into_iter()
+    Ok(out
+        .into_iter()
         .filter_map(|(a, b)| {
             let piece = &block[a..b];
             let lead = piece.len() - piece.trim_start().len();
             let trail = piece.len() - piece.trim_end().len();
             (b - trail > a + lead).then(|| (start + a + lead, start + b - trail))
         })
-        .collect()
+        .collect())
+}
+
+/// Whether the word before a full stop (`chars` long) is an abbreviation or
+/// a single letter. Lower-casing never makes fewer characters, so a word of
+/// more characters than the longest abbreviation is none, unread.
+fn abbreviation(word: &str, chars: usize) -> bool {
+    if chars > 6 {
+        return false;
+    }
+    let word = word.to_lowercase();
+    ABBREVIATIONS.contains(&word.as_str()) || (word.len() == 1 && word.chars().all(char::is_alphabetic))
 }
 
 /// Every sentence of the minutes, in order.
 pub fn sentences(text: &str) -> Vec<Sentence> {
-    let blocks = blocks(text);
+    let budget = super::Budget::unlimited();
+    sentences_metered(text, &mut Meter::new(&budget)).unwrap_or_default()
+}
+
+pub(crate) fn sentences_metered(text: &str, meter: &mut Meter) -> Result<Vec<Sentence>, Stopped> {
+    let blocks = blocks(text, meter)?;
     let mut out = Vec::new();
     let mut paragraph: Option<String> = None;
     let mut heading: Option<String> = None;
     for (n, b) in blocks.iter().enumerate() {
+        meter.tick()?;
         let content = &text[b.start..b.end];
         let mut body_start = b.start;
         if let Some((reference, at)) = leading_ref(content) {
@@ -222,7 +262,7 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
         let body = text[body_start..b.end].trim_start().trim_start_matches(BULLETS);
         let body_start = b.end - body.len();
         let followed_by_status = blocks.get(n + 1).is_some_and(|next| is_status_line(&text[next.start..next.end]));
-        for (s, e) in split_block(text, body_start, b.end) {
+        for (s, e) in split_block(text, body_start, b.end, meter)? {
             out.push(Sentence {
                 start: s,
                 end: e,
@@ -232,7 +272,7 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// Text of an HTML page: tags dropped, block elements as line breaks,

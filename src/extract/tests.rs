@@ -86,3 +86,264 @@ the points raised &amp; provide further information.</p><script>var x = 'would p
     assert_eq!(c[0].agenda_item.as_deref(), Some("Questions to the Commissioner"));
     assert!(c[0].sentence.contains("& provide"));
 }
+
+// ---- Unicode whose lower case has another length (issue 17, finding 2) ----
+
+/// Every candidate points at its sentence: offsets on character boundaries,
+/// and the text there is the sentence.
+fn assert_spans(text: &str, candidates: &[Candidate]) {
+    for c in candidates {
+        let end = c.offset + c.length;
+        assert!(text.is_char_boundary(c.offset) && end <= text.len() && text.is_char_boundary(end), "{c:?}");
+        assert_eq!(&text[c.offset..end], c.sentence, "{c:?}");
+    }
+}
+
+#[test]
+fn letters_that_grow_when_lower_cased_keep_offsets_and_fields() {
+    // 'Ⱥ' is 2 bytes and its lower case 'ⱥ' 3; 'İ' is 2 bytes and its lower
+    // case "i̇" 3. Offsets found in a lower-cased copy were off by one per letter.
+    let text = "Action: ȺȺȺ Clerk to send İİİ figures to the Panel.\n\n\
+Action: Clerk to İnform ȺȺ progress to the Member.\n\n\
+The figures for ȺȺȺȺȺ would be provided in İİ form by the Treasurer, before June.\n\n\
+İİİİİ: the Commissioner would report back on ȺȺȺ to the Member.\n\n\
+Action: İ to Ⱥ\n";
+    // The last one sliced inside a character: a panic, a 500 through the API.
+    let c = extract(text);
+    assert_spans(text, &c);
+    assert_eq!(c.len(), 5, "{c:#?}");
+    assert_eq!(c[0].committed_by.as_deref(), Some("ȺȺȺ Clerk"));
+    assert_eq!(c[0].kind, Kind::ProvideInformation);
+    assert_eq!(c[0].owed_to.as_deref(), Some("the Panel"));
+    assert_eq!(c[0].summary, "Send İİİ figures to the Panel");
+    assert_eq!(c[1].committed_by.as_deref(), Some("Clerk"));
+    assert_eq!(c[1].owed_to.as_deref(), Some("the Member"));
+    assert!(c[1].summary.ends_with("ȺȺ progress to the Member"), "{}", c[1].summary);
+    assert_eq!(c[2].committed_by.as_deref(), Some("Treasurer"));
+    assert_eq!(c[2].kind, Kind::ProvideInformation);
+    assert_eq!(c[3].kind, Kind::ReportBack);
+    assert_eq!(c[3].owed_to.as_deref(), Some("the Member"));
+    assert_eq!(c[3].committed_by.as_deref(), Some("Commissioner"));
+    assert_eq!(c[4].committed_by.as_deref(), Some("İ"));
+    assert_eq!(c[4].summary, "Ⱥ");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words the rules start from, and letters whose lower case has another length.
+    const PIECES: &[&str] = &[
+        "would ",
+        "will ",
+        "be provided ",
+        "provide ",
+        "report back ",
+        "agreed to ",
+        "happy to ",
+        "happy for ",
+        "is to be ",
+        "the Panel ",
+        "the Commissioner ",
+        "the Lead Member ",
+        "he ",
+        "Action: ",
+        " to ",
+        " to the ",
+        "Member",
+        " by ",
+        "with the ",
+        "how ",
+        "whether ",
+        "that ",
+        "and ",
+        ", ",
+        "; ",
+        ": ",
+        "(",
+        ")",
+        ". ",
+        "? ",
+        "\n",
+        "\n\n",
+        "  ",
+        "7. ",
+        "(a) ",
+        "• ",
+        "- ",
+        "Complete",
+        "RESOLVED ",
+        "Mr. ",
+        "e.g. ",
+        "Ⱥ",
+        "İ",
+        "ⱥ",
+        "ẞ",
+        "ß",
+        "K",
+        "Σ",
+        "’",
+        "\u{a0}",
+        "\r\n",
+        "ǅ",
+        "ﬃ",
+        "🙂",
+    ];
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(PIECES).prop_map(str::to_string),
+            1 => any::<String>().prop_map(|s| s.chars().take(12).collect()),
+        ]
+    }
+
+    /// Minutes written for these tests, and the labelled corpus where it is
+    /// (`../shared/corpus` beside the repository).
+    fn samples() -> Vec<String> {
+        let mut out: Vec<String> = SAMPLES.iter().map(|s| s.to_string()).collect();
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/minutes");
+        if let Ok(dir) = std::fs::read_dir(&corpus) {
+            let mut files: Vec<_> = dir.flatten().map(|e| e.path()).collect();
+            files.sort();
+            out.extend(files.iter().filter_map(|f| std::fs::read_to_string(f).ok()));
+        }
+        out
+    }
+
+    /// An edit at a character position (taken modulo the text's length).
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Insert(usize, String),
+        Delete(usize, usize),
+        Replace(usize, String),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (any::<usize>(), piece()).prop_map(|(at, s)| Edit::Insert(at, s)),
+            (any::<usize>(), 1..40usize).prop_map(|(at, n)| Edit::Delete(at, n)),
+            (any::<usize>(), piece()).prop_map(|(at, s)| Edit::Replace(at, s)),
+        ]
+    }
+
+    fn apply(text: &str, edits: &[Edit]) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for e in edits {
+            let n = chars.len() + 1;
+            match e {
+                Edit::Insert(at, s) => {
+                    let at = at % n;
+                    chars.splice(at..at, s.chars());
+                }
+                Edit::Delete(at, k) => {
+                    let at = at % n;
+                    let end = (at + k).min(chars.len());
+                    chars.drain(at.min(end)..end);
+                }
+                Edit::Replace(at, s) => {
+                    let at = at % n;
+                    let end = (at + s.chars().count()).min(chars.len());
+                    chars.splice(at.min(end)..end, s.chars());
+                }
+            }
+        }
+        chars.into_iter().collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_gives_candidates_that_are_their_sentences(pieces in proptest::collection::vec(piece(), 0..80)) {
+            let text = pieces.concat();
+            assert_spans(&text, &extract(&text));
+        }
+
+        #[test]
+        fn arbitrary_unicode_gives_candidates_that_are_their_sentences(text in any::<String>()) {
+            assert_spans(&text, &extract(&text));
+        }
+
+        #[test]
+        fn edited_minutes_give_candidates_that_are_their_sentences(
+            which in any::<prop::sample::Index>(),
+            edits in proptest::collection::vec(edit(), 1..12),
+        ) {
+            let samples = samples();
+            let text = apply(&samples[which.index(samples.len())], &edits);
+            assert_spans(&text, &extract(&text));
+        }
+    }
+}
+
+// ---- Time linear in the input (issue 17, finding 1) -----------------------
+
+/// Minutes in several councils' styles (as in `benches/extract.rs`).
+const SAMPLES: &[&str] = &[
+    "Agenda item\n\nUpdate on Expenditure\n\nMinutes:\n\n7.    In response to a question about the youth scheme the Commissioner would report back to the Member on which school would be involved.\n\n8.    The victims fund had been protected and would be protected next year.\n\n",
+    "(a) (Minute No. 43 - Self-Assessment) - a document is to be distributed to all Members prior to the next meeting; the document will be considered in July;\n\n(b) preparatory work has begun on the Annual Governance Statement;\n\n",
+    "14/2018/P - Stop and Search\n\n·         The Assistant Commissioner agreed to circulate the action plan arising from the staff survey.\n\n·         Members noted that this reference had been completed and could be closed.\n\n",
+    "Action 1: Secretariat to contact the Youth Commission.\n\n• Complete - the invitation was accepted.\n\nAction: Head of Performance to send Members the breakdown by district.\n\n",
+    "The Panel asked if it could be involved in the design of the review of the new\n\nNeighbourhood Policing Model. The Commissioner advised that she would\n\nensure that the Chief Constable heard the Panel's concerns.\n\nRESOLVED that the report be noted.\n\n",
+];
+
+/// Shapes that once took time quadratic in their length (2 MiB of full stops
+/// would have taken hours). Each, as large as the API accepts, must finish;
+/// the bound is generous (an unoptimised build on a busy machine), and the
+/// speed itself is measured by `cargo bench --bench extract`.
+#[test]
+fn the_largest_minutes_of_hostile_shapes_finish() {
+    use std::time::Duration;
+    let shapes = [
+        ".",
+        "would ",
+        "will ",
+        "he would provide ",
+        "how would provide ",
+        "the panel agreed to provide ",
+        "would be provided ",
+        "1.1.1.",
+        "Ⱥ would ",
+    ];
+    // And a block that grows by joining: a line of eleven words, unfinished,
+    // goes on in each next block, however it starts.
+    let joined = format!("{}\n\n{}", "word ".repeat(11), "A\n\n".repeat((MAX_TEXT_BYTES - 64) / 3));
+    for text in shapes.iter().map(|u| u.repeat(MAX_TEXT_BYTES / u.len())).chain([joined]) {
+        let opening: String = text.chars().take(30).collect();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(extract(&text).len());
+        });
+        let limit = Duration::from_secs(120);
+        assert!(finished.recv_timeout(limit).is_ok(), "2 MiB of {opening:?}... did not finish within {limit:?}");
+    }
+}
+
+#[test]
+fn an_extraction_stops_when_cancelled_or_past_its_deadline() {
+    use std::time::{Duration, Instant};
+    let text = "he would provide ".repeat(MAX_TEXT_BYTES / 17);
+    let budget = Budget::unlimited();
+    budget.cancel();
+    assert_eq!(extract_with(&text, &budget), Err(Stopped::Cancelled));
+    assert_eq!(extract_with(&text, &Budget::within(Duration::ZERO)), Err(Stopped::TimedOut));
+    assert_eq!(extract_with(SAMPLES[0], &Budget::within(Duration::from_secs(3600))), Ok(extract(SAMPLES[0])));
+
+    // Cancelled from another thread while it works: it stops soon after.
+    let budget = Budget::unlimited();
+    let worker = {
+        let budget = budget.clone();
+        std::thread::spawn(move || loop {
+            if let Err(stopped) = extract_with(&text, &budget) {
+                return (stopped, Instant::now());
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let guard = budget.cancel_on_drop();
+    let cancelled_at = Instant::now();
+    drop(guard);
+    let (stopped, at) = worker.join().unwrap();
+    assert_eq!(stopped, Stopped::Cancelled);
+    assert!(at.duration_since(cancelled_at) < Duration::from_secs(2), "stopped {:?} after", at - cancelled_at);
+}

@@ -1,6 +1,11 @@
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{spawn_custom, TestApp};
 
 const MINUTES: &str = "Agenda item\n\nQuestions to the Commissioner\n\nMinutes:\n\n\
 5.  The Commissioner introduced the quarterly report.\n\n\
@@ -150,8 +155,105 @@ async fn the_labelled_corpus_through_the_api(app: TestApp) {
     assert_eq!(found_labels, commitments.len());
 }
 
+/// Letters whose lower case is longer ('Ⱥ' 2 bytes, 'ⱥ' 3; 'İ' 2 bytes,
+/// "i̇" 3) once shifted the offsets found in a lower-cased copy: wrong fields,
+/// or a slice inside a character and a 500 (issue 17, finding 2).
+async fn minutes_with_letters_that_change_length_keep_their_offsets(app: TestApp) {
+    let panel = app.panel("KMPCP").await;
+    let text = "Minutes:\n\nȺȺȺ İİİ: the Commissioner would report back on ȺȺ İİ to the Member.\n\n\
+Action: ȺȺȺ Clerk to send İİİ figures to the Panel.\n\n\
+The figures for ȺȺȺȺȺ would be provided in İİ form by the Treasurer, before June.\n\n\
+Action: İ to Ⱥ\n";
+    let r = post_text(&app, panel.meetings[0], "text/plain; charset=utf-8", text.as_bytes().to_vec()).await.expect(200);
+    let candidates = r.body["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 4, "{}", r.text);
+    for c in candidates {
+        let offset = c["offset"].as_u64().unwrap() as usize;
+        let end = offset + c["length"].as_u64().unwrap() as usize;
+        assert!(text.is_char_boundary(offset) && text.is_char_boundary(end), "{c}");
+        assert_eq!(&text[offset..end], c["sentence"].as_str().unwrap());
+    }
+    assert_eq!(candidates[0]["owed_to"], "the Member");
+    assert_eq!(candidates[0]["committed_by"], "Commissioner");
+    assert_eq!(candidates[1]["committed_by"], "ȺȺȺ Clerk");
+    assert_eq!(candidates[1]["owed_to"], "the Panel");
+    assert_eq!(candidates[2]["committed_by"], "Treasurer");
+    assert_eq!(candidates[3]["committed_by"], "İ");
+}
+
 crate::on_both_backends!(
     minutes_become_actions_linked_to_the_meeting,
     bad_minutes_get_clear_problems_and_save_nothing,
     the_labelled_corpus_through_the_api,
+    minutes_with_letters_that_change_length_keep_their_offsets,
 );
+
+/// Minutes of about `bytes`, in the test's style.
+fn big_minutes(bytes: usize) -> String {
+    MINUTES.repeat(bytes / MINUTES.len())
+}
+
+/// An extraction that runs past `EXTRACTION_TIME_LIMIT_MS` is stopped and
+/// answered 503 with `Retry-After` (issue 17, finding 1).
+async fn an_extraction_past_its_time_limit_is_a_503(postgres: bool) {
+    let Some(app) = spawn_custom(postgres, |s| s.limits.extraction_time_limit = Duration::from_millis(1)).await else {
+        return;
+    };
+    let panel = app.panel("KMPCP").await;
+    // A megabyte takes tens of milliseconds even optimised: far past 1 ms.
+    let started = Instant::now();
+    let r = post_text(&app, panel.meetings[0], "text/plain", big_minutes(1024 * 1024).into_bytes()).await;
+    let r = r.expect_problem(503);
+    assert_eq!(r.header("retry-after").as_deref(), Some("5"));
+    assert_eq!(r.body["title"], "Time limit exceeded");
+    assert!(r.body["detail"].as_str().unwrap().contains("time limit of 0.001 seconds"), "{}", r.text);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // Nothing else is held up.
+    app.get("/api/v1/committees").await.expect(200);
+}
+
+#[actix_web::test]
+async fn sqlite_an_extraction_past_its_time_limit_is_a_503() {
+    an_extraction_past_its_time_limit_is_a_503(false).await;
+}
+
+#[actix_web::test]
+async fn postgres_an_extraction_past_its_time_limit_is_a_503() {
+    an_extraction_past_its_time_limit_is_a_503(true).await;
+}
+
+/// Clients that go away while their minutes are read stop the work for them
+/// (issue 17, finding 1). Eight clients each send 2 MiB and hang up: more
+/// than there are cores, so some are still waiting for their turn (or
+/// extracting) when they go, whatever the build's speed; those stop.
+#[actix_web::test]
+async fn extractions_for_clients_that_have_gone_stop() {
+    let app = crate::helpers::spawn_sqlite().await;
+    let panel = app.panel("KMPCP").await;
+    let body = "he would provide the figures ".repeat(2 * 1024 * 1024 / 29);
+    let head = format!(
+        "POST /api/v1/meetings/{}/extractions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+        panel.meetings[0],
+        app.token,
+        body.len()
+    );
+    let before = panel_tracker::api::extractions::EXTRACTIONS_CANCELLED.load(Ordering::Relaxed);
+    let address = app.address.trim_start_matches("http://").to_string();
+    let clients: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(body.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    drop(clients);
+    let started = Instant::now();
+    while panel_tracker::api::extractions::EXTRACTIONS_CANCELLED.load(Ordering::Relaxed) == before {
+        assert!(started.elapsed() < Duration::from_secs(30), "no extraction stopped when its client went");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.get("/api/v1/committees").await.expect(200);
+}
