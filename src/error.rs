@@ -253,9 +253,23 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
                 ApiError::Unavailable(info.message().to_string())
             }
-            other => ApiError::Internal(other.to_string()),
+            // With its causes: a column that failed to decode names the field
+            // at the top and the stored value only in its source.
+            other => ApiError::Internal(with_causes(&other)),
         }
     }
+}
+
+/// An error and each of its sources, joined: what the log needs to be useful.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    message
 }
 
 fn is_busy(message: &str) -> bool {

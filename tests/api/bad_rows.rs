@@ -163,6 +163,7 @@ async fn the_bad_value_is_logged(database: Backend) {
         .find(|l| l.contains("ERROR") && l.contains("internal error"))
         .unwrap_or_else(|| panic!("no internal error logged:\n{log}"));
     assert!(line.contains("deserializing field 'status'"), "the log names the column: {line}");
+    assert!(line.contains("postponed"), "and the value stored in it: {line}");
 }
 
 #[actix_web::test]
