@@ -146,7 +146,8 @@ pub const DEMO_USERS: [(&str, Role, &str); 5] = [
     ("demo-reader", Role::Reader, "demo-reader-password"),
 ];
 
-/// Fills a database with the sample. Refuses if the demo committee exists.
+/// Fills an empty database with the sample; refuses one that holds any user,
+/// service credential or committee.
 pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
     // The demo users have published passwords: never add them beside real data.
     let (users, credentials, committees) = store::users::population(conn)?;

@@ -497,7 +497,7 @@ pub async fn create_service_credential(
     let credential =
         state.db(move |conn| crate::db::write_transaction(conn, |conn| db::create_credential(conn, &new))).await?;
     let claims = Claims {
-        sub: format!("service:{name}"),
+        sub: store::Actor::service(&name).0,
         role,
         iat: now.and_utc().timestamp(),
         nbf: now.and_utc().timestamp(),

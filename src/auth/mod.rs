@@ -55,11 +55,11 @@ pub struct Caller<R: Requirement> {
 impl<R: Requirement> Caller<R> {
     /// The name recorded in timelines.
     pub fn actor(&self) -> Actor {
-        Actor(match &self.identity {
-            Identity::User { username, .. } => username.clone(),
-            Identity::Service { name, .. } => format!("service:{name}"),
-            Identity::Sso { subject } => format!("sso:{subject}"),
-        })
+        match &self.identity {
+            Identity::User { username, .. } => Actor(username.clone()),
+            Identity::Service { name, .. } => Actor::service(name),
+            Identity::Sso { subject } => Actor::sso(subject),
+        }
     }
 }
 

@@ -69,6 +69,7 @@ pub struct Subjects {
 impl Subjects {
     /// `username` as typed (compared without case); `address` the client's.
     pub fn new(username: &str, address: Option<IpAddr>) -> Subjects {
+        let address = address.map(crate::http::client_address::canonical);
         let network = address.and_then(network_key).map(|n| format!("net:{n}"));
         let address = address.map(address_key).unwrap_or_default();
         let username = username.to_lowercase();
@@ -81,29 +82,26 @@ impl Subjects {
     }
 }
 
-/// The IPv6 /48 an address is in (`None` for IPv4).
+/// The IPv6 /48 a canonical address is in (`None` for IPv4).
 fn network_key(ip: IpAddr) -> Option<String> {
     match ip {
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+        IpAddr::V6(v6) => {
             let s = v6.segments();
             Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
         }
-        _ => None,
+        IpAddr::V4(_) => None,
     }
 }
 
-/// How an address is counted: IPv4 as is (also when mapped into IPv6), IPv6
-/// by its /64, since one subscriber is routinely given a whole /64.
-pub fn address_key(ip: IpAddr) -> String {
+/// How a canonical address is counted: IPv4 as is, IPv6 by its /64, since
+/// one subscriber is routinely given a whole /64.
+fn address_key(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 

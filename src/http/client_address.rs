@@ -53,7 +53,8 @@ pub fn parse_networks(list: &str) -> Result<Vec<Network>, String> {
     list.split(',').filter(|s| !s.trim().is_empty()).map(Network::parse).collect()
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
+/// An IPv4 address mapped into IPv6 (`::ffff:192.0.2.7`) as the IPv4 address it is.
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,

@@ -36,3 +36,13 @@ pub fn from_micros(m: i64) -> Option<NaiveDateTime> {
 /// or `sso:<subject>` (see `auth::Caller::actor`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor(pub String);
+
+impl Actor {
+    pub fn service(name: &str) -> Actor {
+        Actor(format!("service:{name}"))
+    }
+
+    pub fn sso(subject: &str) -> Actor {
+        Actor(format!("sso:{subject}"))
+    }
+}

@@ -124,12 +124,17 @@ pub fn update(
     get(conn, id)
 }
 
-/// The active admins' ids. On PostgreSQL their rows are locked until the
+/// The active admins' ids. On PostgreSQL their rows are locked (in id
+/// order, so two such transactions take them in the same order) until the
 /// transaction ends, so two admins demoting each other at once cannot both
 /// see the other still active (the second waits, then sees the first's
 /// change); SQLite's write transactions already run one at a time.
 fn active_admins(conn: &mut AnyConnection) -> Result<Vec<i64>, ApiError> {
-    let query = users::table.filter(users::role.eq(Role::Admin)).filter(users::active.eq(true)).select(users::id);
+    let query = users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::active.eq(true))
+        .order(users::id)
+        .select(users::id);
     Ok(match conn {
         AnyConnection::Postgresql(c) => query.for_update().load(c)?,
         AnyConnection::Sqlite(c) => query.load(c)?,
@@ -283,14 +288,21 @@ pub fn address_locked_for(
 
 /// Counts a sign-in attempt under its subjects before the password is
 /// checked, so parallel attempts cannot slip past a limit, and says whether
-/// the address is familiar for the user.
+/// the address is familiar for the user. Expired rows are purged first.
 pub fn count_sign_in_attempt(
     conn: &mut AnyConnection,
     subjects: &Subjects,
     now: NaiveDateTime,
 ) -> Result<throttle::Counted, ApiError> {
-    purge_expired(conn, now)?;
+    if let AnyConnection::Postgresql(c) = conn {
+        purge_expired_postgres(c, now)?;
+    }
     crate::db::write_transaction(conn, |conn| {
+        if let AnyConnection::Sqlite(c) = conn {
+            // SQLite's writers take turns anyway: the purge shares the
+            // counting's one write transaction rather than taking a second.
+            purge_expired_sqlite(c, now)?;
+        }
         let network = match &subjects.network {
             Some(network) => Some(count_attempt(conn, network, throttle::NETWORK_LIMIT, now)?),
             None => None,
@@ -314,34 +326,31 @@ pub fn count_sign_in_attempt(
 
 /// Deletes the throttling rows whose window and lock have both run out, and
 /// familiar addresses past their time, so the tables hold only what can
-/// still decide an answer. Its own statement, outside the counting
-/// transaction; on PostgreSQL it skips rows another attempt holds, so it
-/// never waits on (or deadlocks with) the counting.
-fn purge_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<(), ApiError> {
+/// still decide an answer. On PostgreSQL it runs outside the counting
+/// transaction and skips rows another attempt holds, so it never waits on
+/// (or deadlocks with) the counting.
+fn purge_expired_postgres(conn: &mut diesel::PgConnection, now: NaiveDateTime) -> QueryResult<()> {
     use diesel::sql_types::Timestamp;
     const FAILURES: &str = "DELETE FROM sign_in_failures WHERE subject IN (SELECT subject FROM sign_in_failures \
         WHERE window_started_at < $1 AND (locked_until IS NULL OR locked_until <= $2) FOR UPDATE SKIP LOCKED)";
     const FAMILIAR: &str = "DELETE FROM sign_in_familiar WHERE subject IN (SELECT subject FROM sign_in_familiar \
         WHERE familiar_until <= $1 FOR UPDATE SKIP LOCKED)";
-    let expired = now - throttle::WINDOW;
-    match conn {
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query(FAILURES).bind::<Timestamp, _>(expired).bind::<Timestamp, _>(now).execute(c)?;
-            diesel::sql_query(FAMILIAR).bind::<Timestamp, _>(now).execute(c)?;
-        }
-        AnyConnection::Sqlite(_) => crate::db::write_transaction(conn, |conn| {
-            diesel::delete(
-                sign_in_failures::table.filter(
-                    sign_in_failures::window_started_at
-                        .lt(expired)
-                        .and(sign_in_failures::locked_until.is_null().or(sign_in_failures::locked_until.le(now))),
-                ),
-            )
-            .execute(conn)?;
-            diesel::delete(sign_in_familiar::table.filter(sign_in_familiar::familiar_until.le(now))).execute(conn)?;
-            Ok::<_, ApiError>(())
-        })?,
-    }
+    diesel::sql_query(FAILURES).bind::<Timestamp, _>(now - throttle::WINDOW).bind::<Timestamp, _>(now).execute(conn)?;
+    diesel::sql_query(FAMILIAR).bind::<Timestamp, _>(now).execute(conn)?;
+    Ok(())
+}
+
+/// The same purge on SQLite, inside the caller's write transaction.
+fn purge_expired_sqlite(conn: &mut diesel::SqliteConnection, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(
+        sign_in_failures::table.filter(
+            sign_in_failures::window_started_at
+                .lt(now - throttle::WINDOW)
+                .and(sign_in_failures::locked_until.is_null().or(sign_in_failures::locked_until.le(now))),
+        ),
+    )
+    .execute(conn)?;
+    diesel::delete(sign_in_familiar::table.filter(sign_in_familiar::familiar_until.le(now))).execute(conn)?;
     Ok(())
 }
 
@@ -464,7 +473,7 @@ pub fn create_sso_block(conn: &mut AnyConnection, new: &NewSsoBlock) -> Result<S
         .values(new)
         .returning(sso_blocks::all_columns)
         .get_result::<SsoBlock>(conn)?;
-    revoke_credentials_issued_by(conn, &format!("sso:{}", new.subject), new.blocked_at)?;
+    revoke_credentials_issued_by(conn, &super::Actor::sso(&new.subject).0, new.blocked_at)?;
     Ok(block)
 }
 
