@@ -108,9 +108,9 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let mut conn = pool.get()?;
             db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
             let display_name = display_name.unwrap_or_else(|| username.clone());
-            let user = crate::api::users::create_user_record(&mut conn, &username, &display_name, role, &password)
+            let user = crate::ops::users::create_user_record(&mut conn, &username, &display_name, role, &password)
                 .map_err(|e| match e {
-                    crate::error::ApiError::Validation(fields) => {
+                    crate::domain::Error::Invalid(fields) => {
                         fields.iter().map(|f| format!("the {} {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
                     }
                     other => other.to_string(),

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::auth::network::{self, Network};
 use crate::auth::secret::SecretSource;
 use crate::db::Backend;
-use crate::http::client_address::{self, Network};
 
 /// Where the embedded SQLite database lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://panel-tracker.db";
@@ -166,7 +166,7 @@ impl Settings {
                 600_000,
             )? as u64),
         };
-        let trusted_proxies = client_address::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
+        let trusted_proxies = network::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?;
         Ok(Settings {
             trusted_proxies,

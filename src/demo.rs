@@ -4,12 +4,9 @@
 
 use chrono::{Duration, NaiveDateTime, NaiveTime};
 
-use crate::auth::policy::Role;
 use crate::db::{write_transaction, AnyConnection};
-use crate::domain::{ActionKind, MeetingStatus, Transition};
-use crate::error::ApiError;
-use crate::http::etag::IfMatch;
-use crate::store::{self, actions, agenda_items, committees, meetings, Actor};
+use crate::domain::{ActionKind, Actor, Error, MeetingStatus, Role, Transition, Version};
+use crate::store::{self, actions, agenda_items, committees, meetings};
 
 struct DemoAction {
     meeting: usize,
@@ -148,11 +145,11 @@ pub const DEMO_USERS: [(&str, Role, &str); 5] = [
 
 /// Fills an empty database with the sample; refuses one that holds any user,
 /// service credential or committee.
-pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
+pub fn seed(conn: &mut AnyConnection) -> Result<String, Error> {
     // The demo users have published passwords: never add them beside real data.
     let (users, credentials, committees) = store::users::population(conn)?;
     if users + credentials + committees > 0 {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "the demo adds users whose passwords are published, so it runs only on an empty database; \
              this one holds {users} user(s), {credentials} service credential(s) and {committees} committee(s)"
         )));
@@ -160,12 +157,12 @@ pub fn seed(conn: &mut AnyConnection) -> Result<String, ApiError> {
     let summary = seed_records(conn)?;
     for (username, role, password) in DEMO_USERS {
         let display = format!("Demo {role} (demo only)");
-        crate::api::users::create_user_record(conn, username, &display, role, password)?;
+        crate::ops::users::create_user_record(conn, username, &display, role, password)?;
     }
     Ok(format!("{summary}; demo users demo-admin, demo-secretariat, demo-opcc, demo-member, demo-reader (password: <username>-password; demo only)"))
 }
 
-fn seed_records(conn: &mut AnyConnection) -> Result<String, ApiError> {
+fn seed_records(conn: &mut AnyConnection) -> Result<String, Error> {
     let now = store::now();
     let actor = Actor("demo".into());
     write_transaction(conn, |conn| {
@@ -239,11 +236,11 @@ fn seed_records(conn: &mut AnyConnection) -> Result<String, ApiError> {
                     crate::domain::lifecycle::Requirement::Reason => (None, Some(*text)),
                     crate::domain::lifecycle::Requirement::Nothing => (None, None),
                 };
-                let version = IfMatch(view.row.version);
+                let version = Version(view.row.version);
                 view = actions::transition(conn, view.row.id, version, *transition, response, reason, &actor, now)?;
             }
             if a.carry_forward {
-                let version = IfMatch(view.row.version);
+                let version = Version(view.row.version);
                 actions::carry_forward(conn, view.row.id, version, None, Some("Data not yet validated"), &actor, now)?;
             }
         }

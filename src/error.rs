@@ -10,24 +10,11 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::Error;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One field that failed validation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field, as named in the request (e.g. `description`, `due_meeting_id`).
-    #[schema(example = "description")]
-    pub field: String,
-    /// What is wrong with it.
-    #[schema(example = "must not be empty")]
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
-    }
-}
+pub use crate::domain::FieldError;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -233,54 +220,27 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<Error> for ApiError {
+    /// The one translation of the domain's refusals into HTTP.
+    fn from(e: Error) -> Self {
         match e {
-            Error::NotFound => ApiError::NotFound { resource: "resource", id: String::new() },
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                log::info!("unique violation: {}", info.message());
-                ApiError::Conflict("a record with the same unique value already exists".into())
+            Error::NotFound { resource, id } => ApiError::NotFound { resource, id },
+            Error::UnknownReference(fields) => ApiError::UnknownReference(fields),
+            Error::ConflictingReference(fields) => ApiError::ConflictingReference(fields),
+            Error::Conflict(detail) => ApiError::Conflict(detail),
+            Error::IllegalTransition { transition, current, allowed } => {
+                ApiError::IllegalTransition { transition, current, allowed }
             }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
-                ApiError::Unavailable(info.message().to_string())
-            }
-            // A statement that waited out its lock wait: SQLite's busy_timeout
-            // ("database is locked"), PostgreSQL's lock_timeout or
-            // statement_timeout ("canceling statement due to ..."), or a
-            // PostgreSQL deadlock victim. Each is the database being busy, and
-            // a retry will do.
-            Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
-                ApiError::Unavailable(info.message().to_string())
-            }
-            // With its causes: a column that failed to decode names the field
-            // at the top and the stored value only in its source.
-            other => ApiError::Internal(with_causes(&other)),
+            Error::Stale { current, given } => ApiError::PreconditionFailed { current, given: given.to_string() },
+            Error::Invalid(fields) => ApiError::Validation(fields),
+            Error::Unprocessable(detail) => ApiError::Unprocessable(detail),
+            Error::Unauthenticated(detail) => ApiError::Unauthorized(detail),
+            Error::Forbidden(detail) => ApiError::Forbidden(detail),
+            Error::TooManyAttempts { retry_after } => ApiError::TooManyRequests { retry_after },
+            Error::TimeLimit { detail, retry_after } => ApiError::TimeLimit { detail, retry_after },
+            Error::Busy(detail) => ApiError::Unavailable(detail),
+            Error::Internal(detail) => ApiError::Internal(detail),
         }
-    }
-}
-
-/// An error and each of its sources, joined: what the log needs to be useful.
-fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut message = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        message.push_str(": ");
-        message.push_str(&c.to_string());
-        cause = c.source();
-    }
-    message
-}
-
-fn is_busy(message: &str) -> bool {
-    ["database is locked", "database table is locked", "canceling statement due to", "deadlock detected"]
-        .iter()
-        .any(|m| message.contains(m))
-}
-
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        ApiError::Unavailable(e.to_string())
     }
 }
 
@@ -333,21 +293,36 @@ mod tests {
     }
 
     #[test]
-    fn diesel_errors_map_to_the_right_status() {
-        use diesel::result::Error;
-        assert_eq!(ApiError::from(Error::NotFound).status_code(), StatusCode::NOT_FOUND);
-        assert_eq!(ApiError::from(Error::RollbackTransaction).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
-        for busy in [
-            "database is locked",
-            "canceling statement due to lock timeout",
-            "canceling statement due to statement timeout",
-            "deadlock detected",
-        ] {
-            let e = Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new(busy.to_string()));
-            assert_eq!(ApiError::from(e).status_code(), StatusCode::SERVICE_UNAVAILABLE, "{busy}");
+    fn domain_errors_map_to_the_right_status() {
+        use crate::domain::Version;
+        let cases: Vec<(Error, u16)> = vec![
+            (Error::not_found("action", 7), 404),
+            (Error::unknown("due_meeting_id", "no meeting has this id"), 404),
+            (Error::conflicting("agenda_item_id", "another meeting's"), 409),
+            (Error::Conflict("taken".into()), 409),
+            (Error::IllegalTransition { transition: "accept".into(), current: "open".into(), allowed: vec![] }, 409),
+            (Error::Stale { current: 2, given: Version(1) }, 412),
+            (Error::Stale { current: 2, given: Version::FOREIGN }, 412),
+            (Error::invalid("description", "must not be empty"), 422),
+            (Error::Unprocessable("x".into()), 422),
+            (Error::Unauthenticated("x".into()), 401),
+            (Error::Forbidden("x".into()), 403),
+            (Error::TooManyAttempts { retry_after: 60 }, 429),
+            (Error::TimeLimit { detail: "slow".into(), retry_after: 5 }, 503),
+            (Error::Busy("pool timed out".into()), 503),
+            (Error::Internal("boom".into()), 500),
+        ];
+        for (error, status) in cases {
+            let api = ApiError::from(error);
+            assert_eq!(api.status_code().as_u16(), status, "{api:?}");
         }
-        let e = Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, Box::new("syntax error".to_string()));
-        assert_eq!(ApiError::from(e).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        // Database failures reach the edge through the domain.
+        let busy = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("database is locked".to_string()),
+        );
+        assert_eq!(ApiError::from(Error::from(busy)).status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(ApiError::from(Error::from(diesel::result::Error::NotFound)).status_code(), StatusCode::NOT_FOUND);
     }
 
     #[test]
@@ -372,6 +347,11 @@ mod tests {
         let body = body_of(&ApiError::Internal("password=hunter2 at db.rs:12".into()));
         assert!(!body.to_string().contains("hunter2"));
         assert_eq!(body["title"], "Internal server error");
+        // A value the database holds that no enum knows arrives as internal.
+        let problem =
+            ApiError::from(Error::Internal("ActionStatus column holds an unknown value: closed".into())).problem();
+        assert_eq!(problem.status, 500);
+        assert_eq!(problem.detail, "An unexpected error occurred; it has been logged.");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod http;
 pub mod logging;
 pub mod openapi;
+pub mod ops;
 pub mod schema;
 pub mod startup;
 pub mod store;

@@ -177,7 +177,7 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
             .openapi(ApiDoc::openapi())
             .map(|app| {
                 app.wrap(actix_web::middleware::from_fn(body::query_must_be_utf8))
-                    .wrap(actix_web::middleware::from_fn(crate::auth::authenticate_requests))
+                    .wrap(actix_web::middleware::from_fn(crate::http::caller::authenticate_requests))
                     .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                     .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                     .app_data(state.clone())

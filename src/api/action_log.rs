@@ -18,7 +18,8 @@ use crate::domain::lifecycle::is_overdue;
 use crate::domain::text;
 use crate::error::{ApiError, Problem};
 use crate::http::body::OptionalJson;
-use crate::store::{self, action_log as db};
+use crate::ops;
+use crate::store;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LogSection {
@@ -184,14 +185,14 @@ fn rows(
 #[get("/meetings/{id}/action-log")]
 pub async fn get_action_log(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     req: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let format = negotiate(&req, query.format);
-    let mut data = state.db(move |conn| crate::db::snapshot(conn, |conn| db::action_log(conn, id))).await?;
+    let mut data = ops::action_log::get(&state, &caller, id).await?;
     let now = Utc::now();
     let sections = rows(std::mem::take(&mut data.sections), &data.meeting_starts, now);
     let committee = Committee::from(data.committee);
@@ -254,19 +255,9 @@ pub async fn carry_meeting_actions_forward(
     id: web::Path<i64>,
     body: OptionalJson<CarryForwardRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
-    let reason =
-        text::optional("reason", body.reason.as_deref(), text::LONG).map_err(|e| ApiError::Validation(vec![e]))?;
-    let actor = caller.actor();
-    let now = store::now();
-    let (target, moved) = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                db::carry_forward_all(conn, id, body.to_meeting_id, reason.as_deref(), &actor, now)
-            })
-        })
-        .await?;
+    let (target, moved) =
+        ops::action_log::carry_forward_all(&state, &caller, id.into_inner(), body.to_meeting_id, body.reason).await?;
     Ok(HttpResponse::Ok().json(BulkCarryForwardResult {
         to_meeting_id: target.id,
         moved: moved.len(),
@@ -292,7 +283,7 @@ pub async fn carry_meeting_actions_forward(
 #[get("/committees/{id}/stats")]
 pub async fn get_committee_stats(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     id: web::Path<i64>,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -306,8 +297,7 @@ pub async fn get_committee_stats(
     }
     let start = from.map(|d| d.and_time(chrono::NaiveTime::MIN));
     let end = to.and_then(|d| d.succ_opt()).map(|d| d.and_time(chrono::NaiveTime::MIN));
-    let now = store::now();
-    let stats = state.db(move |conn| db::stats(conn, id, start, end, now)).await?;
+    let stats = ops::action_log::stats(&state, &caller, id, start, end).await?;
     Ok(HttpResponse::Ok().json(CommitteeStats {
         committee_id: id,
         from,

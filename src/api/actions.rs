@@ -6,15 +6,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
-use crate::domain::lifecycle::{is_overdue, Requirement};
+use crate::domain::lifecycle::is_overdue;
 use crate::domain::text::{self, Checks};
 use crate::domain::{ActionKind, ActionStatus, Transition};
 use crate::error::{ApiError, Problem};
 use crate::http::body::{Json, OptionalJson};
 use crate::http::etag::IfMatch;
-use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::http::idempotency::{created, respond, IdempotencyKey};
 use crate::http::pagination::{self, Page};
-use crate::store::{self, actions as db, events, Actor};
+use crate::ops::{self, actions::TransitionInput, Record};
+use crate::store::{self, actions, events};
 
 /// One commitment made at a meeting, tracked until it is done.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -75,7 +76,7 @@ pub struct Action {
 }
 
 impl Action {
-    pub(crate) fn from_view(view: db::ActionView, now: DateTime<Utc>) -> Self {
+    pub(crate) fn from_view(view: actions::ActionView, now: DateTime<Utc>) -> Self {
         let r = view.row;
         let status = r.status;
         Action {
@@ -331,7 +332,7 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<ActionStatus>, ApiError> {
 #[get("/actions")]
 pub async fn list(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     req: HttpRequest,
     query: web::Query<ActionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -340,7 +341,7 @@ pub async fn list(
     let after = pagination::after_id(query.cursor.as_deref())?;
     let owner = text::optional("owner", query.owner.as_deref(), text::SHORT)
         .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: owner {}", e.message)))?;
-    let filter = db::ActionFilter {
+    let filter = actions::ActionFilter {
         statuses: parse_statuses(query.status.as_deref())?,
         committee_id: query.committee_id,
         raised_at_meeting_id: query.raised_at_meeting_id,
@@ -358,7 +359,7 @@ pub async fn list(
         },
     };
     let now = store::now();
-    let rows = state.db(move |conn| db::list(conn, &filter, after, limit, now)).await?;
+    let rows = ops::actions::list(&state, &caller, filter, after, limit, now).await?;
     let page = pagination::page(rows, limit, |v| vec![v.row.id], |v| Action::from_view(v, store::utc(now)));
     Ok(page_response(&req, page))
 }
@@ -390,11 +391,9 @@ pub async fn create(
     body: Json<NewActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let print = fingerprint(&body);
-    // Keys are the caller's own: another caller's key never replays to them.
-    let scope = format!("{} POST /api/v1/actions", caller.actor().0);
+    let key = key.scoped(&caller.actor(), "POST /api/v1/actions", &body);
     let mut checks = Checks::new();
-    let new = db::NewAction {
+    let new = actions::NewAction {
         raised_at_meeting_id: body.raised_at_meeting_id,
         agenda_item_id: body.agenda_item_id,
         minute_paragraph: checks.check(text::optional(
@@ -415,17 +414,11 @@ pub async fn create(
         checks.check(text::plausible_date("due_date", date));
     }
     checks.finish().map_err(ApiError::Validation)?;
-    let actor = caller.actor();
-    let now = store::now();
-    let response = state
-        .db(move |conn| {
-            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
-                let action = Action::from_view(db::create(conn, &new, &actor, now)?, store::utc(now));
-                StoredResponse::created(format!("/api/v1/actions/{}", action.id), &action)
-            })
-        })
-        .await?;
-    Ok(response.into_response())
+    let record: Record<_> = Box::new(|view: actions::ActionView| {
+        let action = Action::from_view(view, Utc::now());
+        created(format!("/api/v1/actions/{}", action.id), &action)
+    });
+    Ok(respond(ops::actions::create(&state, &caller, new, key, record).await?))
 }
 
 /// Fetches one action.
@@ -444,11 +437,10 @@ pub async fn create(
 #[get("/actions/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let view = state.db(move |conn| db::get(conn, id)).await?;
+    let view = ops::actions::get(&state, &caller, id.into_inner()).await?;
     let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }
@@ -489,7 +481,7 @@ pub async fn update(
     let mut optional = |field: &str, value: Option<Option<String>>, max: usize| {
         value.map(|v| checks.check(text::optional(field, v.as_deref(), max)))
     };
-    let mut patch = db::ActionPatch {
+    let mut patch = actions::ActionPatch {
         agenda_item_id: b.agenda_item_id,
         minute_paragraph: optional("minute_paragraph", b.minute_paragraph, text::SHORT),
         committed_by: optional("committed_by", b.committed_by, text::SHORT),
@@ -507,68 +499,24 @@ pub async fn update(
     };
     patch.description = b.description.as_deref().map(|d| checks.check(text::required("description", d, text::LONG)));
     checks.finish().map_err(ApiError::Validation)?;
-    let actor = caller.actor();
-    let now = store::now();
-    let view = state
-        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match, &patch, &actor, now)))
-        .await?;
-    let action = Action::from_view(view, store::utc(now));
+    let view = ops::actions::update(&state, &caller, id, if_match.0, patch).await?;
+    let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }
 
-/// Checks a transition's body against what the transition needs.
-fn transition_fields(
-    transition: Transition,
-    body: TransitionRequest,
-) -> Result<(Option<String>, Option<String>), ApiError> {
-    let mut checks = Checks::new();
-    let needs = transition.requirement();
-    let response = match (needs, body.response) {
-        (Requirement::Response, Some(r)) => Some(checks.check(text::required("response", &r, text::LONG))),
-        (Requirement::Response, None) => {
-            checks.push("response", "is required to submit a response");
-            None
-        }
-        (_, Some(_)) => {
-            checks.push("response", format!("is not accepted by `{transition}`"));
-            None
-        }
-        (_, None) => None,
-    };
-    let reason = match (needs, body.reason) {
-        (Requirement::Reason, Some(r)) => Some(checks.check(text::required("reason", &r, text::LONG))),
-        (Requirement::Reason, None) => {
-            checks.push("reason", format!("is required to {transition}"));
-            None
-        }
-        (_, Some(_)) => {
-            checks.push("reason", format!("is not accepted by `{transition}`"));
-            None
-        }
-        (_, None) => None,
-    };
-    checks.finish().map_err(ApiError::Validation)?;
-    Ok((response, reason))
-}
-
-async fn run_transition(
+/// Runs one lifecycle transition for a caller whose capability is the one
+/// the policy table gives it.
+async fn run_transition<R: policy::Requirement>(
     state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller<R>,
     id: i64,
     if_match: IfMatch,
     transition: Transition,
     body: TransitionRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (response, reason) = transition_fields(transition, body)?;
-    let now = store::now();
-    let view = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                db::transition(conn, id, if_match, transition, response.as_deref(), reason.as_deref(), &actor, now)
-            })
-        })
-        .await?;
-    let action = Action::from_view(view, store::utc(now));
+    let input = TransitionInput { response: body.response, reason: body.reason };
+    let view = ops::actions::transition(&state, &caller, id, if_match.0, transition, input).await?;
+    let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }
 
@@ -603,7 +551,7 @@ pub async fn start(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Start, body.0).await
+    run_transition(state, caller, id.into_inner(), if_match, Transition::Start, body.0).await
 }
 
 /// The OPCC writes the response and marks the action complete
@@ -638,7 +586,7 @@ pub async fn submit_response(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::SubmitResponse, body.0).await
+    run_transition(state, caller, id.into_inner(), if_match, Transition::SubmitResponse, body.0).await
 }
 
 /// The secretariat accepts the submitted response (response_submitted -> completed).
@@ -672,7 +620,7 @@ pub async fn accept(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Accept, body.0).await
+    run_transition(state, caller, id.into_inner(), if_match, Transition::Accept, body.0).await
 }
 
 /// The secretariat returns a submitted response (response_submitted -> in_progress). Requires `reason`.
@@ -706,7 +654,7 @@ pub async fn return_response(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Return, body.0).await
+    run_transition(state, caller, id.into_inner(), if_match, Transition::Return, body.0).await
 }
 
 /// The secretariat reopens a completed or withdrawn action (-> open). Requires `reason`.
@@ -740,7 +688,7 @@ pub async fn reopen(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Reopen, body.0).await
+    run_transition(state, caller, id.into_inner(), if_match, Transition::Reopen, body.0).await
 }
 
 /// Closes an unfinished action without it being done (-> withdrawn). Requires `reason`.
@@ -774,7 +722,7 @@ pub async fn withdraw(
     if_match: IfMatch,
     body: OptionalJson<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    run_transition(state, caller.actor(), id.into_inner(), if_match, Transition::Withdraw, body.0).await
+    run_transition(state, caller, id.into_inner(), if_match, Transition::Withdraw, body.0).await
 }
 
 /// Moves an unfinished action's due meeting on to a later meeting and counts it.
@@ -808,20 +756,11 @@ pub async fn carry_forward(
     if_match: IfMatch,
     body: OptionalJson<CarryForwardRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
-    let reason =
-        text::optional("reason", body.reason.as_deref(), text::LONG).map_err(|e| ApiError::Validation(vec![e]))?;
-    let actor = caller.actor();
-    let now = store::now();
-    let view = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                db::carry_forward(conn, id, if_match, body.to_meeting_id, reason.as_deref(), &actor, now)
-            })
-        })
-        .await?;
-    let action = Action::from_view(view, store::utc(now));
+    let view =
+        ops::actions::carry_forward(&state, &caller, id.into_inner(), if_match.0, body.to_meeting_id, body.reason)
+            .await?;
+    let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }
 
@@ -843,7 +782,7 @@ pub async fn carry_forward(
 #[get("/actions/{id}/events")]
 pub async fn list_events(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     req: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<EventListQuery>,
@@ -851,12 +790,7 @@ pub async fn list_events(
     let id = id.into_inner();
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
-    let rows = state
-        .db(move |conn| {
-            db::get(conn, id)?;
-            events::list(conn, id, after, limit)
-        })
-        .await?;
+    let rows = ops::actions::events(&state, &caller, id, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |e| vec![i64::from(e.sequence)], ActionEvent::from)))
 }
 
@@ -877,23 +811,11 @@ pub async fn list_events(
 #[get("/actions/{id}/events/verify")]
 pub async fn verify_events(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let result = state
-        .db(move |conn| {
-            let version = db::get(conn, id)?.row.version;
-            let mut result = events::verify(conn, id)?;
-            // Every change bumps the version and appends one event, so the
-            // chain must be exactly `version` long: this catches events
-            // removed from its end, which the links alone cannot show.
-            if result.first_broken_sequence.is_none() && result.events_checked as i64 != version {
-                result.first_broken_sequence = Some(i32::try_from(result.events_checked + 1).unwrap_or(i32::MAX));
-            }
-            Ok(result)
-        })
-        .await?;
+    let result = ops::actions::verify_events(&state, &caller, id).await?;
     Ok(HttpResponse::Ok().json(ChainVerification {
         action_id: id,
         intact: result.first_broken_sequence.is_none(),

@@ -9,9 +9,10 @@ use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
-use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::http::idempotency::{created, respond, IdempotencyKey};
 use crate::http::pagination::{self, Page};
-use crate::store::{self, agenda_items as db, meetings};
+use crate::ops::{self, Record};
+use crate::store::{self, agenda_items};
 
 /// A numbered item on a meeting's agenda.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -31,8 +32,8 @@ pub struct AgendaItem {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<db::AgendaItem> for AgendaItem {
-    fn from(a: db::AgendaItem) -> Self {
+impl From<agenda_items::AgendaItem> for AgendaItem {
+    fn from(a: agenda_items::AgendaItem) -> Self {
         AgendaItem {
             id: a.id,
             meeting_id: a.meeting_id,
@@ -94,7 +95,7 @@ pub struct AgendaItemListQuery {
 #[get("/meetings/{id}/agenda-items")]
 pub async fn list(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     req: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<AgendaItemListQuery>,
@@ -102,12 +103,7 @@ pub async fn list(
     let meeting_id = id.into_inner();
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
-    let rows = state
-        .db(move |conn| {
-            meetings::get(conn, meeting_id)?;
-            db::list(conn, meeting_id, after, limit)
-        })
-        .await?;
+    let rows = ops::agenda_items::list(&state, &caller, meeting_id, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |a| vec![a.id], AgendaItem::from)))
 }
 
@@ -144,10 +140,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
     let body = body.into_inner();
-    let print = fingerprint(&body);
+    let key = key.scoped(&caller.actor(), &format!("POST /api/v1/meetings/{meeting_id}/agenda-items"), &body);
     let mut checks = Checks::new();
     let now = store::now();
-    let new = db::NewAgendaItem {
+    let new = agenda_items::NewAgendaItem {
         meeting_id,
         number: checks.check(text::required("number", &body.number, text::SHORT)),
         title: checks.check(text::required("title", &body.title, text::SHORT)),
@@ -155,17 +151,9 @@ pub async fn create(
         updated_at: now,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let scope = format!("{} POST /api/v1/meetings/{meeting_id}/agenda-items", caller.actor().0);
-    let response = state
-        .db(move |conn| {
-            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
-                meetings::get(conn, meeting_id)?;
-                let item = AgendaItem::from(db::create(conn, &new)?);
-                StoredResponse::created(format!("/api/v1/agenda-items/{}", item.id), &item)
-            })
-        })
-        .await?;
-    Ok(response.into_response())
+    let record: Record<_> =
+        Box::new(|a: agenda_items::AgendaItem| created(format!("/api/v1/agenda-items/{}", a.id), &AgendaItem::from(a)));
+    Ok(respond(ops::agenda_items::create(&state, &caller, new, key, record).await?))
 }
 
 /// Fetches one agenda item.
@@ -184,11 +172,11 @@ pub async fn create(
 #[get("/agenda-items/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let item = state.db(move |conn| db::get(conn, id)).await?;
+    let item = ops::agenda_items::get(&state, &caller, id).await?;
     Ok(resource_response(item.version, &AgendaItem::from(item)))
 }
 
@@ -218,7 +206,7 @@ pub async fn get(
 #[patch("/agenda-items/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageMeetings>,
+    caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<AgendaItemPatch>,
@@ -226,14 +214,11 @@ pub async fn update(
     let id = id.into_inner();
     let body = body.into_inner();
     let mut checks = Checks::new();
-    let changes = db::AgendaItemChanges {
+    let changes = agenda_items::AgendaItemChanges {
         number: body.number.as_deref().map(|n| checks.check(text::required("number", n, text::SHORT))),
         title: body.title.as_deref().map(|t| checks.check(text::required("title", t, text::SHORT))),
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let now = store::now();
-    let item = state
-        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
-        .await?;
+    let item = ops::agenda_items::update(&state, &caller, id, if_match.0, changes).await?;
     Ok(resource_response(item.version, &AgendaItem::from(item)))
 }

@@ -4,13 +4,11 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use crate::auth::policy::{self, Role};
-use crate::auth::throttle::{self, Subjects};
-use crate::auth::token::{Claims, TokenKind, AUDIENCE, ISSUER};
-use crate::auth::{password, Caller, Identity};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
 use crate::http::client_address::client_address;
-use crate::store::{self, users};
+use crate::ops;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,16 +51,6 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-pub fn new_jti() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    hex::encode(bytes)
-}
-
-fn failed_sign_in() -> ApiError {
-    ApiError::Unauthorized("the username or password is wrong".into())
-}
-
 /// Signs in with a username and password and returns a bearer token.
 ///
 /// Failed answers are slowed as failures grow. More than 20 failures from an
@@ -92,66 +80,10 @@ pub async fn create_token(
     body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    // A username that could never exist is refused like a wrong password,
-    // before it reaches the database (PostgreSQL refuses NUL in text), and
-    // nothing is written for it. Not the full username rule: accounts made
-    // by the command line before it applied the rule must still sign in.
-    let plausible = !body.username.is_empty()
-        && body.username.len() <= 200
-        && !body.username.chars().any(char::is_control)
-        && body.password.len() <= password::MAX_LENGTH * 4;
-    if !plausible {
-        return Err(failed_sign_in());
-    }
-    let subjects = Subjects::new(&body.username, client_address(&req, &state.auth.trusted_proxies));
-    let now = store::now();
-    let username = body.username.clone();
-    let (subjects, counted, user) = state
-        .db(move |conn| {
-            // Counted before the password is checked, so parallel guesses count too.
-            let counted = users::begin_sign_in_attempt(conn, &subjects, now)?;
-            let user = users::find_by_username(conn, &username)?;
-            Ok((subjects, counted, user))
-        })
-        .await?;
-    // The hash is checked off the pool (it takes a while) and whether or not
-    // the user exists, so the two failures take the same time.
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let given = body.password;
-    let matches = web::block(move || match hash {
-        Some(hash) => password::verify(&given, &hash),
-        None => {
-            password::verify_dummy(&given);
-            false
-        }
-    })
-    .await?;
-    match user {
-        Some(user) if matches && user.active => {
-            state.db(move |conn| users::sign_in_succeeded(conn, &subjects, now)).await?;
-            let auth = &state.auth;
-            let claims = Claims {
-                sub: user.username.clone(),
-                role: user.role,
-                iat: now.and_utc().timestamp(),
-                nbf: now.and_utc().timestamp(),
-                exp: now.and_utc().timestamp() + auth.token_ttl_secs,
-                iss: ISSUER.into(),
-                aud: AUDIENCE.into(),
-                jti: new_jti(),
-                kind: TokenKind::User,
-                generation: user.token_generation,
-            };
-            let token = auth.keys.issue(&claims).map_err(ApiError::internal)?;
-            let body =
-                TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: auth.token_ttl_secs };
-            Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
-        }
-        _ => {
-            actix_web::rt::time::sleep(throttle::delay(counted.most())).await;
-            Err(failed_sign_in())
-        }
-    }
+    let address = client_address(&req, &state.auth.trusted_proxies);
+    let issued = ops::sign_in::sign_in(&state, body.username, body.password, address).await?;
+    let body = TokenResponse { access_token: issued.token, token_type: "Bearer".into(), expires_in: issued.expires_in };
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
 }
 
 /// Who the token belongs to, and their role.
@@ -166,15 +98,13 @@ pub async fn create_token(
 )]
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller<policy::SignedIn>) -> Result<HttpResponse, ApiError> {
-    let me = match caller.identity {
-        Identity::User { id, username } => {
-            let user = state.db(move |conn| users::get(conn, id)).await?;
-            Me { kind: "user".into(), name: username, display_name: Some(user.display_name), role: caller.role }
-        }
-        Identity::Service { name, .. } => Me { kind: "service".into(), name, display_name: None, role: caller.role },
-        Identity::Sso { subject } => Me { kind: "sso".into(), name: subject, display_name: None, role: caller.role },
-    };
-    Ok(HttpResponse::Ok().json(me))
+    let me = ops::sign_in::me(&state, &caller).await?;
+    Ok(HttpResponse::Ok().json(Me {
+        kind: me.kind.into(),
+        name: me.name,
+        display_name: me.display_name,
+        role: me.role,
+    }))
 }
 
 /// Changes the caller's own password. Every token issued before stops working,
@@ -202,35 +132,8 @@ pub async fn change_my_password(
     caller: Caller<policy::SignedIn>,
     body: Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let Identity::User { id, username } = caller.identity else {
-        return Err(ApiError::Forbidden("only people who sign in with a password have one to change".into()));
-    };
     let body = body.into_inner();
-    password::check_new(&body.new_password)
-        .map_err(|m| ApiError::Validation(vec![FieldError::new("new_password", m)]))?;
-    let now = store::now();
-    let subjects = Subjects::new(&username, client_address(&req, &state.auth.trusted_proxies));
-    let (subjects, user) = state
-        .db(move |conn| {
-            // Guessing the current password is throttled like signing in.
-            users::begin_sign_in_attempt(conn, &subjects, now)?;
-            Ok((subjects, users::get(conn, id)?))
-        })
-        .await?;
-    let new_hash = web::block(move || {
-        if !password::verify(&body.current_password, &user.password_hash) {
-            // The request is well formed; the caller is not allowed to make
-            // this change without the password, so 403 (and the attempt counts).
-            return Err(ApiError::Forbidden("the current password is wrong".into()));
-        }
-        password::hash(&body.new_password).map_err(ApiError::internal)
-    })
-    .await??;
-    state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| users::set_password(conn, id, &new_hash, now))?;
-            users::sign_in_succeeded(conn, &subjects, now)
-        })
-        .await?;
+    let address = client_address(&req, &state.auth.trusted_proxies);
+    ops::sign_in::change_own_password(&state, &caller, body.current_password, body.new_password, address).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,9 +9,10 @@ use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
-use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::http::idempotency::{created, respond, IdempotencyKey};
 use crate::http::pagination::{self, Page};
-use crate::store::{self, committees as db};
+use crate::ops::{self, Record};
+use crate::store::{self, committees};
 
 /// A panel hosted by a council.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -31,8 +32,8 @@ pub struct Committee {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<db::Committee> for Committee {
-    fn from(c: db::Committee) -> Self {
+impl From<committees::Committee> for Committee {
+    fn from(c: committees::Committee) -> Self {
         Committee {
             id: c.id,
             code: c.code,
@@ -97,13 +98,13 @@ pub struct CommitteeListQuery {
 #[get("/committees")]
 pub async fn list(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     req: HttpRequest,
     query: web::Query<CommitteeListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
-    let rows = state.db(move |conn| db::list(conn, after, limit)).await?;
+    let rows = ops::committees::list(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |c| vec![c.id], Committee::from)))
 }
 
@@ -134,12 +135,10 @@ pub async fn create(
     body: Json<NewCommitteeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let print = fingerprint(&body);
-    // Keys are the caller's own: another caller's key never replays to them.
-    let scope = format!("{} POST /api/v1/committees", caller.actor().0);
+    let key = key.scoped(&caller.actor(), "POST /api/v1/committees", &body);
     let mut checks = Checks::new();
     let now = store::now();
-    let new = db::NewCommittee {
+    let new = committees::NewCommittee {
         code: checks.check(text::committee_code(&body.code)),
         name: checks.check(text::required("name", &body.name, text::SHORT)),
         description: checks.check(text::optional("description", body.description.as_deref(), text::LONG)),
@@ -147,15 +146,9 @@ pub async fn create(
         updated_at: now,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let response = state
-        .db(move |conn| {
-            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
-                let committee = Committee::from(db::create(conn, &new)?);
-                StoredResponse::created(format!("/api/v1/committees/{}", committee.id), &committee)
-            })
-        })
-        .await?;
-    Ok(response.into_response())
+    let record: Record<_> =
+        Box::new(|c: committees::Committee| created(format!("/api/v1/committees/{}", c.id), &Committee::from(c)));
+    Ok(respond(ops::committees::create(&state, &caller, new, key, record).await?))
 }
 
 /// Fetches one committee.
@@ -174,11 +167,11 @@ pub async fn create(
 #[get("/committees/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let committee = state.db(move |conn| db::get(conn, id)).await?;
+    let committee = ops::committees::get(&state, &caller, id).await?;
     Ok(resource_response(committee.version, &Committee::from(committee)))
 }
 
@@ -207,7 +200,7 @@ pub async fn get(
 #[patch("/committees/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageMeetings>,
+    caller: Caller<policy::ManageMeetings>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<CommitteePatch>,
@@ -215,14 +208,11 @@ pub async fn update(
     let id = id.into_inner();
     let body = body.into_inner();
     let mut checks = Checks::new();
-    let changes = db::CommitteeChanges {
+    let changes = committees::CommitteeChanges {
         name: body.name.as_deref().map(|n| checks.check(text::required("name", n, text::SHORT))),
         description: body.description.map(|d| checks.check(text::optional("description", d.as_deref(), text::LONG))),
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let now = store::now();
-    let committee = state
-        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
-        .await?;
+    let committee = ops::committees::update(&state, &caller, id, if_match.0, changes).await?;
     Ok(resource_response(committee.version, &Committee::from(committee)))
 }

@@ -12,11 +12,14 @@ use super::AppState;
 use crate::auth::{policy, Caller};
 use crate::domain::text::{self, Checks};
 use crate::domain::ActionKind;
+use crate::domain::Error;
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, Candidate};
 use crate::http::body::{Json, MinutesText};
-use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
-use crate::store::{self, actions as db, meetings};
+use crate::http::idempotency::{created, respond, IdempotencyKey};
+pub use crate::ops::extractions::EXTRACTIONS_CANCELLED;
+use crate::ops::{self, Record};
+use crate::store::{self, actions::NewAction};
 
 /// What the extractor found; nothing is saved.
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,10 +74,6 @@ const MAX_BATCH: usize = 500;
 #[derive(Debug, Clone, Copy)]
 pub struct ExtractionTimeLimit(pub Duration);
 
-/// Seconds a client is told to wait before retrying an extraction that ran
-/// past its time limit.
-pub const EXTRACTION_RETRY_AFTER_SECONDS: u32 = 5;
-
 /// Finds the commitments in a meeting's minutes and returns them as
 /// candidates, saving nothing. Send the minutes as `text/plain` (or a whole
 /// HTML page as `text/html`), or as JSON `{"text": "..."}`; up to 2 MiB.
@@ -108,7 +107,7 @@ default 10 s, waiting for a turn included): the server is busy. Retry after the 
 pub async fn extract_commitments(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _caller: Caller<policy::ExtractCommitments>,
+    caller: Caller<policy::ExtractCommitments>,
     id: web::Path<i64>,
     minutes: MinutesText,
 ) -> Result<HttpResponse, ApiError> {
@@ -119,80 +118,10 @@ pub async fn extract_commitments(
     // it and tells the extraction, on its blocking thread, to stop.
     let _stop_when_gone = budget.cancel_on_drop();
     let meeting_id = id.into_inner();
-    state.db(move |conn| meetings::get(conn, meeting_id)).await?;
-    // The work and the serialising of its (large) answer both happen off the
-    // async workers, one extraction per core at a time.
-    let body = web::block(move || {
-        let stopped = |e: extract::Stopped| stopped(e, meeting_id, limit);
-        let _turn = ExtractionTurn::take(&budget).map_err(stopped)?;
-        let candidates = extract::extract_with(&minutes.0, &budget).map_err(stopped)?;
-        drop(minutes);
-        serde_json::to_vec(&Extraction { meeting_id, candidates }).map_err(ApiError::internal)
-    })
-    .await??;
+    // The answer is serialised off the async workers too: it can be large.
+    let render = move |candidates| serde_json::to_vec(&Extraction { meeting_id, candidates }).map_err(Error::internal);
+    let body = ops::extractions::extract(&state, &caller, meeting_id, minutes.0, budget, limit, render).await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
-}
-
-/// How many extractions have stopped because their client went away (each
-/// is logged too; the tests read it).
-pub static EXTRACTIONS_CANCELLED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// The answer to an extraction that stopped early (logged: it is work the
-/// server could not do, or did not need to).
-fn stopped(e: extract::Stopped, meeting_id: i64, limit: Duration) -> ApiError {
-    match e {
-        extract::Stopped::Cancelled => {
-            // Nobody is waiting for this answer.
-            EXTRACTIONS_CANCELLED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            log::info!("extraction for meeting {meeting_id} stopped: the client has gone");
-            ApiError::TimeLimit {
-                detail: "the request was cancelled".into(),
-                retry_after: EXTRACTION_RETRY_AFTER_SECONDS,
-            }
-        }
-        extract::Stopped::TimedOut => {
-            log::warn!("extraction for meeting {meeting_id} stopped: over its time limit of {limit:?}");
-            ApiError::TimeLimit {
-                detail: format!(
-                    "reading the minutes took longer than the time limit of {} seconds; the server is busy, \
-retry in {EXTRACTION_RETRY_AFTER_SECONDS} seconds",
-                    limit.as_secs_f32()
-                ),
-                retry_after: EXTRACTION_RETRY_AFTER_SECONDS,
-            }
-        }
-    }
-}
-
-/// Extraction is CPU work that holds the minutes, their segments and the
-/// candidates in memory at once: running more at a time than there are cores
-/// finishes none sooner and multiplies the memory, so the rest wait their turn.
-struct ExtractionTurn;
-
-static EXTRACTIONS_RUNNING: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
-static EXTRACTION_DONE: std::sync::Condvar = std::sync::Condvar::new();
-
-impl ExtractionTurn {
-    /// Waits for a turn, giving up when the budget is cancelled or spent
-    /// (looking at it every 50 ms: a cancel does not wake the wait).
-    fn take(budget: &extract::Budget) -> Result<Self, extract::Stopped> {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let mut running = EXTRACTIONS_RUNNING.lock().unwrap_or_else(|p| p.into_inner());
-        while *running >= cores {
-            budget.check()?;
-            let wait = budget.remaining().unwrap_or(Duration::MAX).min(Duration::from_millis(50));
-            running = EXTRACTION_DONE.wait_timeout(running, wait).unwrap_or_else(|p| p.into_inner()).0;
-        }
-        *running += 1;
-        Ok(ExtractionTurn)
-    }
-}
-
-impl Drop for ExtractionTurn {
-    fn drop(&mut self) {
-        *EXTRACTIONS_RUNNING.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-        EXTRACTION_DONE.notify_one();
-    }
 }
 
 /// The JSON form of the minutes.
@@ -234,7 +163,6 @@ pub async fn accept_commitments(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
     let body = body.into_inner();
-    let print = fingerprint(&body);
     let mut checks = Checks::new();
     if body.actions.is_empty() || body.actions.len() > MAX_BATCH {
         checks.push("actions", format!("must hold 1 to {MAX_BATCH} commitments"));
@@ -242,7 +170,7 @@ pub async fn accept_commitments(
     let mut new = Vec::new();
     for (n, a) in body.actions.iter().enumerate() {
         let field = |name: &str| format!("actions[{n}].{name}");
-        let mut renamed = |result: Result<Option<String>, crate::error::FieldError>, name: &str| match result {
+        let mut renamed = |result: Result<Option<String>, crate::domain::FieldError>, name: &str| match result {
             Ok(v) => v,
             Err(e) => {
                 checks.push(&field(name), e.message);
@@ -261,7 +189,7 @@ pub async fn accept_commitments(
                 checks.push(&field("due_date"), e.message);
             }
         }
-        new.push(db::NewAction {
+        new.push(NewAction {
             raised_at_meeting_id: meeting_id,
             agenda_item_id: a.agenda_item_id,
             minute_paragraph,
@@ -276,39 +204,11 @@ pub async fn accept_commitments(
         });
     }
     checks.finish().map_err(ApiError::Validation)?;
-    let actor = caller.actor();
-    let scope = format!("{} POST /api/v1/meetings/{meeting_id}/actions/bulk", actor.0);
-    let now = store::now();
-    let response = state
-        .db(move |conn| {
-            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
-                meetings::get(conn, meeting_id)?;
-                let mut actions = Vec::with_capacity(new.len());
-                for (n, action) in new.iter().enumerate() {
-                    // Name which commitment a link problem belongs to.
-                    let prefix = |errors: Vec<crate::error::FieldError>| -> Vec<crate::error::FieldError> {
-                        errors
-                            .into_iter()
-                            .map(|mut f| {
-                                f.field = format!("actions[{n}].{}", f.field);
-                                f
-                            })
-                            .collect()
-                    };
-                    let view = db::create(conn, action, &actor, now).map_err(|e| match e {
-                        ApiError::Validation(errors) => ApiError::Validation(prefix(errors)),
-                        ApiError::UnknownReference(errors) => ApiError::UnknownReference(prefix(errors)),
-                        ApiError::ConflictingReference(errors) => ApiError::ConflictingReference(prefix(errors)),
-                        other => other,
-                    })?;
-                    actions.push(Action::from_view(view, store::utc(now)));
-                }
-                StoredResponse::created(
-                    format!("/api/v1/actions?raised_at_meeting_id={meeting_id}"),
-                    &AcceptedActions { actions },
-                )
-            })
-        })
-        .await?;
-    Ok(response.into_response())
+    let key = key.scoped(&caller.actor(), &format!("POST /api/v1/meetings/{meeting_id}/actions/bulk"), &body);
+    let record: Record<_> = Box::new(move |logged: Vec<store::actions::ActionView>| {
+        let now = logged.first().map_or_else(chrono::Utc::now, |v| store::utc(v.row.created_at));
+        let actions = logged.into_iter().map(|view| Action::from_view(view, now)).collect();
+        created(format!("/api/v1/actions?raised_at_meeting_id={meeting_id}"), &AcceptedActions { actions })
+    });
+    Ok(respond(ops::extractions::accept(&state, &caller, meeting_id, new, key, record).await?))
 }

@@ -7,12 +7,13 @@ use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
 use crate::domain::text::{self, Checks};
 use crate::domain::MeetingStatus;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
-use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
+use crate::http::idempotency::{created, respond, IdempotencyKey};
 use crate::http::pagination::{self, Page};
-use crate::store::{self, committees, meetings as db};
+use crate::ops::{self, Record};
+use crate::store::{self, meetings};
 
 /// A meeting of a committee.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -33,8 +34,8 @@ pub struct Meeting {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<db::Meeting> for Meeting {
-    fn from(m: db::Meeting) -> Self {
+impl From<meetings::Meeting> for Meeting {
+    fn from(m: meetings::Meeting) -> Self {
         Meeting {
             id: m.id,
             committee_id: m.committee_id,
@@ -114,7 +115,7 @@ pub struct MeetingListQuery {
 #[get("/meetings")]
 pub async fn list(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     req: HttpRequest,
     query: web::Query<MeetingListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -134,9 +135,13 @@ pub async fn list(
                 .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: {name} {}", e.message)))?;
         }
     }
-    let filter =
-        db::MeetingFilter { committee_id: query.committee_id, from: query.from, to: query.to, status: query.status };
-    let rows = state.db(move |conn| db::list(conn, &filter, after, limit)).await?;
+    let filter = meetings::MeetingFilter {
+        committee_id: query.committee_id,
+        from: query.from,
+        to: query.to,
+        status: query.status,
+    };
+    let rows = ops::meetings::list(&state, &caller, filter, after, limit).await?;
     let page = pagination::page(rows, limit, |m| vec![store::micros(m.starts_at), m.id], Meeting::from);
     Ok(page_response(&req, page))
 }
@@ -167,12 +172,10 @@ pub async fn create(
     body: Json<NewMeetingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let print = fingerprint(&body);
-    // Keys are the caller's own: another caller's key never replays to them.
-    let scope = format!("{} POST /api/v1/meetings", caller.actor().0);
+    let key = key.scoped(&caller.actor(), "POST /api/v1/meetings", &body);
     let mut checks = Checks::new();
     let now = store::now();
-    let new = db::NewMeeting {
+    let new = meetings::NewMeeting {
         committee_id: body.committee_id,
         title: checks.check(text::required("title", &body.title, text::SHORT)),
         starts_at: {
@@ -185,18 +188,9 @@ pub async fn create(
         updated_at: now,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let response = state
-        .db(move |conn| {
-            store::idempotency::create_once(conn, &key, &scope, &print, |conn| {
-                committees::get(conn, new.committee_id).map_err(|_| {
-                    ApiError::UnknownReference(vec![FieldError::new("committee_id", "no committee has this id")])
-                })?;
-                let meeting = Meeting::from(db::create(conn, &new)?);
-                StoredResponse::created(format!("/api/v1/meetings/{}", meeting.id), &meeting)
-            })
-        })
-        .await?;
-    Ok(response.into_response())
+    let record: Record<_> =
+        Box::new(|m: meetings::Meeting| created(format!("/api/v1/meetings/{}", m.id), &Meeting::from(m)));
+    Ok(respond(ops::meetings::create(&state, &caller, new, key, record).await?))
 }
 
 /// Fetches one meeting.
@@ -215,11 +209,11 @@ pub async fn create(
 #[get("/meetings/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    _caller: Caller<policy::Read>,
+    caller: Caller<policy::Read>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let meeting = state.db(move |conn| db::get(conn, id)).await?;
+    let meeting = ops::meetings::get(&state, &caller, id).await?;
     Ok(resource_response(meeting.version, &Meeting::from(meeting)))
 }
 
@@ -260,7 +254,7 @@ pub async fn update(
     let id = id.into_inner();
     let body = body.into_inner();
     let mut checks = Checks::new();
-    let changes = db::MeetingChanges {
+    let changes = meetings::MeetingChanges {
         title: body.title.as_deref().map(|t| checks.check(text::required("title", t, text::SHORT))),
         starts_at: body.starts_at.map(|t| {
             checks.check(text::plausible_date("starts_at", t.date_naive()));
@@ -270,20 +264,6 @@ pub async fn update(
         status: body.status,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let now = store::now();
-    let actor = caller.actor();
-    let meeting = state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                let was_cancelled = db::get(conn, id)?.status == MeetingStatus::Cancelled;
-                let meeting = db::update(conn, id, if_match.0, &changes, now)?;
-                if !was_cancelled && meeting.status == MeetingStatus::Cancelled {
-                    // Its actions move on to the next meeting, in the same transaction.
-                    store::action_log::follow_cancelled_meeting(conn, &meeting, &actor, now)?;
-                }
-                Ok(meeting)
-            })
-        })
-        .await?;
+    let meeting = ops::meetings::update(&state, &caller, id, if_match.0, changes).await?;
     Ok(resource_response(meeting.version, &Meeting::from(meeting)))
 }

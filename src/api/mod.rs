@@ -14,36 +14,12 @@ pub mod meetings;
 pub mod users;
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::db::{AnyConnection, DbPool};
-use crate::error::ApiError;
 use crate::http::pagination::{next_link, Page};
 
-/// What every handler shares. Holds nothing another instance would need:
-/// all state is in the database, so instances scale out behind a balancer.
-pub struct AppState {
-    pub pool: DbPool,
-    pub auth: crate::auth::AuthConfig,
-}
-
-impl AppState {
-    /// Runs blocking database work on actix's blocking threads, never on the
-    /// async workers; the pool bounds how many run at once.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-}
+pub use crate::ops::AppState;
 
 /// For PATCH bodies: tells "absent" (leave alone, `None`) from `null` (clear,
 /// `Some(None)`).

@@ -7,15 +7,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{page_response, resource_response, AppState};
 use crate::auth::policy::{self, Role};
-use crate::auth::token::{Claims, TokenKind, AUDIENCE, ISSUER};
-use crate::auth::{password, Caller};
+use crate::auth::Caller;
 use crate::domain::text::{self, Checks};
-use crate::domain::username::Username;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::http::body::{Json, OptionalJson};
 use crate::http::etag::IfMatch;
 use crate::http::pagination::{self, Page};
-use crate::store::{self, users as db};
+use crate::ops::{self, users::NewUserInput};
+use crate::store::users::UserChanges;
+use crate::store::{self, users};
 
 /// A person who signs in. The password hash never leaves the service.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -32,8 +32,8 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<db::User> for User {
-    fn from(u: db::User) -> Self {
+impl From<users::User> for User {
+    fn from(u: users::User) -> Self {
         User {
             role: u.role,
             id: u.id,
@@ -101,8 +101,8 @@ pub struct ServiceCredential {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl From<db::ServiceCredential> for ServiceCredential {
-    fn from(c: db::ServiceCredential) -> Self {
+impl From<users::ServiceCredential> for ServiceCredential {
+    fn from(c: users::ServiceCredential) -> Self {
         ServiceCredential {
             role: c.role,
             id: c.id,
@@ -169,68 +169,6 @@ pub struct AdminListQuery {
     pub cursor: Option<String>,
 }
 
-fn username(value: &str) -> Result<Username, FieldError> {
-    Username::parse(value).map_err(|rule| FieldError::new("username", rule))
-}
-
-/// The given password checked, or a generated one (returned to show once).
-fn chosen_password(given: Option<String>) -> Result<(String, Option<String>), ApiError> {
-    match given {
-        Some(p) => {
-            password::check_new(&p).map_err(|m| ApiError::Validation(vec![FieldError::new("password", m)]))?;
-            Ok((p, None))
-        }
-        None => {
-            let p = password::generate();
-            Ok((p.clone(), Some(p)))
-        }
-    }
-}
-
-/// Creates a user (the CLI's `user create` does the same for the first admin).
-/// Hashes the password first, so call it off the async workers.
-/// The username, display name and password are checked as the API checks them.
-pub fn create_user_record(
-    conn: &mut crate::db::AnyConnection,
-    username: &str,
-    display_name: &str,
-    role: Role,
-    password: &str,
-) -> Result<db::User, ApiError> {
-    let mut checks = Checks::new();
-    let name = checks.check(self::username(username));
-    let display_name = checks.check(text::required("display_name", display_name, text::SHORT));
-    checks.finish().map_err(ApiError::Validation)?;
-    password::check_new(password).map_err(|m| ApiError::Validation(vec![FieldError::new("password", m)]))?;
-    let hash = password::hash(password).map_err(ApiError::internal)?;
-    insert_user(conn, &name, &display_name, role, hash)
-}
-
-fn insert_user(
-    conn: &mut crate::db::AnyConnection,
-    username: &Username,
-    display_name: &str,
-    role: Role,
-    hash: String,
-) -> Result<db::User, ApiError> {
-    let now = store::now();
-    crate::db::write_transaction(conn, |conn| {
-        db::create(
-            conn,
-            &db::NewUser {
-                username: username.to_string(),
-                display_name: display_name.to_string(),
-                role,
-                active: true,
-                password_hash: hash,
-                token_generation: 0,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-    })
-}
-
 /// Lists users.
 #[utoipa::path(
     operation_id = "list_users",
@@ -247,13 +185,13 @@ fn insert_user(
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     req: HttpRequest,
     query: web::Query<AdminListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
-    let rows = state.db(move |conn| db::list(conn, after, limit)).await?;
+    let rows = ops::users::list(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |u| vec![u.id], User::from)))
 }
 
@@ -276,19 +214,17 @@ pub async fn list_users(
 #[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     body: Json<NewUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut checks = Checks::new();
-    let name = checks.check(username(&body.username));
-    let display_name = checks.check(text::required("display_name", &body.display_name, text::SHORT));
-    checks.finish().map_err(ApiError::Validation)?;
-    let (password, generated_password) = chosen_password(body.password)?;
-    let role = body.role;
-    // Hashing takes a while: not while holding a database connection.
-    let hash = web::block(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
-    let user = state.db(move |conn| insert_user(conn, &name, &display_name, role, hash)).await?;
+    let new = NewUserInput {
+        username: body.username,
+        display_name: body.display_name,
+        role: body.role,
+        password: body.password,
+    };
+    let (user, generated_password) = ops::users::create(&state, &caller, new).await?;
     let location = format!("/api/v1/users/{}", user.id);
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
@@ -312,16 +248,11 @@ pub async fn create_user(
 #[get("/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let user = state.db(move |conn| db::get(conn, id)).await?;
+    let user = ops::users::get(&state, &caller, id.into_inner()).await?;
     Ok(resource_response(user.version, &User::from(user)))
-}
-
-fn is_self<R: policy::Requirement>(caller: &Caller<R>, id: i64) -> bool {
-    matches!(caller.identity, crate::auth::Identity::User { id: own, .. } if own == id)
 }
 
 /// Edits a user's name or role, or deactivates them (ending their tokens and
@@ -358,16 +289,9 @@ pub async fn update_user(
     if_match: IfMatch,
     body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let body = body.into_inner();
-    if is_self(&caller, id) && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin)) {
-        // An admin who could do this could leave the service with no admin at all.
-        return Err(ApiError::Conflict(
-            "admins cannot deactivate themselves or give up their own admin role; ask another admin".into(),
-        ));
-    }
     let mut checks = Checks::new();
-    let changes = db::UserChanges {
+    let changes = UserChanges {
         display_name: body
             .display_name
             .as_deref()
@@ -376,10 +300,7 @@ pub async fn update_user(
         active: body.active,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let now = store::now();
-    let user = state
-        .db(move |conn| crate::db::write_transaction(conn, |conn| db::update(conn, id, if_match.0, &changes, now)))
-        .await?;
+    let user = ops::users::update(&state, &caller, id.into_inner(), if_match.0, changes).await?;
     Ok(resource_response(user.version, &User::from(user)))
 }
 
@@ -409,19 +330,8 @@ pub async fn reset_user_password(
     id: web::Path<i64>,
     body: OptionalJson<PasswordReset>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    if is_self(&caller, id) {
-        // Resetting without the current password is for other people's
-        // accounts; a stolen admin token must not be able to take over its own.
-        return Err(ApiError::Conflict(
-            "change your own password with POST /api/v1/me/password, which asks for the current one".into(),
-        ));
-    }
-    let (password, generated_password) = chosen_password(body.0.password)?;
-    let now = store::now();
-    let hash = web::block(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
-    let user =
-        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::set_password(conn, id, &hash, now))).await?;
+    let (user, generated_password) =
+        ops::users::reset_password(&state, &caller, id.into_inner(), body.0.password).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(UserWithPassword { user: User::from(user), generated_password }))
@@ -443,13 +353,13 @@ pub async fn reset_user_password(
 #[get("/service-credentials")]
 pub async fn list_service_credentials(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     req: HttpRequest,
     query: web::Query<AdminListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
-    let rows = state.db(move |conn| db::list_credentials(conn, after, limit)).await?;
+    let rows = ops::users::list_credentials(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |c| vec![c.id], ServiceCredential::from)))
 }
 
@@ -476,39 +386,9 @@ pub async fn create_service_credential(
     body: Json<NewServiceCredentialRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut checks = Checks::new();
-    let name = checks.check(text::required("name", &body.name, text::SHORT));
-    let days = body.expires_in_days.unwrap_or(state.auth.service_token_ttl_days);
-    if !(1..=3650).contains(&days) {
-        checks.push("expires_in_days", "must be from 1 to 3650");
-    }
-    checks.finish().map_err(ApiError::Validation)?;
     let role = Role::from(body.role.unwrap_or(ServiceRole::Reader));
-    let now = store::now();
-    let jti = super::auth::new_jti();
-    let new = db::NewServiceCredential {
-        name: name.clone(),
-        role,
-        jti: jti.clone(),
-        created_by: caller.actor().0,
-        created_at: now,
-        expires_at: now + chrono::Duration::days(days),
-    };
-    let credential =
-        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::create_credential(conn, &new))).await?;
-    let claims = Claims {
-        sub: store::Actor::service(&name).0,
-        role,
-        iat: now.and_utc().timestamp(),
-        nbf: now.and_utc().timestamp(),
-        exp: credential.expires_at.and_utc().timestamp(),
-        iss: ISSUER.into(),
-        aud: AUDIENCE.into(),
-        jti,
-        kind: TokenKind::Service,
-        generation: 0,
-    };
-    let token = state.auth.keys.issue(&claims).map_err(ApiError::internal)?;
+    let (credential, token) =
+        ops::users::issue_credential(&state, &caller, &body.name, role, body.expires_in_days).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(IssuedServiceCredential { credential: ServiceCredential::from(credential), token }))
@@ -530,13 +410,10 @@ pub async fn create_service_credential(
 #[post("/service-credentials/{id}/revoke")]
 pub async fn revoke_service_credential(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let now = store::now();
-    let credential =
-        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::revoke_credential(conn, id, now))).await?;
+    let credential = ops::users::revoke_credential(&state, &caller, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ServiceCredential::from(credential)))
 }
 
@@ -555,8 +432,8 @@ pub struct SsoBlock {
     pub blocked_at: DateTime<Utc>,
 }
 
-impl From<db::SsoBlock> for SsoBlock {
-    fn from(b: db::SsoBlock) -> Self {
+impl From<users::SsoBlock> for SsoBlock {
+    fn from(b: users::SsoBlock) -> Self {
         SsoBlock {
             id: b.id,
             subject: b.subject,
@@ -592,13 +469,13 @@ pub struct NewSsoBlockRequest {
 #[get("/sso-blocks")]
 pub async fn list_sso_blocks(
     state: web::Data<AppState>,
-    _caller: Caller<policy::ManageUsers>,
+    caller: Caller<policy::ManageUsers>,
     req: HttpRequest,
     query: web::Query<AdminListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
-    let rows = state.db(move |conn| db::list_sso_blocks(conn, after, limit)).await?;
+    let rows = ops::users::list_sso_blocks(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |b| vec![b.id], SsoBlock::from)))
 }
 
@@ -628,18 +505,7 @@ pub async fn create_sso_block(
     body: Json<NewSsoBlockRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut checks = Checks::new();
-    // The subject is compared exactly as the provider sends it: not trimmed.
-    let subject = checks.check(text::required("subject", &body.subject, text::SHORT).map(|_| body.subject.clone()));
-    let reason = checks.check(text::required("reason", &body.reason, text::SHORT));
-    checks.finish().map_err(ApiError::Validation)?;
-    if matches!(&caller.identity, crate::auth::Identity::Sso { subject: own } if *own == subject) {
-        return Err(ApiError::Conflict("admins cannot block their own single sign-on identity".into()));
-    }
-    let new = db::NewSsoBlock { subject, reason, blocked_by: caller.actor().0, blocked_at: store::now() };
-    let block =
-        state.db(move |conn| crate::db::write_transaction(conn, |conn| db::create_sso_block(conn, &new))).await?;
-    log::info!("single sign-on subject {} blocked by {}", block.subject, block.blocked_by);
+    let block = ops::users::block_sso_subject(&state, &caller, body.subject, &body.reason).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/sso-blocks/{}", block.id)))
         .json(SsoBlock::from(block)))
@@ -665,8 +531,6 @@ pub async fn delete_sso_block(
     caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let block = state.db(move |conn| crate::db::write_transaction(conn, |conn| db::delete_sso_block(conn, id))).await?;
-    log::info!("single sign-on subject {} unblocked by {}", block.subject, caller.actor().0);
+    ops::users::unblock_sso_subject(&state, &caller, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

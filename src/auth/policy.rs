@@ -5,6 +5,7 @@
 //! the OpenAPI document against [`OPERATIONS`].
 
 pub use crate::domain::Role;
+use crate::domain::Transition;
 
 /// What an operation does, in the terms of the role table in design.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,6 +103,16 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("accept_commitments", Some(Capability::ExtractCommitments)),
 ];
 
+/// What each lifecycle transition needs: the OPCC records progress and
+/// responds; the secretariat decides on responses and reopens or withdraws.
+pub fn for_transition(transition: Transition) -> Capability {
+    match transition {
+        Transition::Start | Transition::SubmitResponse => Capability::RecordProgress,
+        Transition::Accept | Transition::Return => Capability::DecideResponse,
+        Transition::Reopen | Transition::Withdraw => Capability::ManageActions,
+    }
+}
+
 /// What an operation needs, from [`OPERATIONS`].
 pub fn for_operation(operation_id: &str) -> Option<Option<Capability>> {
     OPERATIONS.iter().find(|(id, _)| *id == operation_id).map(|(_, c)| *c)
@@ -180,6 +191,21 @@ mod tests {
         assert_eq!(for_operation("create_action"), Some(Some(Capability::ManageActions)));
         assert_eq!(for_operation("healthz"), Some(None));
         assert_eq!(for_operation("nope"), None);
+    }
+
+    #[test]
+    fn each_transition_needs_what_its_operation_needs() {
+        let operations = [
+            (Transition::Start, "start_action"),
+            (Transition::SubmitResponse, "submit_action_response"),
+            (Transition::Accept, "accept_action_response"),
+            (Transition::Return, "return_action_response"),
+            (Transition::Reopen, "reopen_action"),
+            (Transition::Withdraw, "withdraw_action"),
+        ];
+        for (transition, operation) in operations {
+            assert_eq!(for_operation(operation), Some(Some(for_transition(transition))), "{operation}");
+        }
     }
 
     #[test]

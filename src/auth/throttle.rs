@@ -69,7 +69,7 @@ pub struct Subjects {
 impl Subjects {
     /// `username` as typed (compared without case); `address` the client's.
     pub fn new(username: &str, address: Option<IpAddr>) -> Subjects {
-        let address = address.map(crate::http::client_address::canonical);
+        let address = address.map(super::network::canonical);
         let network = address.and_then(network_key).map(|n| format!("net:{n}"));
         let address = address.map(address_key).unwrap_or_default();
         let username = username.to_lowercase();

@@ -1,13 +1,19 @@
 //! Pure domain rules: no I/O here, so each rule is unit-tested on its own.
 
 pub mod action_log;
+pub mod actor;
 pub mod chain;
+pub mod error;
 pub mod lifecycle;
 pub mod reference;
 pub mod role;
 mod sql_text;
 pub mod text;
 pub mod username;
+pub mod version;
 
+pub use actor::Actor;
+pub use error::{Error, FieldError};
 pub use lifecycle::{ActionKind, ActionStatus, MeetingStatus, Transition};
 pub use role::Role;
+pub use version::Version;

@@ -1,7 +1,7 @@
 //! Validated text from clients: trimmed, not empty, bounded in length, free
 //! of control characters (other than line breaks and tabs in long text).
 
-use crate::error::FieldError;
+use super::FieldError;
 
 /// Short single-line text: names, titles, owners, paragraph numbers.
 pub const SHORT: usize = 200;

@@ -6,6 +6,7 @@ use std::future::{ready, Ready};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
+use crate::domain::Version;
 use crate::error::ApiError;
 
 /// The strong ETag for a version: `"3"`.
@@ -24,13 +25,9 @@ pub fn etag_header(version: i64) -> (header::HeaderName, HeaderValue) {
 /// deployment's tag) is a precondition that fails: 412, as RFC 9110 says.
 /// Only a malformed header is a 400.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IfMatch(pub i64);
+pub struct IfMatch(pub Version);
 
 impl IfMatch {
-    /// Stands for an entity-tag this service never issued: versions start
-    /// at 1, so it matches no stored version and every check fails with 412.
-    pub const NO_VERSION: i64 = 0;
-
     pub fn parse(value: &str) -> Result<Self, ApiError> {
         let v = value.trim();
         if v == "*" {
@@ -55,31 +52,11 @@ impl IfMatch {
             }
         }
         match versions[..] {
-            [] => Ok(IfMatch(Self::NO_VERSION)),
-            [one] => Ok(IfMatch(one)),
+            [] => Ok(IfMatch(Version::FOREIGN)),
+            [one] => Ok(IfMatch(Version(one))),
             _ => Err(ApiError::BadRequest(
                 "If-Match names more than one version; send the one the change is based on".into(),
             )),
-        }
-    }
-
-    /// 412 unless the stored version is the one the client saw.
-    pub fn check(self, current: i64) -> Result<(), ApiError> {
-        if self.0 == current {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed { current, given: self.to_string() })
-        }
-    }
-}
-
-/// The tag as the client's precondition named it, for error messages.
-impl std::fmt::Display for IfMatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0 == Self::NO_VERSION {
-            f.write_str("an entity-tag this service did not issue")
-        } else {
-            f.write_str(&etag(self.0))
         }
     }
 }
@@ -105,14 +82,13 @@ mod tests {
 
     #[test]
     fn strong_versions_parse_other_tags_never_match_and_only_malformed_is_400() {
-        assert_eq!(IfMatch::parse("\"3\"").unwrap(), IfMatch(3));
-        assert_eq!(IfMatch::parse(" \"12\" ").unwrap(), IfMatch(12));
+        assert_eq!(IfMatch::parse("\"3\"").unwrap(), IfMatch(Version(3)));
+        assert_eq!(IfMatch::parse(" \"12\" ").unwrap(), IfMatch(Version(12)));
         // Well-formed, but not a version of ours: matches nothing (412 on check).
         for foreign in ["W/\"3\"", "\"0\"", "\"-1\"", "\"x\"", "\"stale-0\"", "\"03\"", "\"\"", "W/\"1\", \"abc\""] {
-            assert_eq!(IfMatch::parse(foreign).unwrap(), IfMatch(IfMatch::NO_VERSION), "{foreign}");
+            assert_eq!(IfMatch::parse(foreign).unwrap(), IfMatch(Version::FOREIGN), "{foreign}");
         }
-        assert!(matches!(IfMatch(IfMatch::NO_VERSION).check(1), Err(ApiError::PreconditionFailed { .. })));
-        assert_eq!(IfMatch::parse("\"abc\", \"4\"").unwrap(), IfMatch(4));
+        assert_eq!(IfMatch::parse("\"abc\", \"4\"").unwrap(), IfMatch(Version(4)));
         for malformed in ["3", "\"3", "W/3", "\"a b\"", "\"3\";"] {
             assert!(matches!(IfMatch::parse(malformed), Err(ApiError::BadRequest(_))), "{malformed}");
         }
@@ -121,9 +97,7 @@ mod tests {
     }
 
     #[test]
-    fn stale_versions_fail() {
-        assert!(IfMatch(2).check(2).is_ok());
-        assert!(matches!(IfMatch(1).check(2), Err(ApiError::PreconditionFailed { current: 2, .. })));
+    fn etags_quote_the_version() {
         assert_eq!(etag(5), "\"5\"");
     }
 }

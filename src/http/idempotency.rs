@@ -10,7 +10,9 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::domain::{Actor, Error};
 use crate::error::ApiError;
+use crate::store::idempotency::{Recorded, RequestKey};
 
 pub const HEADER: &str = "idempotency-key";
 /// Set on a response that replays a stored one.
@@ -57,42 +59,45 @@ pub fn fingerprint<T: Serialize>(request: &T) -> String {
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// A create's response as stored for replay.
-#[derive(Debug, Clone)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub location: Option<String>,
-    pub body: String,
-    pub replayed: bool,
-}
-
-impl StoredResponse {
-    pub fn created<T: Serialize>(location: String, body: &T) -> Result<Self, ApiError> {
-        Ok(StoredResponse {
-            status: 201,
-            location: Some(location),
-            body: serde_json::to_string(body).map_err(ApiError::internal)?,
-            replayed: false,
+impl IdempotencyKey {
+    /// The key as the operations take it: scoped to the caller and the
+    /// route, so one caller's key never replays to another, with the
+    /// request's fingerprint.
+    pub fn scoped<T: Serialize>(&self, actor: &Actor, route: &str, request: &T) -> Option<RequestKey> {
+        self.0.as_ref().map(|key| RequestKey {
+            scope: format!("{} {route}", actor.0),
+            key: key.clone(),
+            fingerprint: fingerprint(request),
         })
     }
+}
 
-    /// A fresh create's resource is at version 1, so its ETag is known. A
-    /// replay carries no ETag: the resource may have been edited since, and
-    /// an ETag of 1 would tell the client its stale copy is current.
-    pub fn into_response(self) -> HttpResponse {
-        let mut response = HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::CREATED));
-        response.content_type("application/json");
-        if !self.replayed {
-            response.insert_header(crate::http::etag::etag_header(1));
-        }
-        if let Some(location) = self.location.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
-            response.insert_header((header::LOCATION, location));
-        }
-        if self.replayed {
-            response.insert_header((HeaderName::from_static(REPLAYED), HeaderValue::from_static("true")));
-        }
-        response.body(self.body)
+/// A create's first response, as recorded for replay: 201 with its Location.
+pub fn created<T: Serialize>(location: String, body: &T) -> Result<Recorded, Error> {
+    Ok(Recorded {
+        status: 201,
+        location: Some(location),
+        body: serde_json::to_string(body).map_err(Error::internal)?,
+        replayed: false,
+    })
+}
+
+/// A fresh create's resource is at version 1, so its ETag is known. A
+/// replay carries no ETag: the resource may have been edited since, and
+/// an ETag of 1 would tell the client its stale copy is current.
+pub fn respond(recorded: Recorded) -> HttpResponse {
+    let mut response = HttpResponse::build(StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::CREATED));
+    response.content_type("application/json");
+    if !recorded.replayed {
+        response.insert_header(crate::http::etag::etag_header(1));
     }
+    if let Some(location) = recorded.location.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
+        response.insert_header((header::LOCATION, location));
+    }
+    if recorded.replayed {
+        response.insert_header((HeaderName::from_static(REPLAYED), HeaderValue::from_static("true")));
+    }
+    response.body(recorded.body)
 }
 
 #[cfg(test)]

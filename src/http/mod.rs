@@ -3,6 +3,7 @@
 //! the errors actix itself raises.
 
 pub mod body;
+pub mod caller;
 pub mod client_address;
 pub mod etag;
 pub mod idempotency;

@@ -12,8 +12,8 @@ use super::meetings::{self, Meeting};
 use super::Actor;
 use crate::db::AnyConnection;
 use crate::domain::action_log::Section;
+use crate::domain::Error;
 use crate::domain::{ActionStatus, MeetingStatus};
-use crate::error::ApiError;
 use crate::schema::{actions, meetings as meetings_table};
 
 const UNFINISHED: [ActionStatus; 3] = [ActionStatus::Open, ActionStatus::InProgress, ActionStatus::ResponseSubmitted];
@@ -46,7 +46,7 @@ macro_rules! views {
 }
 
 /// The committee's last meeting before this one that was not cancelled.
-fn previous_meeting(conn: &mut AnyConnection, meeting: &Meeting) -> Result<Option<Meeting>, ApiError> {
+fn previous_meeting(conn: &mut AnyConnection, meeting: &Meeting) -> Result<Option<Meeting>, Error> {
     Ok(meetings_table::table
         .filter(meetings_table::committee_id.eq(meeting.committee_id))
         .filter(meetings_table::starts_at.lt(meeting.starts_at))
@@ -56,7 +56,7 @@ fn previous_meeting(conn: &mut AnyConnection, meeting: &Meeting) -> Result<Optio
         .optional()?)
 }
 
-pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, ApiError> {
+pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, Error> {
     let meeting = meetings::get(conn, meeting_id)?;
     let committee = committees::get(conn, meeting.committee_id)?;
     let previous = previous_meeting(conn, &meeting)?;
@@ -111,7 +111,7 @@ pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, 
     })
 }
 
-fn unfinished_due_at(conn: &mut AnyConnection, meeting_id: i64) -> Result<Vec<ActionRow>, ApiError> {
+fn unfinished_due_at(conn: &mut AnyConnection, meeting_id: i64) -> Result<Vec<ActionRow>, Error> {
     Ok(actions::table
         .filter(actions::due_meeting_id.eq(meeting_id))
         .filter(actions::status.eq_any(UNFINISHED))
@@ -128,14 +128,14 @@ pub fn carry_forward_all(
     reason: Option<&str>,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<(Meeting, Vec<ActionView>), ApiError> {
+) -> Result<(Meeting, Vec<ActionView>), Error> {
     let meeting = meetings::get(conn, meeting_id)?;
     let target = match to_meeting_id {
         Some(id) => {
             action_store::check_due_meeting(conn, "to_meeting_id", id, meeting.committee_id, meeting.starts_at)?
         }
         None => meetings::next_after(conn, meeting.committee_id, meeting.starts_at)?.ok_or_else(|| {
-            ApiError::ConflictingReference(vec![crate::error::FieldError::new(
+            Error::ConflictingReference(vec![crate::domain::FieldError::new(
                 "to_meeting_id",
                 "the committee has no later meeting yet; create it first or name one",
             )])
@@ -158,7 +158,7 @@ pub fn follow_cancelled_meeting(
     meeting: &Meeting,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<usize, ApiError> {
+) -> Result<usize, Error> {
     let Some(next) = meetings::next_after(conn, meeting.committee_id, meeting.starts_at)? else {
         return Ok(0);
     };
@@ -201,7 +201,7 @@ pub fn stats(
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
     now: NaiveDateTime,
-) -> Result<Stats, ApiError> {
+) -> Result<Stats, Error> {
     committees::get(conn, committee_id)?;
     // The committee's meetings (a few a year) by id, looked up in memory for
     // both an action's raising meeting and its due meeting (always the same

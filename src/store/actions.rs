@@ -8,11 +8,11 @@ use diesel::sql_types::{Bool, Date, Timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::write_versioned;
 use super::{events, meetings, Actor};
 use crate::db::AnyConnection;
-use crate::domain::{reference, ActionKind, ActionStatus, MeetingStatus, Transition};
-use crate::error::{ApiError, FieldError};
-use crate::http::etag::IfMatch;
+use crate::domain::{reference, ActionKind, ActionStatus, MeetingStatus, Transition, Version};
+use crate::domain::{Error, FieldError};
 use crate::schema::{actions, agenda_items, committees, meetings as meetings_table};
 
 #[derive(Debug, Clone, Queryable)]
@@ -157,17 +157,17 @@ pub struct ActionFilter {
 }
 
 /// A field naming a record that does not exist (404).
-fn unknown(field: &str, message: &str) -> ApiError {
-    ApiError::UnknownReference(vec![FieldError::new(field, message)])
+fn unknown(field: &str, message: &str) -> Error {
+    Error::UnknownReference(vec![FieldError::new(field, message)])
 }
 
 /// A field naming a record that cannot be used here as things stand (409).
-fn conflicting(field: &str, message: &str) -> ApiError {
-    ApiError::ConflictingReference(vec![FieldError::new(field, message)])
+fn conflicting(field: &str, message: &str) -> Error {
+    Error::ConflictingReference(vec![FieldError::new(field, message)])
 }
 
 /// An agenda item given for an action must be one of the meeting it was raised at.
-fn check_agenda_item(conn: &mut AnyConnection, agenda_item_id: i64, raised_at: i64) -> Result<(), ApiError> {
+fn check_agenda_item(conn: &mut AnyConnection, agenda_item_id: i64, raised_at: i64) -> Result<(), Error> {
     let meeting_id: Option<i64> =
         agenda_items::table.find(agenda_item_id).select(agenda_items::meeting_id).first(conn).optional()?;
     match meeting_id {
@@ -187,7 +187,7 @@ pub(super) fn check_due_meeting(
     due_meeting_id: i64,
     committee_id: i64,
     after: NaiveDateTime,
-) -> Result<meetings::Meeting, ApiError> {
+) -> Result<meetings::Meeting, Error> {
     let meeting = meetings::find(conn, due_meeting_id)?.ok_or_else(|| unknown(field, "no meeting has this id"))?;
     if meeting.committee_id != committee_id {
         return Err(conflicting(field, "the meeting belongs to another committee"));
@@ -208,7 +208,7 @@ pub fn create(
     new: &NewAction,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<ActionView, ApiError> {
+) -> Result<ActionView, Error> {
     let raised = meetings::find(conn, new.raised_at_meeting_id)?
         .ok_or_else(|| unknown("raised_at_meeting_id", "no meeting has this id"))?;
     if let Some(item) = new.agenda_item_id {
@@ -288,8 +288,8 @@ pub fn create(
     get(conn, id)
 }
 
-pub fn get(conn: &mut AnyConnection, id: i64) -> Result<ActionView, ApiError> {
-    find(conn, id)?.ok_or_else(|| ApiError::not_found("action", id))
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<ActionView, Error> {
+    find(conn, id)?.ok_or_else(|| Error::not_found("action", id))
 }
 
 pub(super) type ViewTuple = (ActionRow, Option<NaiveDateTime>, Option<MeetingStatus>);
@@ -299,7 +299,7 @@ pub(super) fn into_view((row, starts_at, status): ViewTuple) -> ActionView {
     ActionView { row, due_meeting_starts_at }
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<ActionView>, ApiError> {
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<ActionView>, Error> {
     let found: Option<ViewTuple> = actions::table
         .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
         .filter(actions::id.eq(id))
@@ -333,7 +333,7 @@ pub fn list(
     after: Option<i64>,
     limit: i64,
     now: NaiveDateTime,
-) -> Result<Vec<ActionView>, ApiError> {
+) -> Result<Vec<ActionView>, Error> {
     let mut statuses = filter.statuses.clone();
     if filter.overdue == Some(true) {
         // Only open and in-progress actions can be overdue (the SQL says so too).
@@ -369,7 +369,7 @@ fn list_one(
     after: Option<i64>,
     limit: i64,
     now: NaiveDateTime,
-) -> Result<Vec<ActionView>, ApiError> {
+) -> Result<Vec<ActionView>, Error> {
     let mut query = actions::table
         .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
         .select((actions::all_columns, meetings_table::starts_at.nullable(), meetings_table::status.nullable()))
@@ -413,9 +413,9 @@ fn list_one(
 }
 
 /// Loads an action for a change, checking the version the client based it on.
-fn load_for_change(conn: &mut AnyConnection, id: i64, if_match: IfMatch) -> Result<ActionRow, ApiError> {
+fn load_for_change(conn: &mut AnyConnection, id: i64, expected: Version) -> Result<ActionRow, Error> {
     let current = get(conn, id)?.row;
-    if_match.check(current.version)?;
+    expected.check(current.version)?;
     Ok(current)
 }
 
@@ -429,18 +429,12 @@ pub(super) fn write(
     reason: Option<&str>,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<ActionView, ApiError> {
+) -> Result<ActionView, Error> {
     let changes = diff(&current.state(), new);
     if changes.is_empty() {
         return get(conn, current.id);
     }
-    let updated = diesel::update(actions::table.find(current.id).filter(actions::version.eq(current.version)))
-        .set((new, actions::version.eq(actions::version + 1), actions::updated_at.eq(now)))
-        .execute(conn)?;
-    if updated == 0 {
-        // Someone else changed it between our read and write (PostgreSQL).
-        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: current.version.to_string() });
-    }
+    write_versioned!(conn, actions, current.id, current.version, now, new)?;
     events::append(conn, current.id, event_kind, &changes, reason, actor, now)?;
     get(conn, current.id)
 }
@@ -448,12 +442,12 @@ pub(super) fn write(
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
-    if_match: IfMatch,
+    expected: Version,
     patch: &ActionPatch,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<ActionView, ApiError> {
-    let current = load_for_change(conn, id, if_match)?;
+) -> Result<ActionView, Error> {
+    let current = load_for_change(conn, id, expected)?;
     let mut state = current.state();
     if let Some(v) = patch.agenda_item_id {
         if let Some(item) = v {
@@ -489,16 +483,16 @@ pub fn update(
 pub fn transition(
     conn: &mut AnyConnection,
     id: i64,
-    if_match: IfMatch,
+    expected: Version,
     transition: Transition,
     response: Option<&str>,
     reason: Option<&str>,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<ActionView, ApiError> {
-    let current = load_for_change(conn, id, if_match)?;
+) -> Result<ActionView, Error> {
+    let current = load_for_change(conn, id, expected)?;
     let from = current.status;
-    let to = transition.apply(from).ok_or_else(|| ApiError::IllegalTransition {
+    let to = transition.apply(from).ok_or_else(|| Error::IllegalTransition {
         transition: transition.as_str().to_string(),
         current: from.as_str().to_string(),
         allowed: from.allowed_transitions().iter().map(|t| t.as_str().to_string()).collect(),
@@ -531,18 +525,15 @@ pub fn transition(
 pub fn carry_forward(
     conn: &mut AnyConnection,
     id: i64,
-    if_match: IfMatch,
+    expected: Version,
     to_meeting_id: Option<i64>,
     reason: Option<&str>,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<ActionView, ApiError> {
-    let current = load_for_change(conn, id, if_match)?;
+) -> Result<ActionView, Error> {
+    let current = load_for_change(conn, id, expected)?;
     if !current.status.is_unfinished() {
-        return Err(ApiError::Conflict(format!(
-            "a {} action cannot be carried forward; reopen it first",
-            current.status
-        )));
+        return Err(Error::Conflict(format!("a {} action cannot be carried forward; reopen it first", current.status)));
     }
     let from_meeting = current.due_meeting_id.unwrap_or(current.raised_at_meeting_id);
     let baseline = meetings::get(conn, from_meeting)?.starts_at;
@@ -563,7 +554,7 @@ pub(super) fn carry_to(
     reason: Option<&str>,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<ActionView, ApiError> {
+) -> Result<ActionView, Error> {
     let mut state = current.state();
     state.due_meeting_id = Some(target_meeting_id);
     state.times_carried_forward += 1;

@@ -1,8 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::{changes, write_versioned, Changes};
 use crate::db::AnyConnection;
-use crate::error::ApiError;
+use crate::domain::{Error, Version};
 use crate::schema::agenda_items;
 
 #[derive(Debug, Clone, Queryable)]
@@ -26,19 +27,16 @@ pub struct NewAgendaItem {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = agenda_items)]
-pub struct AgendaItemChanges {
-    pub number: Option<String>,
-    pub title: Option<String>,
+changes! {
+    #[derive(Debug, Clone, Default, AsChangeset)]
+    #[diesel(table_name = agenda_items)]
+    pub struct AgendaItemChanges {
+        pub number: Option<String>,
+        pub title: Option<String>,
+    }
 }
 
-fn number_taken(
-    conn: &mut AnyConnection,
-    meeting_id: i64,
-    number: &str,
-    except: Option<i64>,
-) -> Result<bool, ApiError> {
+fn number_taken(conn: &mut AnyConnection, meeting_id: i64, number: &str, except: Option<i64>) -> Result<bool, Error> {
     let mut query = agenda_items::table
         .filter(agenda_items::meeting_id.eq(meeting_id))
         .filter(agenda_items::number.eq(number.to_string()))
@@ -50,18 +48,18 @@ fn number_taken(
     Ok(query.first::<i64>(conn).optional()?.is_some())
 }
 
-pub fn create(conn: &mut AnyConnection, new: &NewAgendaItem) -> Result<AgendaItem, ApiError> {
+pub fn create(conn: &mut AnyConnection, new: &NewAgendaItem) -> Result<AgendaItem, Error> {
     if number_taken(conn, new.meeting_id, &new.number, None)? {
-        return Err(ApiError::Conflict(format!("the meeting already has an agenda item numbered {}", new.number)));
+        return Err(Error::Conflict(format!("the meeting already has an agenda item numbered {}", new.number)));
     }
     Ok(diesel::insert_into(agenda_items::table).values(new).returning(agenda_items::all_columns).get_result(conn)?)
 }
 
-pub fn get(conn: &mut AnyConnection, id: i64) -> Result<AgendaItem, ApiError> {
-    find(conn, id)?.ok_or_else(|| ApiError::not_found("agenda item", id))
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<AgendaItem, Error> {
+    find(conn, id)?.ok_or_else(|| Error::not_found("agenda item", id))
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<AgendaItem>, ApiError> {
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<AgendaItem>, Error> {
     Ok(agenda_items::table.find(id).first(conn).optional()?)
 }
 
@@ -71,7 +69,7 @@ pub fn list(
     meeting_id: i64,
     after: Option<i64>,
     limit: i64,
-) -> Result<Vec<AgendaItem>, ApiError> {
+) -> Result<Vec<AgendaItem>, Error> {
     let mut query = agenda_items::table
         .filter(agenda_items::meeting_id.eq(meeting_id))
         .order(agenda_items::id)
@@ -86,25 +84,20 @@ pub fn list(
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
-    expected_version: i64,
+    expected_version: Version,
     changes: &AgendaItemChanges,
     now: NaiveDateTime,
-) -> Result<AgendaItem, ApiError> {
+) -> Result<AgendaItem, Error> {
     let current = get(conn, id)?;
-    crate::http::etag::IfMatch(expected_version).check(current.version)?;
-    if changes.number.is_none() && changes.title.is_none() {
+    expected_version.check(current.version)?;
+    if changes.is_empty() {
         return Ok(current);
     }
     if let Some(number) = &changes.number {
         if number_taken(conn, current.meeting_id, number, Some(id))? {
-            return Err(ApiError::Conflict(format!("the meeting already has an agenda item numbered {number}")));
+            return Err(Error::Conflict(format!("the meeting already has an agenda item numbered {number}")));
         }
     }
-    let updated = diesel::update(agenda_items::table.find(id).filter(agenda_items::version.eq(expected_version)))
-        .set((changes, agenda_items::version.eq(agenda_items::version + 1), agenda_items::updated_at.eq(now)))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
-    }
+    write_versioned!(conn, agenda_items, id, current.version, now, changes)?;
     get(conn, id)
 }

@@ -1,8 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::{changes, write_versioned, Changes};
 use crate::db::AnyConnection;
-use crate::error::ApiError;
+use crate::domain::{Error, Version};
 use crate::schema::committees;
 
 #[derive(Debug, Clone, Queryable)]
@@ -28,31 +29,33 @@ pub struct NewCommittee {
     pub updated_at: NaiveDateTime,
 }
 
-/// Validated changes; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = committees)]
-pub struct CommitteeChanges {
-    pub name: Option<String>,
-    pub description: Option<Option<String>>,
+changes! {
+    /// Validated changes; `None` leaves a field as it is.
+    #[derive(Debug, Clone, Default, AsChangeset)]
+    #[diesel(table_name = committees)]
+    pub struct CommitteeChanges {
+        pub name: Option<String>,
+        pub description: Option<Option<String>>,
+    }
 }
 
-pub fn create(conn: &mut AnyConnection, new: &NewCommittee) -> Result<Committee, ApiError> {
+pub fn create(conn: &mut AnyConnection, new: &NewCommittee) -> Result<Committee, Error> {
     let exists = committees::table
         .filter(committees::code.eq(&new.code))
         .select(committees::id)
         .first::<i64>(conn)
         .optional()?;
     if exists.is_some() {
-        return Err(ApiError::Conflict(format!("a committee with code {} already exists", new.code)));
+        return Err(Error::Conflict(format!("a committee with code {} already exists", new.code)));
     }
     Ok(diesel::insert_into(committees::table).values(new).returning(committees::all_columns).get_result(conn)?)
 }
 
-pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Committee, ApiError> {
-    committees::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("committee", id))
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Committee, Error> {
+    committees::table.find(id).first(conn).optional()?.ok_or_else(|| Error::not_found("committee", id))
 }
 
-pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<Committee>, ApiError> {
+pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<Committee>, Error> {
     let mut query = committees::table.order(committees::id).limit(limit + 1).into_boxed();
     if let Some(after) = after {
         query = query.filter(committees::id.gt(after));
@@ -64,20 +67,15 @@ pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
-    expected_version: i64,
+    expected_version: Version,
     changes: &CommitteeChanges,
     now: NaiveDateTime,
-) -> Result<Committee, ApiError> {
+) -> Result<Committee, Error> {
     let current = get(conn, id)?;
-    crate::http::etag::IfMatch(expected_version).check(current.version)?;
-    if changes.name.is_none() && changes.description.is_none() {
+    expected_version.check(current.version)?;
+    if changes.is_empty() {
         return Ok(current);
     }
-    let updated = diesel::update(committees::table.find(id).filter(committees::version.eq(expected_version)))
-        .set((changes, committees::version.eq(committees::version + 1), committees::updated_at.eq(now)))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
-    }
+    write_versioned!(conn, committees, id, current.version, now, changes)?;
     get(conn, id)
 }

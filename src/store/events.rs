@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::Actor;
 use crate::db::AnyConnection;
 use crate::domain::chain::{self, EventContent};
-use crate::error::ApiError;
+use crate::domain::Error;
 use crate::schema::action_events;
 
 #[derive(Debug, Clone, Queryable)]
@@ -55,7 +55,7 @@ pub fn append(
     reason: Option<&str>,
     actor: &Actor,
     occurred_at: NaiveDateTime,
-) -> Result<Event, ApiError> {
+) -> Result<Event, Error> {
     let last: Option<(i32, String)> = action_events::table
         .filter(action_events::action_id.eq(action_id))
         .order(action_events::sequence.desc())
@@ -94,7 +94,7 @@ pub fn append(
         .get_result(conn)?)
 }
 
-pub fn list(conn: &mut AnyConnection, action_id: i64, after: Option<i64>, limit: i64) -> Result<Vec<Event>, ApiError> {
+pub fn list(conn: &mut AnyConnection, action_id: i64, after: Option<i64>, limit: i64) -> Result<Vec<Event>, Error> {
     let mut query = action_events::table
         .filter(action_events::action_id.eq(action_id))
         .order(action_events::sequence)
@@ -113,7 +113,7 @@ pub struct Verification {
     pub first_broken_sequence: Option<i32>,
 }
 
-pub fn verify(conn: &mut AnyConnection, action_id: i64) -> Result<Verification, ApiError> {
+pub fn verify(conn: &mut AnyConnection, action_id: i64) -> Result<Verification, Error> {
     let events: Vec<Event> = action_events::table
         .filter(action_events::action_id.eq(action_id))
         .order(action_events::sequence)

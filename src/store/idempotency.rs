@@ -1,25 +1,47 @@
-//! Stored first responses of creating POSTs (see `http::idempotency`).
+//! Creates that happen once per client key: the outcome a front end gave
+//! its client is recorded with the create, in its transaction, and given
+//! back for a retry with the same key. What the outcome holds (for the JSON
+//! API, the first response) is the front end's business, not the store's.
 
 use diesel::prelude::*;
 
 use crate::db::{write_transaction, AnyConnection};
-use crate::error::ApiError;
-use crate::http::idempotency::{IdempotencyKey, StoredResponse};
+use crate::domain::Error;
 use crate::schema::idempotency_keys;
 
-/// Runs a create in one write transaction, recording its response under the
-/// client's key in the same transaction, or replays the response recorded
-/// for that key. `scope` separates keys per route (and, later, per caller).
+/// A client's key for one create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestKey {
+    /// Separates keys per caller and per kind of create: one caller's key
+    /// never replays to another.
+    pub scope: String,
+    pub key: String,
+    /// The request's fingerprint, so a key reused for another request is caught.
+    pub fingerprint: String,
+}
+
+/// The outcome of a create as recorded for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    /// True when this is a replay of an earlier create.
+    pub replayed: bool,
+}
+
+/// Runs a create in one write transaction, recording its outcome under the
+/// client's key in the same transaction, or gives back the outcome recorded
+/// for that key.
 pub fn create_once(
     conn: &mut AnyConnection,
-    key: &IdempotencyKey,
-    scope: &str,
-    fingerprint: &str,
-    create: impl Fn(&mut AnyConnection) -> Result<StoredResponse, ApiError>,
-) -> Result<StoredResponse, ApiError> {
-    let Some(key) = key.0.as_deref() else {
+    key: Option<&RequestKey>,
+    create: impl Fn(&mut AnyConnection) -> Result<Recorded, Error>,
+) -> Result<Recorded, Error> {
+    let Some(RequestKey { scope, key, fingerprint }) = key else {
         return write_transaction(conn, |conn| create(conn));
     };
+    let (scope, key, fingerprint) = (scope.as_str(), key.as_str(), fingerprint.as_str());
     // Two attempts: if a concurrent request with the same key committed first
     // (a unique violation on our insert), the second attempt replays it.
     let mut attempt = 0;
@@ -47,9 +69,9 @@ pub fn create_once(
         match result {
             Err(KeyRace::Race) if attempt < 2 => continue,
             Err(KeyRace::Race) => {
-                return Err(ApiError::Conflict("a request with this Idempotency-Key is in progress".into()))
+                return Err(Error::Conflict("a request with this Idempotency-Key is in progress".into()))
             }
-            Err(KeyRace::Api(e)) => return Err(e),
+            Err(KeyRace::Refused(e)) => return Err(e),
             Ok(response) => return Ok(response),
         }
     }
@@ -58,7 +80,7 @@ pub fn create_once(
 /// (request fingerprint, status, Location, body) as stored.
 type Stored = (String, i32, Option<String>, String);
 
-fn find(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<Option<Stored>, ApiError> {
+fn find(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<Option<Stored>, Error> {
     Ok(idempotency_keys::table
         .filter(idempotency_keys::scope.eq(scope))
         .filter(idempotency_keys::idempotency_key.eq(key))
@@ -72,22 +94,22 @@ fn find(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<Option<Store
         .optional()?)
 }
 
-fn replay(stored: Stored, fingerprint: &str) -> Result<StoredResponse, KeyRace> {
+fn replay(stored: Stored, fingerprint: &str) -> Result<Recorded, KeyRace> {
     let (request_hash, status, location, body) = stored;
     if request_hash != fingerprint {
         // The key names a request the service has already carried out; this
         // one conflicts with it (409), it is not malformed.
-        return Err(KeyRace::Api(ApiError::Conflict(
+        return Err(KeyRace::Refused(Error::Conflict(
             "this Idempotency-Key was already used with a different request body".into(),
         )));
     }
-    Ok(StoredResponse { status: u16::try_from(status).unwrap_or(201), location, body, replayed: true })
+    Ok(Recorded { status: u16::try_from(status).unwrap_or(201), location, body, replayed: true })
 }
 
 /// Tells a lost race on the key apart from every other failure.
 enum KeyRace {
     Race,
-    Api(ApiError),
+    Refused(Error),
 }
 
 impl KeyRace {
@@ -96,19 +118,19 @@ impl KeyRace {
             diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
                 KeyRace::Race
             }
-            other => KeyRace::Api(other.into()),
+            other => KeyRace::Refused(other.into()),
         }
     }
 }
 
 impl From<diesel::result::Error> for KeyRace {
     fn from(e: diesel::result::Error) -> Self {
-        KeyRace::Api(e.into())
+        KeyRace::Refused(e.into())
     }
 }
 
-impl From<ApiError> for KeyRace {
-    fn from(e: ApiError) -> Self {
-        KeyRace::Api(e)
+impl From<Error> for KeyRace {
+    fn from(e: Error) -> Self {
+        KeyRace::Refused(e)
     }
 }

@@ -1,9 +1,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::{changes, write_versioned, Changes};
 use crate::db::AnyConnection;
 use crate::domain::MeetingStatus;
-use crate::error::ApiError;
+use crate::domain::{Error, Version};
 use crate::schema::meetings;
 
 #[derive(Debug, Clone, Queryable)]
@@ -31,13 +32,15 @@ pub struct NewMeeting {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = meetings)]
-pub struct MeetingChanges {
-    pub title: Option<String>,
-    pub starts_at: Option<NaiveDateTime>,
-    pub location: Option<Option<String>>,
-    pub status: Option<MeetingStatus>,
+changes! {
+    #[derive(Debug, Clone, Default, AsChangeset)]
+    #[diesel(table_name = meetings)]
+    pub struct MeetingChanges {
+        pub title: Option<String>,
+        pub starts_at: Option<NaiveDateTime>,
+        pub location: Option<Option<String>>,
+        pub status: Option<MeetingStatus>,
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -50,15 +53,15 @@ pub struct MeetingFilter {
     pub status: Option<MeetingStatus>,
 }
 
-pub fn create(conn: &mut AnyConnection, new: &NewMeeting) -> Result<Meeting, ApiError> {
+pub fn create(conn: &mut AnyConnection, new: &NewMeeting) -> Result<Meeting, Error> {
     Ok(diesel::insert_into(meetings::table).values(new).returning(meetings::all_columns).get_result(conn)?)
 }
 
-pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Meeting, ApiError> {
-    find(conn, id)?.ok_or_else(|| ApiError::not_found("meeting", id))
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Meeting, Error> {
+    find(conn, id)?.ok_or_else(|| Error::not_found("meeting", id))
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Meeting>, ApiError> {
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Meeting>, Error> {
     Ok(meetings::table.find(id).first(conn).optional()?)
 }
 
@@ -68,7 +71,7 @@ pub fn list(
     filter: &MeetingFilter,
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
-) -> Result<Vec<Meeting>, ApiError> {
+) -> Result<Vec<Meeting>, Error> {
     let mut query = meetings::table.order((meetings::starts_at, meetings::id)).limit(limit + 1).into_boxed();
     if let Some(committee_id) = filter.committee_id {
         query = query.filter(meetings::committee_id.eq(committee_id));
@@ -95,7 +98,7 @@ pub fn next_after(
     conn: &mut AnyConnection,
     committee_id: i64,
     starts_at: NaiveDateTime,
-) -> Result<Option<Meeting>, ApiError> {
+) -> Result<Option<Meeting>, Error> {
     loop {
         let found: Option<Meeting> = meetings::table
             .filter(meetings::committee_id.eq(committee_id))
@@ -117,7 +120,7 @@ pub fn next_after(
 /// On PostgreSQL that is `FOR SHARE` (a cancellation, which updates the row,
 /// waits, and then sees the action); on SQLite the write lock every writing
 /// transaction takes already serialises the two, so nothing more is needed.
-pub fn hold(conn: &mut AnyConnection, id: i64) -> Result<Option<MeetingStatus>, ApiError> {
+pub fn hold(conn: &mut AnyConnection, id: i64) -> Result<Option<MeetingStatus>, Error> {
     match conn {
         AnyConnection::Postgresql(c) => {
             Ok(meetings::table.find(id).select(meetings::status).for_share().first::<MeetingStatus>(c).optional()?)
@@ -129,21 +132,15 @@ pub fn hold(conn: &mut AnyConnection, id: i64) -> Result<Option<MeetingStatus>, 
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
-    expected_version: i64,
+    expected_version: Version,
     changes: &MeetingChanges,
     now: NaiveDateTime,
-) -> Result<Meeting, ApiError> {
+) -> Result<Meeting, Error> {
     let current = get(conn, id)?;
-    crate::http::etag::IfMatch(expected_version).check(current.version)?;
-    if changes.title.is_none() && changes.starts_at.is_none() && changes.location.is_none() && changes.status.is_none()
-    {
+    expected_version.check(current.version)?;
+    if changes.is_empty() {
         return Ok(current);
     }
-    let updated = diesel::update(meetings::table.find(id).filter(meetings::version.eq(expected_version)))
-        .set((changes, meetings::version.eq(meetings::version + 1), meetings::updated_at.eq(now)))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
-    }
+    write_versioned!(conn, meetings, id, current.version, now, changes)?;
     get(conn, id)
 }

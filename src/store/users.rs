@@ -1,10 +1,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::auth::policy::Role;
+use super::{changes, write_versioned, Changes};
 use crate::auth::throttle::{self, Failures, Subjects};
 use crate::db::AnyConnection;
-use crate::error::ApiError;
+use crate::domain::{Error, Role, Version};
 use crate::schema::{service_credentials, sign_in_failures, sign_in_familiar, sso_blocks, users};
 
 #[derive(Debug, Clone, Queryable)]
@@ -35,27 +35,29 @@ pub struct NewUser {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = users)]
-pub struct UserChanges {
-    pub display_name: Option<String>,
-    pub role: Option<Role>,
-    pub active: Option<bool>,
+changes! {
+    #[derive(Debug, Clone, Default, AsChangeset)]
+    #[diesel(table_name = users)]
+    pub struct UserChanges {
+        pub display_name: Option<String>,
+        pub role: Option<Role>,
+        pub active: Option<bool>,
+    }
 }
 
-pub fn create(conn: &mut AnyConnection, new: &NewUser) -> Result<User, ApiError> {
+pub fn create(conn: &mut AnyConnection, new: &NewUser) -> Result<User, Error> {
     if find_by_username(conn, &new.username)?.is_some() {
-        return Err(ApiError::Conflict(format!("the username {} is taken", new.username)));
+        return Err(Error::Conflict(format!("the username {} is taken", new.username)));
     }
     Ok(diesel::insert_into(users::table).values(new).returning(users::all_columns).get_result(conn)?)
 }
 
-pub fn get(conn: &mut AnyConnection, id: i64) -> Result<User, ApiError> {
-    users::table.find(id).first(conn).optional()?.ok_or_else(|| ApiError::not_found("user", id))
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<User, Error> {
+    users::table.find(id).first(conn).optional()?.ok_or_else(|| Error::not_found("user", id))
 }
 
 /// How many users, service credentials and committees the database holds.
-pub fn population(conn: &mut AnyConnection) -> Result<(i64, i64, i64), ApiError> {
+pub fn population(conn: &mut AnyConnection) -> Result<(i64, i64, i64), Error> {
     use crate::schema::committees;
     Ok((
         users::table.count().get_result(conn)?,
@@ -64,11 +66,11 @@ pub fn population(conn: &mut AnyConnection) -> Result<(i64, i64, i64), ApiError>
     ))
 }
 
-pub fn find_by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<User>, ApiError> {
+pub fn find_by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<User>, Error> {
     Ok(users::table.filter(users::username.eq(username)).first(conn).optional()?)
 }
 
-pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<User>, ApiError> {
+pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<User>, Error> {
     let mut query = users::table.order(users::id).limit(limit + 1).into_boxed();
     if let Some(after) = after {
         query = query.filter(users::id.gt(after));
@@ -83,13 +85,13 @@ pub fn list(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
-    expected_version: i64,
+    expected_version: Version,
     changes: &UserChanges,
     now: NaiveDateTime,
-) -> Result<User, ApiError> {
+) -> Result<User, Error> {
     let current = get(conn, id)?;
-    crate::http::etag::IfMatch(expected_version).check(current.version)?;
-    if changes.display_name.is_none() && changes.role.is_none() && changes.active.is_none() {
+    expected_version.check(current.version)?;
+    if changes.is_empty() {
         return Ok(current);
     }
     let deactivating = changes.active == Some(false) && current.active;
@@ -97,7 +99,7 @@ pub fn update(
     if current.active && current.role == Role::Admin && (deactivating || !stays_admin) {
         let others = active_admins(conn)?.into_iter().filter(|other| *other != id).count();
         if others == 0 {
-            return Err(ApiError::Conflict(format!(
+            return Err(Error::Conflict(format!(
                 "{} is the last active admin: make another user an admin first",
                 current.username
             )));
@@ -110,17 +112,14 @@ pub fn update(
         }
     }
     let bump = i32::from(deactivating);
-    let updated = diesel::update(users::table.find(id).filter(users::version.eq(expected_version)))
-        .set((
-            changes,
-            users::token_generation.eq(users::token_generation + bump),
-            users::version.eq(users::version + 1),
-            users::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(ApiError::PreconditionFailed { current: current.version + 1, given: expected_version.to_string() });
-    }
+    write_versioned!(
+        conn,
+        users,
+        id,
+        current.version,
+        now,
+        (changes, users::token_generation.eq(users::token_generation + bump))
+    )?;
     get(conn, id)
 }
 
@@ -129,7 +128,7 @@ pub fn update(
 /// transaction ends, so two admins demoting each other at once cannot both
 /// see the other still active (the second waits, then sees the first's
 /// change); SQLite's write transactions already run one at a time.
-fn active_admins(conn: &mut AnyConnection) -> Result<Vec<i64>, ApiError> {
+fn active_admins(conn: &mut AnyConnection) -> Result<Vec<i64>, Error> {
     let query = users::table
         .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
@@ -142,11 +141,7 @@ fn active_admins(conn: &mut AnyConnection) -> Result<Vec<i64>, ApiError> {
 }
 
 /// Revokes the unrevoked service credentials `actor` issued; returns how many.
-pub fn revoke_credentials_issued_by(
-    conn: &mut AnyConnection,
-    actor: &str,
-    now: NaiveDateTime,
-) -> Result<usize, ApiError> {
+pub fn revoke_credentials_issued_by(conn: &mut AnyConnection, actor: &str, now: NaiveDateTime) -> Result<usize, Error> {
     Ok(diesel::update(
         service_credentials::table
             .filter(service_credentials::created_by.eq(actor))
@@ -157,12 +152,7 @@ pub fn revoke_credentials_issued_by(
 }
 
 /// Sets a new password hash and ends every token issued before.
-pub fn set_password(
-    conn: &mut AnyConnection,
-    id: i64,
-    password_hash: &str,
-    now: NaiveDateTime,
-) -> Result<User, ApiError> {
+pub fn set_password(conn: &mut AnyConnection, id: i64, password_hash: &str, now: NaiveDateTime) -> Result<User, Error> {
     let updated = diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(password_hash),
@@ -172,7 +162,7 @@ pub fn set_password(
         ))
         .execute(conn)?;
     if updated == 0 {
-        return Err(ApiError::not_found("user", id));
+        return Err(Error::not_found("user", id));
     }
     get(conn, id)
 }
@@ -203,14 +193,14 @@ pub struct NewServiceCredential {
     pub expires_at: NaiveDateTime,
 }
 
-pub fn create_credential(conn: &mut AnyConnection, new: &NewServiceCredential) -> Result<ServiceCredential, ApiError> {
+pub fn create_credential(conn: &mut AnyConnection, new: &NewServiceCredential) -> Result<ServiceCredential, Error> {
     let taken = service_credentials::table
         .filter(service_credentials::name.eq(&new.name))
         .select(service_credentials::id)
         .first::<i64>(conn)
         .optional()?;
     if taken.is_some() {
-        return Err(ApiError::Conflict(format!("a service credential named {} exists", new.name)));
+        return Err(Error::Conflict(format!("a service credential named {} exists", new.name)));
     }
     Ok(diesel::insert_into(service_credentials::table)
         .values(new)
@@ -222,7 +212,7 @@ pub fn list_credentials(
     conn: &mut AnyConnection,
     after: Option<i64>,
     limit: i64,
-) -> Result<Vec<ServiceCredential>, ApiError> {
+) -> Result<Vec<ServiceCredential>, Error> {
     let mut query = service_credentials::table.order(service_credentials::id).limit(limit + 1).into_boxed();
     if let Some(after) = after {
         query = query.filter(service_credentials::id.gt(after));
@@ -230,11 +220,11 @@ pub fn list_credentials(
     Ok(query.load(conn)?)
 }
 
-pub fn find_credential_by_jti(conn: &mut AnyConnection, jti: &str) -> Result<Option<ServiceCredential>, ApiError> {
+pub fn find_credential_by_jti(conn: &mut AnyConnection, jti: &str) -> Result<Option<ServiceCredential>, Error> {
     Ok(service_credentials::table.filter(service_credentials::jti.eq(jti)).first(conn).optional()?)
 }
 
-pub fn revoke_credential(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<ServiceCredential, ApiError> {
+pub fn revoke_credential(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<ServiceCredential, Error> {
     diesel::update(service_credentials::table.find(id).filter(service_credentials::revoked_at.is_null()))
         .set(service_credentials::revoked_at.eq(now))
         .execute(conn)?;
@@ -242,11 +232,11 @@ pub fn revoke_credential(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) 
         .find(id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("service credential", id))
+        .ok_or_else(|| Error::not_found("service credential", id))
 }
 
 /// Records use, at most once a minute per credential so reads stay reads.
-pub fn touch_credential(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn touch_credential(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), Error> {
     let stale = now - chrono::Duration::minutes(1);
     diesel::update(
         service_credentials::table
@@ -272,11 +262,7 @@ struct CountedRow {
 
 /// The seconds left on the address's lock, read without writing anything:
 /// a locked-out address is refused before it can add a row or take a write lock.
-pub fn address_locked_for(
-    conn: &mut AnyConnection,
-    address: &str,
-    now: NaiveDateTime,
-) -> Result<Option<i64>, ApiError> {
+pub fn address_locked_for(conn: &mut AnyConnection, address: &str, now: NaiveDateTime) -> Result<Option<i64>, Error> {
     let row = sign_in_failures::table
         .find(address)
         .select((sign_in_failures::failures, sign_in_failures::window_started_at, sign_in_failures::locked_until))
@@ -293,7 +279,7 @@ pub fn count_sign_in_attempt(
     conn: &mut AnyConnection,
     subjects: &Subjects,
     now: NaiveDateTime,
-) -> Result<throttle::Counted, ApiError> {
+) -> Result<throttle::Counted, Error> {
     if let AnyConnection::Postgresql(c) = conn {
         purge_expired_postgres(c, now)?;
     }
@@ -361,12 +347,12 @@ pub fn begin_sign_in_attempt(
     conn: &mut AnyConnection,
     subjects: &Subjects,
     now: NaiveDateTime,
-) -> Result<throttle::Counted, ApiError> {
+) -> Result<throttle::Counted, Error> {
     if let Some(retry_after) = address_locked_for(conn, &subjects.address, now)? {
-        return Err(ApiError::TooManyRequests { retry_after });
+        return Err(Error::TooManyAttempts { retry_after });
     }
     let counted = count_sign_in_attempt(conn, subjects, now)?;
-    throttle::verdict(&counted, now).map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    throttle::verdict(&counted, now).map_err(|retry_after| Error::TooManyAttempts { retry_after })?;
     Ok(counted)
 }
 
@@ -422,7 +408,7 @@ fn count_attempt(
 /// and the address becomes familiar for the user, and the address and the
 /// username get back the attempt counted for them (not more: the real user
 /// signing in does not wipe out an attacker's count).
-pub fn sign_in_succeeded(conn: &mut AnyConnection, subjects: &Subjects, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn sign_in_succeeded(conn: &mut AnyConnection, subjects: &Subjects, now: NaiveDateTime) -> Result<(), Error> {
     crate::db::write_transaction(conn, |conn| {
         diesel::delete(sign_in_failures::table.find(&subjects.pair)).execute(conn)?;
         let familiar = throttle::familiar_subject(subjects);
@@ -465,9 +451,9 @@ pub struct NewSsoBlock {
 
 /// Blocks a subject (call it inside a write transaction) and revokes the
 /// service credentials it issued, as deactivating a user does.
-pub fn create_sso_block(conn: &mut AnyConnection, new: &NewSsoBlock) -> Result<SsoBlock, ApiError> {
+pub fn create_sso_block(conn: &mut AnyConnection, new: &NewSsoBlock) -> Result<SsoBlock, Error> {
     if sso_subject_blocked(conn, &new.subject)? {
-        return Err(ApiError::Conflict(format!("the single sign-on subject {} is already blocked", new.subject)));
+        return Err(Error::Conflict(format!("the single sign-on subject {} is already blocked", new.subject)));
     }
     let block = diesel::insert_into(sso_blocks::table)
         .values(new)
@@ -477,7 +463,7 @@ pub fn create_sso_block(conn: &mut AnyConnection, new: &NewSsoBlock) -> Result<S
     Ok(block)
 }
 
-pub fn sso_subject_blocked(conn: &mut AnyConnection, subject: &str) -> Result<bool, ApiError> {
+pub fn sso_subject_blocked(conn: &mut AnyConnection, subject: &str) -> Result<bool, Error> {
     let found = sso_blocks::table
         .filter(sso_blocks::subject.eq(subject))
         .select(sso_blocks::id)
@@ -486,7 +472,7 @@ pub fn sso_subject_blocked(conn: &mut AnyConnection, subject: &str) -> Result<bo
     Ok(found.is_some())
 }
 
-pub fn list_sso_blocks(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<SsoBlock>, ApiError> {
+pub fn list_sso_blocks(conn: &mut AnyConnection, after: Option<i64>, limit: i64) -> Result<Vec<SsoBlock>, Error> {
     let mut query = sso_blocks::table.order(sso_blocks::id).limit(limit + 1).into_boxed();
     if let Some(after) = after {
         query = query.filter(sso_blocks::id.gt(after));
@@ -495,12 +481,12 @@ pub fn list_sso_blocks(conn: &mut AnyConnection, after: Option<i64>, limit: i64)
 }
 
 /// Lifts a block; returns it as it was.
-pub fn delete_sso_block(conn: &mut AnyConnection, id: i64) -> Result<SsoBlock, ApiError> {
+pub fn delete_sso_block(conn: &mut AnyConnection, id: i64) -> Result<SsoBlock, Error> {
     let block = sso_blocks::table
         .find(id)
         .first::<SsoBlock>(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("single sign-on block", id))?;
+        .ok_or_else(|| Error::not_found("single sign-on block", id))?;
     diesel::delete(sso_blocks::table.find(id)).execute(conn)?;
     Ok(block)
 }

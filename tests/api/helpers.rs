@@ -324,7 +324,7 @@ impl TestApp {
     pub fn create_user(&self, username: &str, role: Role) {
         let mut conn = self.connection();
         let password = format!("{username}-password");
-        panel_tracker::api::users::create_user_record(&mut conn, username, username, role, &password).unwrap();
+        panel_tracker::ops::users::create_user_record(&mut conn, username, username, role, &password).unwrap();
     }
 
     /// Signs in through the API.

@@ -130,7 +130,7 @@ impl ServerProcess {
     pub async fn user_token(&self, username: &str, role: Role) -> String {
         let mut conn = db::build_pool(&self.database, Some(1)).unwrap().get().unwrap();
         let password = format!("{username}-password");
-        panel_tracker::api::users::create_user_record(&mut conn, username, username, role, &password).unwrap();
+        panel_tracker::ops::users::create_user_record(&mut conn, username, username, role, &password).unwrap();
         self.sign_in(username).await
     }
 

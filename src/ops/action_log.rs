@@ -1,0 +1,52 @@
+//! A meeting's action log, carrying a meeting's actions forward together,
+//! and a committee's statistics.
+
+use chrono::NaiveDateTime;
+
+use super::AppState;
+use crate::auth::policy::{ManageActions, Read};
+use crate::auth::Caller;
+use crate::db::{snapshot, write_transaction};
+use crate::domain::text;
+use crate::domain::Error;
+use crate::store::action_log::{self, LogData, Stats};
+use crate::store::actions::ActionView;
+use crate::store::meetings::Meeting;
+
+/// Everything the action log for a meeting shows, read from one snapshot.
+pub async fn get(state: &AppState, _: &Caller<Read>, meeting_id: i64) -> Result<LogData, Error> {
+    state.db(move |conn| snapshot(conn, |conn| action_log::action_log(conn, meeting_id))).await
+}
+
+/// Moves every unfinished action due at a meeting on to a later one (by
+/// default the committee's next), in one transaction, each with its event.
+pub async fn carry_forward_all(
+    state: &AppState,
+    caller: &Caller<ManageActions>,
+    meeting_id: i64,
+    to_meeting_id: Option<i64>,
+    reason: Option<String>,
+) -> Result<(Meeting, Vec<ActionView>), Error> {
+    let reason = text::optional("reason", reason.as_deref(), text::LONG).map_err(|e| Error::Invalid(vec![e]))?;
+    let actor = caller.actor();
+    let now = crate::store::now();
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                action_log::carry_forward_all(conn, meeting_id, to_meeting_id, reason.as_deref(), &actor, now)
+            })
+        })
+        .await
+}
+
+/// A committee's figures for actions raised in `[start, end)`.
+pub async fn stats(
+    state: &AppState,
+    _: &Caller<Read>,
+    committee_id: i64,
+    start: Option<NaiveDateTime>,
+    end: Option<NaiveDateTime>,
+) -> Result<Stats, Error> {
+    let now = crate::store::now();
+    state.db(move |conn| action_log::stats(conn, committee_id, start, end, now)).await
+}

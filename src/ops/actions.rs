@@ -1,0 +1,172 @@
+//! Actions: logging a commitment, editing it, moving it along its
+//! lifecycle, carrying it forward, and reading it with its timeline.
+
+use chrono::NaiveDateTime;
+
+use super::{AppState, Record};
+use crate::auth::policy::{ManageActions, Read, Requirement as Capability};
+use crate::auth::Caller;
+use crate::db::write_transaction;
+use crate::domain::lifecycle::Requirement;
+use crate::domain::text::{self, Checks};
+use crate::domain::{Error, Transition, Version};
+use crate::store::actions::{self, ActionFilter, ActionPatch, ActionView, NewAction};
+use crate::store::events::{self, Event, Verification};
+use crate::store::idempotency::{self, Recorded, RequestKey};
+
+/// A page of actions (after the id of the last one seen), as they stand at `now`.
+pub async fn list(
+    state: &AppState,
+    _: &Caller<Read>,
+    filter: ActionFilter,
+    after: Option<i64>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<ActionView>, Error> {
+    state.db(move |conn| actions::list(conn, &filter, after, limit, now)).await
+}
+
+pub async fn get(state: &AppState, _: &Caller<Read>, id: i64) -> Result<ActionView, Error> {
+    state.db(move |conn| actions::get(conn, id)).await
+}
+
+/// Logs an action with the next reference of its committee, once per client key.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller<ManageActions>,
+    new: NewAction,
+    key: Option<RequestKey>,
+    record: Record<ActionView>,
+) -> Result<Recorded, Error> {
+    let actor = caller.actor();
+    let now = crate::store::now();
+    state
+        .db(move |conn| {
+            idempotency::create_once(conn, key.as_ref(), |conn| record(actions::create(conn, &new, &actor, now)?))
+        })
+        .await
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller<ManageActions>,
+    id: i64,
+    expected: Version,
+    patch: ActionPatch,
+) -> Result<ActionView, Error> {
+    let actor = caller.actor();
+    let now = crate::store::now();
+    state.db(move |conn| write_transaction(conn, |conn| actions::update(conn, id, expected, &patch, &actor, now))).await
+}
+
+/// What a transition is given: the OPCC's response, or the secretariat's reason.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionInput {
+    pub response: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Each transition takes exactly what the lifecycle says it needs: a
+/// response to submit one, a reason to return, reopen or withdraw.
+fn checked(transition: Transition, input: TransitionInput) -> Result<(Option<String>, Option<String>), Error> {
+    let mut checks = Checks::new();
+    let needs = transition.requirement();
+    let mut take = |field: &str, given: Option<String>, needed: bool, missing: String| match (needed, given) {
+        (true, Some(v)) => Some(checks.check(text::required(field, &v, text::LONG))),
+        (true, None) => {
+            checks.push(field, missing);
+            None
+        }
+        (false, Some(_)) => {
+            checks.push(field, format!("is not accepted by `{transition}`"));
+            None
+        }
+        (false, None) => None,
+    };
+    let response =
+        take("response", input.response, needs == Requirement::Response, "is required to submit a response".into());
+    let reason = take("reason", input.reason, needs == Requirement::Reason, format!("is required to {transition}"));
+    checks.finish().map_err(Error::Invalid)?;
+    Ok((response, reason))
+}
+
+/// Moves an action along its lifecycle. The capability `R` is the one the
+/// policy table gives the transition (`Transition::capability`), checked here
+/// so no front end can pass a caller allowed something else.
+pub async fn transition<R: Capability>(
+    state: &AppState,
+    caller: &Caller<R>,
+    id: i64,
+    expected: Version,
+    transition: Transition,
+    input: TransitionInput,
+) -> Result<ActionView, Error> {
+    if R::CAPABILITY != crate::auth::policy::for_transition(transition) {
+        return Err(Error::internal(format!("{transition} called with the wrong capability")));
+    }
+    let (response, reason) = checked(transition, input)?;
+    let actor = caller.actor();
+    let now = crate::store::now();
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                actions::transition(conn, id, expected, transition, response.as_deref(), reason.as_deref(), &actor, now)
+            })
+        })
+        .await
+}
+
+/// Moves an unfinished action on to a later meeting (by default the
+/// committee's next one) and counts it.
+pub async fn carry_forward(
+    state: &AppState,
+    caller: &Caller<ManageActions>,
+    id: i64,
+    expected: Version,
+    to_meeting_id: Option<i64>,
+    reason: Option<String>,
+) -> Result<ActionView, Error> {
+    let reason = text::optional("reason", reason.as_deref(), text::LONG).map_err(|e| Error::Invalid(vec![e]))?;
+    let actor = caller.actor();
+    let now = crate::store::now();
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                actions::carry_forward(conn, id, expected, to_meeting_id, reason.as_deref(), &actor, now)
+            })
+        })
+        .await
+}
+
+/// A page of an action's timeline; not found when the action is not.
+pub async fn events(
+    state: &AppState,
+    _: &Caller<Read>,
+    id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Event>, Error> {
+    state
+        .db(move |conn| {
+            actions::get(conn, id)?;
+            events::list(conn, id, after, limit)
+        })
+        .await
+}
+
+/// Checks an action's timeline: every link of its hash chain, and its
+/// length. Every change bumps the version and appends one event, so the
+/// chain must be exactly `version` long: this catches events removed from
+/// its end, which the links alone cannot show.
+pub async fn verify_events(state: &AppState, _: &Caller<Read>, id: i64) -> Result<Verification, Error> {
+    state
+        .db(move |conn| {
+            let version = actions::get(conn, id)?.row.version;
+            let mut result = events::verify(conn, id)?;
+            if result.first_broken_sequence.is_none() && result.events_checked as i64 != version {
+                result.first_broken_sequence = Some(i32::try_from(result.events_checked + 1).unwrap_or(i32::MAX));
+            }
+            Ok(result)
+        })
+        .await
+}
