@@ -4,8 +4,7 @@
 
 use actix_web::{post, web, HttpResponse};
 
-use super::{Action, CarryForwardRequest, TransitionRequest};
-use super::{NoBody, ReasonRequest, ResponseRequest};
+use super::{Action, CarryForwardRequest, NoBody, ReasonRequest, ResponseRequest, TransitionRequest};
 use crate::api::{resource_response, AppState};
 use crate::auth::{policy, Caller};
 use crate::domain::lifecycle::Requirement;
@@ -51,6 +50,8 @@ fn transition_fields(
     Ok((response, reason))
 }
 
+/// Runs one transition in a write transaction and answers with the action
+/// and its new ETag: the body of every handler [`transitions!`] declares.
 async fn run_transition(
     state: web::Data<AppState>,
     actor: Actor,
