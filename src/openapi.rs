@@ -4,6 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::auth::policy::Capability;
 use crate::domain::text;
 use crate::error::{FieldError, Problem};
 
@@ -203,14 +204,107 @@ fn names_ids(schemas: &serde_json::Value, schema: &serde_json::Value, depth: usi
         || (!matches!(schema["items"], Value::Null) && names_ids(schemas, &schema["items"], depth + 1))
 }
 
+/// What the problem answers of an operation follow from, read from the
+/// operation as the handler declared it.
+struct Facts {
+    /// What the policy table says it needs (`None` when it is public).
+    capability: Option<Option<Capability>>,
+    /// It names the bearer scheme in its `security`.
+    bearer: bool,
+    /// The media types of its request body (empty: it takes none).
+    body_types: Vec<String>,
+    /// It has query parameters.
+    query: bool,
+    /// It takes `If-Match`.
+    if_match: bool,
+    /// It takes `Idempotency-Key`.
+    idempotency_key: bool,
+    /// Its JSON body names records by id (`*_id` fields).
+    names_records: bool,
+    /// What the id in its path names (`/meetings/{id}/agenda-items`: a meeting).
+    path_noun: Option<&'static str>,
+}
+
+/// The resources the API's paths name by id: (path segment, noun).
+const PATH_NOUNS: &[(&str, &str)] = &[
+    ("actions", "action"),
+    ("agenda-items", "agenda item"),
+    ("committees", "committee"),
+    ("meetings", "meeting"),
+    ("service-credentials", "service credential"),
+    ("sso-blocks", "single sign-on block"),
+    ("users", "user"),
+];
+
+/// The noun for the resource whose id is the path's first parameter.
+fn path_noun(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let at = segments.iter().position(|s| s.starts_with('{'))?;
+    let segment = segments.get(at.checked_sub(1)?)?;
+    Some(PATH_NOUNS.iter().find(|(s, _)| s == segment).map_or("resource", |(_, noun)| *noun))
+}
+
+/// The problem answers that follow from an operation's facts, as (status,
+/// description). A handler declares only its success answers and the
+/// problems particular to it; for any status it declares, its own
+/// description stands (an `Idempotency-Key` conflict is added to its 409).
+fn common_answers(facts: &Facts) -> Vec<(&'static str, String)> {
+    let mut answers: Vec<(&'static str, String)> = vec![];
+    let noun = facts.path_noun.unwrap_or("resource");
+    if facts.bearer {
+        answers.push(("401", "No or bad credentials".into()));
+        let forbidden = match facts.capability {
+            Some(Some(Capability::ManageUsers)) => "Not an admin",
+            // Every role may; only a single sign-on caller without one is refused.
+            Some(Some(Capability::Read | Capability::SignedIn)) => {
+                "Signed in by single sign-on with groups that map to no role"
+            }
+            _ => "The caller's role may not do this",
+        };
+        answers.push(("403", forbidden.into()));
+    }
+    if facts.if_match {
+        answers.push(("412", format!("The {noun} changed since that ETag")));
+        answers.push(("428", "If-Match is missing".into()));
+    }
+    if !facts.body_types.is_empty() {
+        answers.push(("400", "Malformed request".into()));
+        answers.push(("413", "The body is larger than this operation accepts".into()));
+        let not = if facts.body_types == ["application/json"] { "Not JSON" } else { "Another content type" };
+        answers.push(("415", not.into()));
+        answers.push(("422", "Invalid fields".into()));
+    }
+    if facts.query {
+        answers.push(("400", "Invalid query".into()));
+    }
+    if facts.path_noun.is_some() {
+        answers.push(("404", format!("No such {noun}")));
+    }
+    if facts.names_records {
+        answers.push(("404", "The body names a record that does not exist (`errors` says which)".into()));
+        answers.push((
+            "409",
+            "The body names a record that cannot be used here: another committee's, an earlier or a cancelled meeting (`errors` says which)".into(),
+        ));
+    }
+    if facts.idempotency_key {
+        answers.push((
+            "409",
+            "The Idempotency-Key was used with another body, or its first request is still running".into(),
+        ));
+    }
+    answers
+}
+
 /// Says once, for the whole document, what holds for every operation of a
-/// kind, so no handler can forget it: the server the paths are relative to;
-/// `security: []` on the operations the policy table leaves public (so a
-/// reader sees they need no sign-in); 413 on every operation that takes a
-/// body (`http::body` cuts off a body over its limit); 400 on any operation
-/// that documents no other client error (any query string that is not valid
-/// UTF-8 gets one); and a page's items as a reference to their named schema,
-/// so a generated client has one type per resource, not one per list.
+/// kind, so no handler can forget it and none repeats it: the server the
+/// paths are relative to; `security: []` on the operations the policy table
+/// leaves public (so a reader sees they need no sign-in); the problem
+/// answers that follow from what the operation takes ([`common_answers`]);
+/// 400 on any operation that documents no other client error (any query
+/// string that is not valid UTF-8 gets one); and a page's items as a
+/// reference to their named schema, so a generated client has one type per
+/// resource, not one per list.
 pub fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
     use serde_json::{json, Value};
     let Ok(mut value) = serde_json::to_value(&*doc) else { return };
@@ -221,24 +315,66 @@ pub fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
         })
     };
+    let schemas = value.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
     if let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) {
-        for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
-            let Some(operation) = operation.as_object_mut() else { continue };
-            let public = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .and_then(crate::auth::policy::for_operation)
-                .is_some_and(|needs| needs.is_none());
-            if public && !operation.contains_key("security") {
-                operation.insert("security".into(), json!([]));
-            }
-            let takes_body = operation.contains_key("requestBody");
-            let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
-            if takes_body && !responses.contains_key("413") {
-                responses.insert("413".into(), problem("The body is larger than this operation accepts"));
-            }
-            if !responses.keys().any(|status| status.starts_with('4')) {
-                responses.insert("400".into(), problem("The query string is not valid UTF-8"));
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for operation in item.values_mut() {
+                let Some(operation) = operation.as_object_mut() else { continue };
+                let capability =
+                    operation.get("operationId").and_then(Value::as_str).and_then(crate::auth::policy::for_operation);
+                if capability.is_some_and(|needs| needs.is_none()) && !operation.contains_key("security") {
+                    operation.insert("security".into(), json!([]));
+                }
+                let parameters: Vec<(String, String)> = operation
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| {
+                        (p["in"].as_str().unwrap_or_default().into(), p["name"].as_str().unwrap_or_default().into())
+                    })
+                    .collect();
+                let takes = |location: &str, name: &str| parameters.iter().any(|(l, n)| l == location && n == name);
+                let facts = Facts {
+                    capability,
+                    bearer: operation
+                        .get("security")
+                        .and_then(Value::as_array)
+                        .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some())),
+                    body_types: operation
+                        .get("requestBody")
+                        .and_then(|b| b["content"].as_object())
+                        .map(|c| c.keys().cloned().collect())
+                        .unwrap_or_default(),
+                    query: parameters.iter().any(|(location, _)| location == "query"),
+                    if_match: takes("header", "If-Match"),
+                    idempotency_key: takes("header", "Idempotency-Key"),
+                    names_records: operation
+                        .get("requestBody")
+                        .and_then(|b| b.pointer("/content/application~1json/schema"))
+                        .is_some_and(|schema| names_ids(&schemas, schema, 0)),
+                    path_noun: path_noun(path),
+                };
+                let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+                for (status, description) in common_answers(&facts) {
+                    match responses.get_mut(status) {
+                        None => {
+                            responses.insert(status.into(), problem(&description));
+                        }
+                        Some(declared) if facts.idempotency_key && description.contains("Idempotency-Key") => {
+                            let own = declared["description"].as_str().unwrap_or_default().to_string();
+                            if !own.contains("Idempotency-Key") {
+                                declared["description"] =
+                                    json!(format!("{own}; or {}", description.replacen("The ", "the ", 1)));
+                            }
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if !responses.keys().any(|status| status.starts_with('4')) {
+                    responses.insert("400".into(), problem("The query string is not valid UTF-8"));
+                }
             }
         }
     }
@@ -273,9 +409,9 @@ const MONTH_DAY: &str = "(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
 /// States the service's input rules in the document, in one place, so that
 /// what the document calls valid the service accepts and the other way
 /// round: text patterns and lengths (from `domain::text`), ids from 1, the
-/// years dates may fall in, the shapes of `If-Match`, `Idempotency-Key` and
-/// `cursor`, and the answers every operation of a kind can give (404 for
-/// one with an id in its path, 409 for one taking an `Idempotency-Key`).
+/// years dates may fall in, and the shapes of `If-Match`, `Idempotency-Key`
+/// and `cursor`. (The answers that follow from an operation's shape are
+/// [`declare_common_answers`]'s.)
 pub fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
     use serde_json::{json, Value};
     let Ok(mut value) = serde_json::to_value(&*doc) else { return };
@@ -333,30 +469,21 @@ pub fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
         }
     }
 
-    let problem = json!({
-        "description": "",
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    });
-    let schemas_snapshot = value.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
     if let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) {
-        for (path, item) in paths.iter_mut() {
+        for item in paths.values_mut() {
             let Some(item) = item.as_object_mut() else { continue };
             for (method, operation) in item.iter_mut() {
                 if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
                     continue;
                 }
                 let operation_id = operation["operationId"].as_str().unwrap_or_default().to_string();
-                let mut takes_key = false;
                 for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
                     let name = parameter["name"].as_str().unwrap_or_default().to_string();
                     let location = parameter["in"].as_str().unwrap_or_default().to_string();
                     let schema = &mut parameter["schema"];
                     match (location.as_str(), name.as_str()) {
                         ("header", "If-Match") => schema["pattern"] = json!("^\"[1-9][0-9]{0,17}\"$"),
-                        ("header", "Idempotency-Key") => {
-                            takes_key = true;
-                            schema["pattern"] = json!("^[!-~]{1,200}$");
-                        }
+                        ("header", "Idempotency-Key") => schema["pattern"] = json!("^[!-~]{1,200}$"),
                         ("query", "cursor") => {
                             let parts = if operation_id == "list_meetings" { 2 } else { 1 };
                             schema["pattern"] = json!(crate::http::pagination::cursor_pattern(parts));
@@ -379,37 +506,8 @@ pub fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
                         _ => {}
                     }
                 }
-                let names_records = operation
-                    .pointer("/requestBody/content/application~1json/schema")
-                    .is_some_and(|schema| names_ids(&schemas_snapshot, schema, 0));
                 if let Some(plain) = operation.pointer_mut("/requestBody/content/text~1plain/schema") {
                     plain["pattern"] = json!("\\S");
-                }
-                let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
-                    continue;
-                };
-                if path.contains('{') && !responses.contains_key("404") {
-                    let mut answer = problem.clone();
-                    answer["description"] = json!("Nothing has that id");
-                    responses.insert("404".into(), answer);
-                }
-                if names_records && !responses.contains_key("404") {
-                    let mut answer = problem.clone();
-                    answer["description"] = json!("The body names a record that does not exist (`errors` says which)");
-                    responses.insert("404".into(), answer);
-                }
-                if names_records && !responses.contains_key("409") {
-                    let mut answer = problem.clone();
-                    answer["description"] = json!(
-                        "The body names a record that cannot be used here: another committee's, an earlier or a cancelled meeting (`errors` says which)"
-                    );
-                    responses.insert("409".into(), answer);
-                }
-                if takes_key && !responses.contains_key("409") {
-                    let mut answer = problem.clone();
-                    answer["description"] =
-                        json!("The Idempotency-Key was used with another body, or its first request is still running");
-                    responses.insert("409".into(), answer);
                 }
             }
         }

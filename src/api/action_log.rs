@@ -176,10 +176,6 @@ fn rows(
             (String = "text/csv"),
             (String = "text/html"),
         )),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/meetings/{id}/action-log")]
@@ -240,11 +236,6 @@ pub async fn get_action_log(
     request_body(content = Option<CarryForwardRequest>, description = "May be left out"),
     responses(
         (status = 200, description = "What moved, and where to", body = BulkCarryForwardResult),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No later meeting, or the named one is not a later meeting of the committee", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -274,10 +265,6 @@ pub async fn carry_meeting_actions_forward(
     params(("id" = i64, Path, description = "Committee id"), StatsQuery),
     responses(
         (status = 200, description = "The figures", body = CommitteeStats),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/committees/{id}/stats")]

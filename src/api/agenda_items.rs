@@ -1,7 +1,7 @@
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::{page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
@@ -10,7 +10,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
 use crate::http::idempotency::{created, respond, IdempotencyKey};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Page, PageQuery};
 use crate::ops::{self, Record};
 use crate::store::{self, agenda_items};
 
@@ -66,30 +66,15 @@ pub struct AgendaItemPatch {
     pub title: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AgendaItemListQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Lists a meeting's agenda items in the order they were entered.
 #[utoipa::path(
     operation_id = "list_agenda_items",
     security(("bearer" = [])),
     tag = "agenda items",
-    params(("id" = i64, Path, description = "Meeting id"), AgendaItemListQuery),
+    params(("id" = i64, Path, description = "Meeting id"), PageQuery),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of agenda items", body = Page<AgendaItem>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/meetings/{id}/agenda-items")]
@@ -98,7 +83,7 @@ pub async fn list(
     caller: Caller<policy::Read>,
     req: HttpRequest,
     id: web::Path<i64>,
-    query: web::Query<AgendaItemListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
     let limit = pagination::limit(query.limit)?;
@@ -118,16 +103,9 @@ pub async fn list(
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice"),
     ),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = AgendaItem,
             headers(("Location" = String, description = "The new agenda item"), ("ETag" = String, description = "Its version; left out on a replay (Idempotent-Replayed), whose body may be out of date: GET it for the current one"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The number is taken at this meeting", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/meetings/{id}/agenda-items")]
@@ -163,10 +141,7 @@ pub async fn create(
     tag = "agenda items",
     params(("id" = i64, Path, description = "Agenda item id")),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The agenda item", body = AgendaItem, headers(("ETag" = String, description = "Its version"))),
-        (status = 404, description = "No such agenda item", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/agenda-items/{id}")]
@@ -191,16 +166,8 @@ pub async fn get(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The agenda item as changed", body = AgendaItem, headers(("ETag" = String, description = "Its new version"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agenda item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The number is taken at this meeting", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The item changed since that ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/agenda-items/{id}")]

@@ -65,10 +65,7 @@ pub struct PasswordChange {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds to wait"))),
     )
@@ -93,7 +90,6 @@ pub async fn create_token(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me")]
@@ -116,10 +112,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller<policy::SignedIn>
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The current password is wrong, or not a password account (service or single sign-on)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Too weak a new password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = String, description = "Seconds to wait"))),

@@ -1,7 +1,7 @@
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
@@ -10,7 +10,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
 use crate::http::idempotency::{created, respond, IdempotencyKey};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Page, PageQuery};
 use crate::ops::{self, Record};
 use crate::store::{self, committees};
 
@@ -70,29 +70,15 @@ pub struct CommitteePatch {
     pub description: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CommitteeListQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Lists committees in the order they were created.
 #[utoipa::path(
     operation_id = "list_committees",
     security(("bearer" = [])),
     tag = "committees",
-    params(CommitteeListQuery),
+    params(PageQuery),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of committees", body = Page<Committee>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/committees")]
@@ -100,7 +86,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller<policy::Read>,
     req: HttpRequest,
-    query: web::Query<CommitteeListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
@@ -116,15 +102,9 @@ pub async fn list(
     request_body = NewCommitteeRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = Committee,
             headers(("Location" = String, description = "The new committee"), ("ETag" = String, description = "Its version; left out on a replay (Idempotent-Replayed), whose body may be out of date: GET it for the current one"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/committees")]
@@ -158,10 +138,7 @@ pub async fn create(
     tag = "committees",
     params(("id" = i64, Path, description = "Committee id")),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The committee", body = Committee, headers(("ETag" = String, description = "Its version"))),
-        (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/committees/{id}")]
@@ -186,15 +163,7 @@ pub async fn get(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The committee as changed", body = Committee, headers(("ETag" = String, description = "Its new version"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such committee", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The committee changed since that ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/committees/{id}")]

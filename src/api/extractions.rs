@@ -91,11 +91,7 @@ pub struct ExtractionTimeLimit(pub Duration);
     responses(
         (status = 200, description = "The candidates, in the order of the minutes", body = Extraction),
         (status = 400, description = "Not UTF-8, or malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over 2 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Another content type", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Empty minutes", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Reading the minutes took longer than the time limit (`EXTRACTION_TIME_LIMIT_MS`, \
 default 10 s, waiting for a turn included): the server is busy. Retry after the seconds in `Retry-After`.",
@@ -145,11 +141,6 @@ pub struct MinutesBody {
     request_body = AcceptCommitmentsRequest,
     responses(
         (status = 201, description = "Logged, in the order given", body = AcceptedActions),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (nothing is logged)", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -7,11 +7,11 @@ use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
 use crate::domain::text::{self, Checks};
 use crate::domain::MeetingStatus;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
 use crate::http::idempotency::{created, respond, IdempotencyKey};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, ListQuery, Page, PageQuery};
 use crate::ops::{self, Record};
 use crate::store::{self, meetings};
 
@@ -80,6 +80,7 @@ pub struct MeetingPatch {
     pub status: Option<MeetingStatus>,
 }
 
+/// The filters of the list of meetings (its page is a [`PageQuery`]).
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -91,11 +92,6 @@ pub struct MeetingListQuery {
     /// Only meetings on or before this date.
     pub to: Option<NaiveDate>,
     pub status: Option<MeetingStatus>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
 }
 
 /// Lists meetings in time order.
@@ -103,13 +99,10 @@ pub struct MeetingListQuery {
     operation_id = "list_meetings",
     security(("bearer" = [])),
     tag = "meetings",
-    params(MeetingListQuery),
+    params(MeetingListQuery, PageQuery),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "A page of meetings", body = Page<Meeting>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/meetings")]
@@ -117,11 +110,11 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller<policy::Read>,
     req: HttpRequest,
-    query: web::Query<MeetingListQuery>,
+    query: ListQuery<MeetingListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let limit = pagination::limit(query.limit)?;
-    let after = match pagination::after(query.cursor.as_deref(), 2)? {
+    let ListQuery { page, filter: query } = query;
+    let limit = pagination::limit(page.limit)?;
+    let after = match pagination::after(page.cursor.as_deref(), 2)? {
         None => None,
         Some(key) => {
             let starts_at = store::from_micros(key[0])
@@ -154,14 +147,8 @@ pub async fn list(
     request_body = NewMeetingRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response instead of creating twice")),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "Created", body = Meeting,
             headers(("Location" = String, description = "The new meeting"), ("ETag" = String, description = "Its version; left out on a replay (Idempotent-Replayed), whose body may be out of date: GET it for the current one"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/meetings")]
@@ -200,10 +187,7 @@ pub async fn create(
     tag = "meetings",
     params(("id" = i64, Path, description = "Meeting id")),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The meeting", body = Meeting, headers(("ETag" = String, description = "Its version"))),
-        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/meetings/{id}")]
@@ -232,15 +216,7 @@ pub async fn get(
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
     responses(
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The meeting as changed", body = Meeting, headers(("ETag" = String, description = "Its new version"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such meeting", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The meeting changed since that ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/meetings/{id}")]

@@ -3,7 +3,7 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::{page_response, resource_response, AppState};
 use crate::auth::policy::{self, Role};
@@ -12,7 +12,7 @@ use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::{Json, OptionalJson};
 use crate::http::etag::IfMatch;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Page, PageQuery};
 use crate::ops::{self, users::NewUserInput};
 use crate::store::users::UserChanges;
 use crate::store::{self, users};
@@ -158,28 +158,14 @@ pub struct NewServiceCredentialRequest {
     pub expires_in_days: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AdminListQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Lists users.
 #[utoipa::path(
     operation_id = "list_users",
     tag = "administration",
     security(("bearer" = [])),
-    params(AdminListQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of users", body = Page<User>),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users")]
@@ -187,7 +173,7 @@ pub async fn list_users(
     state: web::Data<AppState>,
     caller: Caller<policy::ManageUsers>,
     req: HttpRequest,
-    query: web::Query<AdminListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
@@ -203,12 +189,7 @@ pub async fn list_users(
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "Created", body = UserWithPassword),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/users")]
@@ -240,9 +221,6 @@ pub async fn create_user(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String, description = "Its version"))),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users/{id}")]
@@ -270,15 +248,7 @@ pub async fn get_user(
     ),
     responses(
         (status = 200, description = "The user as changed", body = User, headers(("ETag" = String, description = "Its new version"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin deactivating or demoting themselves, or anyone deactivating or demoting the last active admin", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The user changed since that ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/users/{id}")]
@@ -314,12 +284,7 @@ pub async fn update_user(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Reset", body = UserWithPassword),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The caller's own account (use /me/password)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Too weak a password", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -342,12 +307,9 @@ pub async fn reset_user_password(
     operation_id = "list_service_credentials",
     tag = "administration",
     security(("bearer" = [])),
-    params(AdminListQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of service credentials", body = Page<ServiceCredential>),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/service-credentials")]
@@ -355,7 +317,7 @@ pub async fn list_service_credentials(
     state: web::Data<AppState>,
     caller: Caller<policy::ManageUsers>,
     req: HttpRequest,
-    query: web::Query<AdminListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
@@ -371,12 +333,7 @@ pub async fn list_service_credentials(
     request_body = NewServiceCredentialRequest,
     responses(
         (status = 201, description = "Issued; the token is shown only now", body = IssuedServiceCredential),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/service-credentials")]
@@ -402,9 +359,6 @@ pub async fn create_service_credential(
     params(("id" = i64, Path, description = "Service credential id")),
     responses(
         (status = 200, description = "Revoked", body = ServiceCredential),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such credential", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/service-credentials/{id}/revoke")]
@@ -458,12 +412,9 @@ pub struct NewSsoBlockRequest {
     operation_id = "list_sso_blocks",
     tag = "administration",
     security(("bearer" = [])),
-    params(AdminListQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of blocks", body = Page<SsoBlock>),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sso-blocks")]
@@ -471,7 +422,7 @@ pub async fn list_sso_blocks(
     state: web::Data<AppState>,
     caller: Caller<policy::ManageUsers>,
     req: HttpRequest,
-    query: web::Query<AdminListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
@@ -490,12 +441,7 @@ pub async fn list_sso_blocks(
     responses(
         (status = 201, description = "Blocked", body = SsoBlock,
             headers(("Location" = String, description = "The new block"))),
-        (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already blocked, or the caller's own subject", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/sso-blocks")]
@@ -520,9 +466,6 @@ pub async fn create_sso_block(
     responses(
         (status = 204, description = "Lifted"),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such block", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/sso-blocks/{id}")]

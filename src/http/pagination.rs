@@ -2,8 +2,11 @@
 //! the page, handed back to the client as `next_cursor`, so a page costs the same however deep it is
 //! and items added meanwhile are neither lost nor repeated.
 
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
@@ -78,6 +81,63 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// The page a list request asks for: the two query parameters every list
+/// takes. A list without filters reads it alone (`web::Query<PageQuery>`);
+/// one with filters reads it beside them with [`ListQuery`]. Either way an
+/// unknown parameter is refused with 400.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The query string of a list with filters: its [`PageQuery`] and its
+/// filters `F`, each read with `deny_unknown_fields`. (`#[serde(flatten)]`
+/// would lose that, and read numbers in the flattened part as strings.) The
+/// query parameters are split by name, then each part is read as a query
+/// string of its own, so errors read as `web::Query`'s do.
+#[derive(Debug)]
+pub struct ListQuery<F> {
+    pub page: PageQuery,
+    pub filter: F,
+}
+
+impl<F: DeserializeOwned> ListQuery<F> {
+    /// Reads a raw (still percent-encoded) query string.
+    pub fn from_query(query: &str) -> Result<Self, actix_web::error::QueryPayloadError> {
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(query)?.into_inner();
+        let (page, filter): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(name, _)| PageQuery::reads(name));
+        let encode = |pairs: Vec<(String, String)>| serde_urlencoded::to_string(pairs).unwrap_or_default();
+        Ok(ListQuery {
+            page: web::Query::<PageQuery>::from_query(&encode(page))?.into_inner(),
+            filter: web::Query::<F>::from_query(&encode(filter))?.into_inner(),
+        })
+    }
+}
+
+impl PageQuery {
+    /// Whether a query parameter is one of the page's.
+    fn reads(name: &str) -> bool {
+        name == "limit" || name == "cursor"
+    }
+}
+
+impl<F: DeserializeOwned> FromRequest for ListQuery<F> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            ListQuery::from_query(req.query_string()).map_err(|e| crate::http::body::query_error(e, req)),
+        )
+    }
+}
+
 /// Splits off the probe row fetched beyond `limit` and makes the next cursor from the last item kept.
 pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> Vec<i64>, map: impl FnMut(R) -> T) -> Page<T> {
     let more = rows.len() as i64 > limit;
@@ -133,6 +193,23 @@ mod tests {
         assert_eq!(decode(p.next_cursor.as_deref().unwrap(), 1).unwrap(), vec![2]);
         let last = page(vec![1i64, 2], 2, |r| vec![*r], |r| r);
         assert!(last.next_cursor.is_none());
+    }
+
+    #[test]
+    fn a_list_query_reads_page_and_filters_and_refuses_the_unknown() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Filter {
+            status: Option<String>,
+            committee_id: Option<i64>,
+        }
+        let q = ListQuery::<Filter>::from_query("status=open&limit=3&committee_id=7&cursor=9").unwrap();
+        assert_eq!((q.page.limit, q.page.cursor.as_deref()), (Some(3), Some("9")));
+        assert_eq!((q.filter.status.as_deref(), q.filter.committee_id), (Some("open"), Some(7)));
+        assert!(ListQuery::<Filter>::from_query("").is_ok());
+        for bad in ["colour=red", "limit=abc", "committee_id=x", "limit=1&limit=2", "status=a&status=b"] {
+            assert!(ListQuery::<Filter>::from_query(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
