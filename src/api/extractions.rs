@@ -19,7 +19,7 @@ use crate::http::idempotency::{fingerprint, IdempotencyKey, StoredResponse};
 use crate::store::{self, actions as db, meetings};
 
 /// What the extractor found; nothing is saved.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Extraction {
     pub meeting_id: i64,
     pub candidates: Vec<Candidate>,

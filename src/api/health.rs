@@ -1,12 +1,12 @@
 use actix_web::{get, web, HttpResponse};
 use diesel::connection::SimpleConnection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
 use crate::error::ApiError;
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct Health {
     /// `ok` when the check passed.
     #[schema(example = "ok")]
