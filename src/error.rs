@@ -7,17 +7,17 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Error;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-pub use crate::domain::FieldError;
+use crate::domain::FieldError;
 
 /// An RFC 9457 problem document.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem.
     #[schema(example = "https://panel-tracker.example/problems/validation")]

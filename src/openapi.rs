@@ -6,7 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::auth::policy::Capability;
 use crate::domain::text;
-use crate::error::{FieldError, Problem};
+use crate::domain::FieldError;
+use crate::error::Problem;
 
 #[derive(OpenApi)]
 #[openapi(

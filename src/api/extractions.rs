@@ -17,12 +17,11 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{self, Candidate};
 use crate::http::body::{Json, MinutesText};
 use crate::http::idempotency::{created, respond, IdempotencyKey};
-pub use crate::ops::extractions::EXTRACTIONS_CANCELLED;
 use crate::ops::{self, Record};
 use crate::store::{self, actions::NewAction};
 
 /// What the extractor found; nothing is saved.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Extraction {
     pub meeting_id: i64,
     pub candidates: Vec<Candidate>,

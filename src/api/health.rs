@@ -1,11 +1,11 @@
 use actix_web::{get, web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
 use crate::error::ApiError;
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct Health {
     /// `ok` when the check passed.
     #[schema(example = "ok")]

@@ -2,13 +2,13 @@
 //! operations return this; only the front ends translate it (the JSON API to
 //! a problem document in `error::ApiError`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Version;
 
 /// One field that failed validation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
     /// The field, as named in the request (e.g. `description`, `due_meeting_id`).
     #[schema(example = "description")]

@@ -28,7 +28,7 @@ pub mod budget;
 pub mod eval;
 pub mod segment;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use budget::{Budget, CancelOnDrop, Stopped};
@@ -40,7 +40,7 @@ use budget::Meter;
 pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
 
 /// What kind of follow-up a commitment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     ReportBack,
@@ -68,7 +68,7 @@ impl Kind {
 }
 
 /// One commitment found in the minutes.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Candidate {
     /// The minute paragraph as written ("7", "10.a", "(d)"), when the minutes number them.
     pub paragraph: Option<String>,

@@ -13,7 +13,8 @@ use actix_web::{dev::Payload, error, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldError};
+use crate::domain::FieldError;
+use crate::error::ApiError;
 
 /// The largest request body accepted, in bytes (documented in the README).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;

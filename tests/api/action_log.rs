@@ -1,4 +1,8 @@
-use serde_json::{json, Value};
+use panel_tracker::api::action_log::{ActionLog, BulkCarryForwardResult, CommitteeStats};
+use panel_tracker::api::actions::Action;
+use panel_tracker::domain::action_log::Section;
+use panel_tracker::http::pagination::Page;
+use serde_json::json;
 
 use crate::helpers::TestApp;
 
@@ -11,11 +15,12 @@ struct Dataset {
 }
 
 async fn dataset(app: &TestApp) -> Dataset {
-    let committee = app.committee("KMPCP").await;
-    let m1 = app.meeting(committee, "2018-01-10T10:00:00Z").await;
-    let m2 = app.meeting(committee, "2018-03-10T10:00:00Z").await;
-    let m3 = app.meeting(committee, "2099-05-10T10:00:00Z").await;
-    let m4 = app.meeting(committee, "2099-07-10T10:00:00Z").await;
+    let clerk = app.as_secretariat();
+    let committee = clerk.create_committee("KMPCP").await.id;
+    let m1 = clerk.create_meeting(committee, "2018-01-10T10:00:00Z").await.id;
+    let m2 = clerk.create_meeting(committee, "2018-03-10T10:00:00Z").await.id;
+    let m3 = clerk.create_meeting(committee, "2099-05-10T10:00:00Z").await.id;
+    let m4 = clerk.create_meeting(committee, "2099-07-10T10:00:00Z").await.id;
     let mut refs = std::collections::HashMap::new();
     let new = |name: &'static str, raised: i64, owner: &str| {
         let body = json!({"raised_at_meeting_id": raised, "description": format!("Action {name}"), "owner": owner,
@@ -35,39 +40,44 @@ async fn dataset(app: &TestApp) -> Dataset {
     ];
     let mut ids = std::collections::HashMap::new();
     for (name, body) in specs {
-        let r = app.post("/api/v1/actions", body).await.expect(201);
-        refs.insert(name, r.body["reference"].as_str().unwrap().to_string());
-        ids.insert(name, r.id());
+        let action: Action = clerk.post("/api/v1/actions", body).await.expect(201).json();
+        refs.insert(name, action.reference);
+        ids.insert(name, action.id);
     }
-    app.act(ids["overdue_submitted"], "submit-response", "\"1\"", json!({"response": "Sent"})).await.expect(200);
-    app.act(ids["due_in_progress"], "start", "\"1\"", json!({})).await.expect(200);
-    app.act(ids["due_submitted"], "submit-response", "\"1\"", json!({"response": "Figures attached"}))
+    clerk
+        .transition(ids["overdue_submitted"], "submit-response", "\"1\"", json!({"response": "Sent"}))
         .await
         .expect(200);
-    app.act(ids["carried"], "carry-forward", "\"1\"", json!({"reason": "Awaiting data"})).await.expect(200);
-    app.act(ids["completed"], "submit-response", "\"1\"", json!({"response": "Done"})).await.expect(200);
-    app.act(ids["completed"], "accept", "\"2\"", json!({})).await.expect(200);
-    app.act(ids["withdrawn"], "withdraw", "\"1\"", json!({"reason": "Superseded"})).await.expect(200);
+    clerk.transition(ids["due_in_progress"], "start", "\"1\"", json!({})).await.expect(200);
+    clerk
+        .transition(ids["due_submitted"], "submit-response", "\"1\"", json!({"response": "Figures attached"}))
+        .await
+        .expect(200);
+    clerk.transition(ids["carried"], "carry-forward", "\"1\"", json!({"reason": "Awaiting data"})).await.expect(200);
+    clerk.transition(ids["completed"], "submit-response", "\"1\"", json!({"response": "Done"})).await.expect(200);
+    clerk.transition(ids["completed"], "accept", "\"2\"", json!({})).await.expect(200);
+    clerk.transition(ids["withdrawn"], "withdraw", "\"1\"", json!({"reason": "Superseded"})).await.expect(200);
     Dataset { committee, meetings: [m1, m2, m3, m4], refs }
 }
 
-fn section_refs(log: &Value, index: usize) -> Vec<(String, String)> {
-    log["sections"][index]["rows"]
-        .as_array()
-        .unwrap()
+/// Each row's reference and rating (as the JSON spells it) in one section.
+fn section_refs(log: &ActionLog, index: usize) -> Vec<(String, String)> {
+    log.sections[index]
+        .rows
         .iter()
-        .map(|r| (r["reference"].as_str().unwrap().to_string(), r["rating"].as_str().unwrap().to_string()))
+        .map(|r| (r.reference.clone(), serde_json::to_value(r.rating).unwrap().as_str().unwrap().to_string()))
         .collect()
 }
 
 async fn the_log_has_three_sections_with_ratings(app: TestApp) {
+    let clerk = app.as_secretariat();
     let d = dataset(&app).await;
     let r = |name: &str| d.refs[name].clone();
-    let log = app.get(&format!("/api/v1/meetings/{}/action-log", d.meetings[2])).await.expect(200);
-    let body = &log.body;
-    assert_eq!(body["previous_meeting_id"], d.meetings[1]);
-    assert_eq!(body["committee"]["code"], "KMPCP");
-    assert_eq!(body["sections"][0]["section"], "due_at_this_meeting");
+    let log = clerk.get(&format!("/api/v1/meetings/{}/action-log", d.meetings[2])).await.expect(200);
+    let body: &ActionLog = &log.json();
+    assert_eq!(body.previous_meeting_id, Some(d.meetings[1]));
+    assert_eq!(body.committee.code, "KMPCP");
+    assert_eq!(body.sections[0].section, Section::DueAtThisMeeting);
     assert_eq!(
         section_refs(body, 0),
         vec![
@@ -79,16 +89,16 @@ async fn the_log_has_three_sections_with_ratings(app: TestApp) {
     );
     assert_eq!(section_refs(body, 1), vec![(r("overdue"), "red".into()), (r("overdue_submitted"), "green".into())]);
     assert_eq!(section_refs(body, 2), vec![(r("completed"), "green".into()), (r("withdrawn"), "green".into())]);
-    let carried = &body["sections"][0]["rows"][3];
-    assert_eq!(carried["times_carried_forward"], 1);
-    assert_eq!(carried["raised_at_meeting_date"], "2018-01-10");
-    assert_eq!(carried["due_meeting_date"], "2099-05-10");
-    assert_eq!(body["sections"][1]["rows"][0]["overdue"], true);
-    assert!(body["rating_rule"].as_str().unwrap().starts_with("Red: overdue"));
+    let carried = &body.sections[0].rows[3];
+    assert_eq!(carried.times_carried_forward, 1);
+    assert_eq!(carried.raised_at_meeting_date.to_string(), "2018-01-10");
+    assert_eq!(carried.due_meeting_date.map(|d| d.to_string()).as_deref(), Some("2099-05-10"));
+    assert!(body.sections[1].rows[0].overdue);
+    assert!(body.rating_rule.starts_with("Red: overdue"));
 
     // CSV: parsed back by a CSV reader, row for row the same as the JSON.
-    let csv = app
-        .request("GET", &format!("/api/v1/meetings/{}/action-log", d.meetings[2]), &[("accept", "text/csv")], None)
+    let csv = clerk
+        .send("GET", &format!("/api/v1/meetings/{}/action-log", d.meetings[2]), &[("accept", "text/csv")], None)
         .await;
     let csv = csv.expect(200);
     assert_eq!(csv.header("content-type").as_deref(), Some("text/csv; charset=utf-8"));
@@ -102,7 +112,7 @@ async fn the_log_has_three_sections_with_ratings(app: TestApp) {
     assert_eq!(csv_rows, json_rows);
 
     // HTML: the same rows, in the same order.
-    let html = app.get(&format!("/api/v1/meetings/{}/action-log?format=html", d.meetings[2])).await.expect(200);
+    let html = clerk.get(&format!("/api/v1/meetings/{}/action-log?format=html", d.meetings[2])).await.expect(200);
     assert!(html.header("content-type").unwrap().starts_with("text/html"));
     let mut at = 0;
     for (reference, _) in &json_rows {
@@ -110,78 +120,71 @@ async fn the_log_has_three_sections_with_ratings(app: TestApp) {
     }
 
     // The meeting before: what was due then is in its first section.
-    let earlier = app.get(&format!("/api/v1/meetings/{}/action-log", d.meetings[1])).await.expect(200);
-    assert_eq!(
-        section_refs(&earlier.body, 0),
-        vec![(r("overdue"), "red".into()), (r("overdue_submitted"), "green".into())]
-    );
+    let earlier: ActionLog =
+        clerk.get(&format!("/api/v1/meetings/{}/action-log", d.meetings[1])).await.expect(200).json();
+    assert_eq!(section_refs(&earlier, 0), vec![(r("overdue"), "red".into()), (r("overdue_submitted"), "green".into())]);
     // The committee's first meeting has no previous one: everything closed so far counts.
-    let first = app.get(&format!("/api/v1/meetings/{}/action-log", d.meetings[0])).await.expect(200);
-    assert!(first.body["previous_meeting_id"].is_null());
-    assert_eq!(section_refs(&first.body, 0), vec![]);
-    app.get("/api/v1/meetings/999999/action-log").await.expect_problem(404);
-    app.get(&format!("/api/v1/meetings/{}/action-log?format=pdf", d.meetings[2])).await.expect_problem(400);
+    let first: ActionLog =
+        clerk.get(&format!("/api/v1/meetings/{}/action-log", d.meetings[0])).await.expect(200).json();
+    assert!(first.previous_meeting_id.is_none());
+    assert_eq!(section_refs(&first, 0), vec![]);
+    clerk.get("/api/v1/meetings/999999/action-log").await.expect_problem(404);
+    clerk.get(&format!("/api/v1/meetings/{}/action-log?format=pdf", d.meetings[2])).await.expect_problem(400);
 }
 
 async fn carrying_forward_a_meeting_moves_every_unfinished_action(app: TestApp) {
+    let clerk = app.as_secretariat();
     let d = dataset(&app).await;
     let [_, _, m3, m4] = d.meetings;
-    let result = app.post(&format!("/api/v1/meetings/{m3}/carry-forward"), json!({"reason": "End of meeting"})).await;
-    let result = result.expect(200);
-    assert_eq!(result.body["to_meeting_id"], m4);
-    assert_eq!(result.body["moved"], 4);
-    let now_due = app.get(&format!("/api/v1/actions?due_meeting_id={m4}&limit=200")).await.expect(200);
-    let carried =
-        now_due.body["items"].as_array().unwrap().iter().find(|a| a["reference"] == d.refs["carried"]).unwrap();
-    assert_eq!(carried["times_carried_forward"], 2);
-    let events = app.get(&format!("/api/v1/actions/{}/events", carried["id"])).await.expect(200);
-    let last = events.body["items"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["kind"], "carried_forward");
-    assert_eq!(last["reason"], "End of meeting");
-    let left =
-        app.get(&format!("/api/v1/actions?due_meeting_id={m3}&status=open,in_progress,response_submitted")).await;
-    assert_eq!(left.body["items"], json!([]), "nothing unfinished is left behind");
+    let result = clerk.post(&format!("/api/v1/meetings/{m3}/carry-forward"), json!({"reason": "End of meeting"})).await;
+    let result: BulkCarryForwardResult = result.expect(200).json();
+    assert_eq!(result.to_meeting_id, m4);
+    assert_eq!(result.moved, 4);
+    let now_due: Page<Action> = clerk.page(&format!("/api/v1/actions?due_meeting_id={m4}&limit=200")).await;
+    let carried = now_due.items.iter().find(|a| a.reference == d.refs["carried"]).unwrap();
+    assert_eq!(carried.times_carried_forward, 2);
+    let events = clerk.events(carried.id).await;
+    let last = events.last().unwrap();
+    assert_eq!(last.kind, "carried_forward");
+    assert_eq!(last.reason.as_deref(), Some("End of meeting"));
+    let left: Page<Action> =
+        clerk.page(&format!("/api/v1/actions?due_meeting_id={m3}&status=open,in_progress,response_submitted")).await;
+    assert!(left.items.is_empty(), "nothing unfinished is left behind");
     // Nothing later to move to: refused, nothing moved.
-    app.post(&format!("/api/v1/meetings/{m4}/carry-forward"), json!({})).await.expect_problem(409);
-    assert_eq!(
-        app.get(&format!("/api/v1/actions?due_meeting_id={m4}&limit=200")).await.body["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        5
-    );
+    clerk.post(&format!("/api/v1/meetings/{m4}/carry-forward"), json!({})).await.expect_problem(409);
+    assert_eq!(clerk.page::<Action>(&format!("/api/v1/actions?due_meeting_id={m4}&limit=200")).await.items.len(), 5);
 }
 
 async fn cancelling_a_meeting_moves_its_actions_on(app: TestApp) {
+    let clerk = app.as_secretariat();
     let d = dataset(&app).await;
     let [_, _, m3, m4] = d.meetings;
-    let meeting = app.get(&format!("/api/v1/meetings/{m3}")).await;
-    app.patch(&format!("/api/v1/meetings/{m3}"), &meeting.etag(), json!({"status": "cancelled"})).await.expect(200);
-    let moved = app.get(&format!("/api/v1/actions?due_meeting_id={m4}&limit=200")).await.expect(200);
-    let items = moved.body["items"].as_array().unwrap();
+    let meeting = clerk.get(&format!("/api/v1/meetings/{m3}")).await;
+    clerk.patch(&format!("/api/v1/meetings/{m3}"), &meeting.etag(), json!({"status": "cancelled"})).await.expect(200);
+    let items = clerk.page::<Action>(&format!("/api/v1/actions?due_meeting_id={m4}&limit=200")).await.items;
     assert_eq!(items.len(), 5, "four moved from the cancelled meeting, one was due there already");
-    let carried = items.iter().find(|a| a["reference"] == d.refs["carried"]).unwrap();
-    assert_eq!(carried["times_carried_forward"], 1, "a cancellation is not a carry-forward");
-    let events = app.get(&format!("/api/v1/actions/{}/events", carried["id"])).await.expect(200);
-    assert_eq!(events.body["items"].as_array().unwrap().last().unwrap()["kind"], "due_meeting_cancelled");
+    let carried = items.iter().find(|a| a.reference == d.refs["carried"]).unwrap();
+    assert_eq!(carried.times_carried_forward, 1, "a cancellation is not a carry-forward");
+    let events = clerk.events(carried.id).await;
+    assert_eq!(events.last().unwrap().kind, "due_meeting_cancelled");
 }
 
 async fn committee_statistics(app: TestApp) {
+    let clerk = app.as_secretariat();
     let d = dataset(&app).await;
-    let stats = app.get(&format!("/api/v1/committees/{}/stats", d.committee)).await.expect(200);
-    let s = &stats.body;
-    assert_eq!(s["actions"], 9);
-    assert_eq!(
-        s["by_status"],
-        json!({"open": 4, "in_progress": 1, "response_submitted": 2, "completed": 1, "withdrawn": 1})
-    );
-    assert_eq!(s["overdue"], 1);
-    assert_eq!(s["overdue_by_owner"], json!([{"owner": "OPCC Finance", "overdue": 1}]));
-    assert!(s["median_days_to_complete"].as_f64().unwrap() > 3000.0, "raised in 2018, accepted today");
-    assert_eq!(s["completed_by_due_meeting"], 0.0, "accepted long after its 2018 due meeting");
-    let ranged = app.get(&format!("/api/v1/committees/{}/stats?from=2018-03-01&to=2018-12-31", d.committee)).await;
-    assert_eq!(ranged.expect(200).body["actions"], 4, "raised at the March 2018 meeting");
-    app.get("/api/v1/committees/999999/stats").await.expect_problem(404);
+    let s: CommitteeStats = clerk.get(&format!("/api/v1/committees/{}/stats", d.committee)).await.expect(200).json();
+    assert_eq!(s.actions, 9);
+    let by_status = [("open", 4), ("in_progress", 1), ("response_submitted", 2), ("completed", 1), ("withdrawn", 1)];
+    assert_eq!(s.by_status, std::collections::BTreeMap::from(by_status.map(|(status, n)| (status.to_string(), n))));
+    assert_eq!(s.overdue, 1);
+    let by_owner: Vec<(Option<&str>, usize)> =
+        s.overdue_by_owner.iter().map(|o| (o.owner.as_deref(), o.overdue)).collect();
+    assert_eq!(by_owner, [(Some("OPCC Finance"), 1)]);
+    assert!(s.median_days_to_complete.unwrap() > 3000.0, "raised in 2018, accepted today");
+    assert_eq!(s.completed_by_due_meeting, Some(0.0), "accepted long after its 2018 due meeting");
+    let ranged = clerk.get(&format!("/api/v1/committees/{}/stats?from=2018-03-01&to=2018-12-31", d.committee)).await;
+    assert_eq!(ranged.expect(200).json::<CommitteeStats>().actions, 4, "raised at the March 2018 meeting");
+    clerk.get("/api/v1/committees/999999/stats").await.expect_problem(404);
 }
 
 crate::on_both_backends!(
@@ -195,16 +198,17 @@ crate::on_both_backends!(
 #[actix_web::test]
 async fn csv_is_safe_from_formula_injection() {
     let app = crate::helpers::spawn_sqlite().await;
-    let committee = app.committee("KMPCP").await;
-    let m1 = app.meeting(committee, "2018-01-10T10:00:00Z").await;
-    let m2 = app.meeting(committee, "2099-01-10T10:00:00Z").await;
-    app.post(
+    let clerk = app.as_secretariat();
+    let committee = clerk.create_committee("KMPCP").await.id;
+    let m1 = clerk.create_meeting(committee, "2018-01-10T10:00:00Z").await.id;
+    let m2 = clerk.create_meeting(committee, "2099-01-10T10:00:00Z").await.id;
+    clerk.post(
         "/api/v1/actions",
         json!({"raised_at_meeting_id": m1, "description": "=HYPERLINK(\"http://evil.example\",\"click\")", "owner": "+44 1622 694000", "owed_to": "@everyone"}),
     )
     .await
     .expect(201);
-    let csv = app.get(&format!("/api/v1/meetings/{m2}/action-log?format=csv")).await.expect(200);
+    let csv = clerk.get(&format!("/api/v1/meetings/{m2}/action-log?format=csv")).await.expect(200);
     let mut reader = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
     let record = reader.records().next().unwrap().unwrap();
     assert_eq!(&record[4], "'=HYPERLINK(\"http://evil.example\",\"click\")");
@@ -217,17 +221,18 @@ async fn csv_is_safe_from_formula_injection() {
 #[actix_web::test]
 async fn csv_cells_cannot_be_split_into_formulas_by_a_semicolon() {
     let app = crate::helpers::spawn_sqlite().await;
-    let committee = app.committee("KMPCP").await;
-    let m1 = app.meeting(committee, "2018-01-10T10:00:00Z").await;
-    let m2 = app.meeting(committee, "2099-01-10T10:00:00Z").await;
+    let clerk = app.as_secretariat();
+    let committee = clerk.create_committee("KMPCP").await.id;
+    let m1 = clerk.create_meeting(committee, "2018-01-10T10:00:00Z").await.id;
+    let m2 = clerk.create_meeting(committee, "2099-01-10T10:00:00Z").await.id;
     let hostile = "figures;=cmd|' /C calc'!A0";
-    app.post(
+    clerk.post(
         "/api/v1/actions",
         json!({"raised_at_meeting_id": m1, "description": hostile, "owner": "OPCC Finance;@SUM(1+1)", "owed_to": "the Panel"}),
     )
     .await
     .expect(201);
-    let csv = app.get(&format!("/api/v1/meetings/{m2}/action-log?format=csv")).await.expect(200);
+    let csv = clerk.get(&format!("/api/v1/meetings/{m2}/action-log?format=csv")).await.expect(200);
     for line in csv.text.trim_start_matches('\u{feff}').split("\r\n").filter(|l| !l.is_empty()) {
         assert!(line.starts_with('"') && line.ends_with('"'), "unquoted cell in {line}");
         // Outside quotes there is nothing but the commas between cells.
@@ -256,9 +261,10 @@ async fn the_printed_log_shows_every_row_and_hostile_text_as_text() {
         return;
     };
     let app = crate::helpers::spawn_sqlite().await;
-    let committee = app.committee("KMPCP").await;
-    let m1 = app.meeting(committee, "2018-01-10T10:00:00Z").await;
-    let m2 = app.meeting(committee, "2099-01-10T10:00:00Z").await;
+    let clerk = app.as_secretariat();
+    let committee = clerk.create_committee("KMPCP").await.id;
+    let m1 = clerk.create_meeting(committee, "2018-01-10T10:00:00Z").await.id;
+    let m2 = clerk.create_meeting(committee, "2099-01-10T10:00:00Z").await.id;
     let hostile = format!(
         "<script>document.title='pwned'</script> \"quoted\" and 'single' {}",
         "Supercalifragilistic".repeat(12)
@@ -266,15 +272,15 @@ async fn the_printed_log_shows_every_row_and_hostile_text_as_text() {
     let mut references = Vec::new();
     for n in 0..30 {
         let description = if n == 3 { hostile.clone() } else { format!("Provide the figures for district {n}") };
-        let r = app
+        let r = clerk
             .post(
                 "/api/v1/actions",
                 json!({"raised_at_meeting_id": m1, "description": description, "owed_to": "the Panel"}),
             )
             .await;
-        references.push(r.expect(201).body["reference"].as_str().unwrap().to_string());
+        references.push(r.expect(201).json::<Action>().reference);
     }
-    let html = app.get(&format!("/api/v1/meetings/{m2}/action-log?format=html")).await.expect(200);
+    let html = clerk.get(&format!("/api/v1/meetings/{m2}/action-log?format=html")).await.expect(200);
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("log.html");
     let pdf = dir.path().join("log.pdf");

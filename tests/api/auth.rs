@@ -1,8 +1,11 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use panel_tracker::api::auth::{Me, TokenResponse};
+use panel_tracker::api::users::{IssuedServiceCredential, ServiceCredential, User, UserWithPassword};
 use panel_tracker::auth::policy::{self, Role};
 use panel_tracker::auth::token::{Claims, TokenKind, AUDIENCE, ISSUER};
+use panel_tracker::http::pagination::Page;
 use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, TEST_SECRET};
@@ -30,10 +33,9 @@ fn sign(claims: &Claims, alg: Algorithm, secret: &[u8]) -> String {
 /// Calls every operation of the generated document as anonymous and as each
 /// role, and checks the answer against the policy table.
 async fn every_operation_obeys_the_policy_table(app: TestApp) {
-    let mut tokens = vec![(None, None)];
+    let mut callers = vec![(None, app.anonymous())];
     for role in Role::ALL {
-        let token = app.user_token(&format!("walk-{role}"), role).await;
-        tokens.push((Some(role), Some(token)));
+        callers.push((Some(role), app.new_user(&format!("walk-{role}"), role).await));
     }
     let doc = serde_json::to_value(panel_tracker::startup::openapi()).unwrap();
     let mut checked = 0;
@@ -46,14 +48,10 @@ async fn every_operation_obeys_the_policy_table(app: TestApp) {
             // Ids that exist nowhere: an allowed caller gets past the policy to a 404/4xx
             // without changing anything.
             let concrete = path.replace("{id}", "999999");
-            for (role, token) in &tokens {
-                let bearer = token.as_ref().map(|t| format!("Bearer {t}"));
-                let mut headers = vec![("content-type", "application/json"), ("if-match", "\"1\"")];
-                if let Some(b) = &bearer {
-                    headers.push(("authorization", b.as_str()));
-                }
+            for (role, caller) in &callers {
+                let headers = [("content-type", "application/json"), ("if-match", "\"1\"")];
                 let body = (method != "get").then(|| b"{}".to_vec());
-                let r = app.raw_request(&method.to_uppercase(), &concrete, &headers, body).await;
+                let r = caller.send(&method.to_uppercase(), &concrete, &headers, body).await;
                 let who = role.map(|r| r.to_string()).unwrap_or_else(|| "anonymous".into());
                 match (needs, role) {
                     (None, _) => assert!(r.status != 401 && r.status != 403, "{id} as {who}: {}", r.status),
@@ -75,7 +73,7 @@ async fn every_operation_obeys_the_policy_table(app: TestApp) {
 
 async fn bad_tokens_are_refused_with_401(app: TestApp) {
     let good = sign(&claims("clerk", 0), Algorithm::HS256, TEST_SECRET.as_bytes());
-    assert_eq!(app.get_as(&good, "/api/v1/me").await.expect(200).body["name"], "clerk");
+    assert_eq!(app.client_with_token(&good).me().await.expect(200).json::<Me>().name, "clerk");
 
     let none = format!(
         "{}.{}.",
@@ -100,84 +98,87 @@ async fn bad_tokens_are_refused_with_401(app: TestApp) {
         ("garbage", "not.a.jwt".to_string()),
     ];
     for (what, token) in cases {
-        let r = app.get_as(&token, "/api/v1/actions").await;
+        let r = app.client_with_token(&token).get("/api/v1/actions").await;
         assert_eq!(r.status, 401, "{what}: {}", r.text);
         assert!(r.header("www-authenticate").is_some(), "{what}");
     }
-    let basic = app.raw_request("GET", "/api/v1/actions", &[("authorization", "Basic Y2xlcms6cHc=")], None).await;
+    let anonymous = app.anonymous();
+    let basic = anonymous.send("GET", "/api/v1/actions", &[("authorization", "Basic Y2xlcms6cHc=")], None).await;
     basic.expect_problem(401);
-    app.raw_request("GET", "/api/v1/actions", &[], None).await.expect_problem(401);
+    anonymous.get("/api/v1/actions").await.expect_problem(401);
     // The router decodes %61 to `a`; the guard must see the same path.
-    app.raw_request("GET", "/%61pi/v1/actions", &[], None).await.expect_problem(401);
-    app.raw_request("GET", "/api/v1/no-such-route", &[], None).await.expect_problem(401);
+    anonymous.get("/%61pi/v1/actions").await.expect_problem(401);
+    anonymous.get("/api/v1/no-such-route").await.expect_problem(401);
 }
 
 async fn deactivation_and_password_changes_end_old_tokens(app: TestApp) {
-    let admin = app.user_token("boss", Role::Admin).await;
-    let opcc = app.user_token("officer", Role::Opcc).await;
-    app.get_as(&opcc, "/api/v1/me").await.expect(200);
+    let admin = app.new_user("boss", Role::Admin).await;
+    let opcc = app.new_user("officer", Role::Opcc).await;
+    opcc.me().await.expect(200);
 
     // Changing one's own password ends one's tokens.
-    let change = app
-        .post_as(
-            &opcc,
+    let change = opcc
+        .post(
             "/api/v1/me/password",
             json!({"current_password": "officer-password", "new_password": "a much better password"}),
         )
         .await;
     assert_eq!(change.status, 204, "{}", change.text);
-    app.get_as(&opcc, "/api/v1/me").await.expect_problem(401);
+    opcc.me().await.expect_problem(401);
     app.sign_in("officer", "officer-password").await.expect_problem(401);
     let fresh = app.sign_in("officer", "a much better password").await.expect(200);
-    let fresh = fresh.body["access_token"].as_str().unwrap().to_string();
+    let fresh = app.client_with_token(&fresh.json::<TokenResponse>().access_token);
 
     // An admin's reset ends them too, and a generated password is shown once.
-    let users = app.get_as(&admin, "/api/v1/users?limit=200").await.expect(200);
+    let users = admin.get("/api/v1/users?limit=200").await.expect(200);
     assert!(!users.text.contains("argon2") && !users.text.contains("password_hash"), "no hashes leave the service");
-    let officer = users.body["items"].as_array().unwrap().iter().find(|u| u["username"] == "officer").unwrap().clone();
-    let id = officer["id"].as_i64().unwrap();
-    let reset = app.post_as(&admin, &format!("/api/v1/users/{id}/password"), json!({})).await.expect(200);
-    let generated = reset.body["generated_password"].as_str().unwrap().to_string();
-    app.get_as(&fresh, "/api/v1/me").await.expect_problem(401);
+    let officer = users.json::<Page<User>>().items.into_iter().find(|u| u.username == "officer").unwrap();
+    let id = officer.id;
+    let reset: UserWithPassword =
+        admin.post(&format!("/api/v1/users/{id}/password"), json!({})).await.expect(200).json();
+    let generated = reset.generated_password.unwrap();
+    fresh.me().await.expect_problem(401);
     let after_reset = app.sign_in("officer", &generated).await.expect(200);
-    let after_reset = after_reset.body["access_token"].as_str().unwrap().to_string();
+    let after_reset = app.client_with_token(&after_reset.json::<TokenResponse>().access_token);
 
     // Deactivation ends them and stops sign-in.
-    let user = app.get_as(&admin, &format!("/api/v1/users/{id}")).await.expect(200);
-    let bearer = format!("Bearer {admin}");
-    let r = app
-        .raw_request(
+    let user = admin.get(&format!("/api/v1/users/{id}")).await.expect(200);
+    let r = admin
+        .send(
             "PATCH",
             &format!("/api/v1/users/{id}"),
-            &[("content-type", "application/json"), ("if-match", &user.etag()), ("authorization", &bearer)],
+            &[("content-type", "application/json"), ("if-match", &user.etag())],
             Some(b"{\"active\": false}".to_vec()),
         )
         .await
         .expect(200);
-    assert_eq!(r.body["active"], false);
-    app.get_as(&after_reset, "/api/v1/me").await.expect_problem(401);
+    assert!(!r.json::<User>().active);
+    after_reset.me().await.expect_problem(401);
     app.sign_in("officer", &generated).await.expect_problem(401);
 }
 
 async fn service_credentials_work_until_revoked(app: TestApp) {
-    let admin = app.user_token("boss", Role::Admin).await;
-    let issued = app.post_as(&admin, "/api/v1/service-credentials", json!({"name": "intranet-sync"})).await.expect(201);
-    assert_eq!(issued.body["credential"]["role"], "reader");
-    let token = issued.body["token"].as_str().unwrap().to_string();
-    let id = issued.body["credential"]["id"].as_i64().unwrap();
+    let admin = app.new_user("boss", Role::Admin).await;
+    let issued: IssuedServiceCredential =
+        admin.post("/api/v1/service-credentials", json!({"name": "intranet-sync"})).await.expect(201).json();
+    assert_eq!(issued.credential.role, Role::Reader);
+    let token = issued.token;
+    let id = issued.credential.id;
+    let service = app.client_with_token(&token);
 
-    app.get_as(&token, "/api/v1/actions").await.expect(200);
-    app.post_as(&token, "/api/v1/committees", json!({"code": "XX", "name": "x"})).await.expect_problem(403);
-    let me = app.get_as(&token, "/api/v1/me").await.expect(200);
+    service.get("/api/v1/actions").await.expect(200);
+    service.post("/api/v1/committees", json!({"code": "XX", "name": "x"})).await.expect_problem(403);
+    let me = service.me().await.expect(200);
+    // The whole document, field for field.
     assert_eq!(me.body, json!({"kind": "service", "name": "intranet-sync", "display_name": null, "role": "reader"}));
 
-    let listed = app.get_as(&admin, "/api/v1/service-credentials").await.expect(200);
-    assert!(listed.body["items"][0]["last_used_at"].is_string(), "use is recorded");
+    let listed = admin.get("/api/v1/service-credentials").await.expect(200);
+    assert!(listed.json::<Page<ServiceCredential>>().items[0].last_used_at.is_some(), "use is recorded");
     assert!(!listed.text.contains(&token), "the token is shown only once");
 
-    app.post_as(&admin, &format!("/api/v1/service-credentials/{id}/revoke"), json!({})).await.expect(200);
-    app.get_as(&token, "/api/v1/actions").await.expect_problem(401);
-    app.post_as(&admin, "/api/v1/service-credentials", json!({"name": "intranet-sync"})).await.expect_problem(409);
+    admin.post(&format!("/api/v1/service-credentials/{id}/revoke"), json!({})).await.expect(200);
+    service.get("/api/v1/actions").await.expect_problem(401);
+    admin.post("/api/v1/service-credentials", json!({"name": "intranet-sync"})).await.expect_problem(409);
 }
 
 async fn sign_in_is_throttled_and_does_not_reveal_users(app: TestApp) {
@@ -214,16 +215,15 @@ async fn parallel_guesses_cannot_slip_past_the_limit(app: TestApp) {
 
 /// One caller's Idempotency-Key never replays another caller's response.
 async fn idempotency_keys_belong_to_their_caller(app: TestApp) {
-    let other = app.user_token("second-clerk", Role::Secretariat).await;
+    let clerk = app.as_secretariat();
+    let other = app.new_user("second-clerk", Role::Secretariat).await;
     let body = json!({"code": "KMPCP", "name": "Kent"});
-    let first = app.post_with("/api/v1/committees", body.clone(), &[("idempotency-key", "k-1")]).await.expect(201);
-    let bearer = format!("Bearer {other}");
-    let theirs = app
-        .request(
-            "POST",
+    let first = clerk.post_with("/api/v1/committees", body.clone(), &[("idempotency-key", "k-1")]).await.expect(201);
+    let theirs = other
+        .post_with(
             "/api/v1/committees",
-            &[("content-type", "application/json"), ("idempotency-key", "k-1"), ("authorization", &bearer)],
-            Some(json!({"code": "SYPCP", "name": "South Yorkshire"}).to_string().into_bytes()),
+            json!({"code": "SYPCP", "name": "South Yorkshire"}),
+            &[("idempotency-key", "k-1")],
         )
         .await
         .expect(201);
@@ -232,72 +232,47 @@ async fn idempotency_keys_belong_to_their_caller(app: TestApp) {
 }
 
 async fn the_timeline_names_who_acted(app: TestApp) {
-    let opcc = app.user_token("officer", Role::Opcc).await;
-    let panel = app.panel("KMPCP").await;
-    let id = app.action(panel.meetings[0], "Check it").await.id();
-    let bearer = format!("Bearer {opcc}");
-    let r = app
-        .raw_request(
-            "POST",
-            &format!("/api/v1/actions/{id}/submit-response"),
-            &[("content-type", "application/json"), ("if-match", "\"1\""), ("authorization", &bearer)],
-            Some(json!({"response": "Checked"}).to_string().into_bytes()),
-        )
-        .await;
+    let clerk = app.as_secretariat();
+    let opcc = app.new_user("officer", Role::Opcc).await;
+    let panel = clerk.panel("KMPCP").await;
+    let id = clerk.create_action(panel.meetings[0], "Check it").await.id;
+    let r = opcc.transition(id, "submit-response", "\"1\"", json!({"response": "Checked"})).await;
     r.expect(200);
-    let events = app.get(&format!("/api/v1/actions/{id}/events")).await.expect(200);
-    let actors: Vec<&str> =
-        events.body["items"].as_array().unwrap().iter().map(|e| e["actor"].as_str().unwrap()).collect();
+    let actors: Vec<String> = clerk.events(id).await.into_iter().map(|e| e.actor).collect();
     assert_eq!(actors, ["clerk", "officer"]);
     // OPCC staff may not accept their own response.
-    let accept = app
-        .raw_request(
-            "POST",
-            &format!("/api/v1/actions/{id}/accept"),
-            &[("if-match", "\"2\""), ("authorization", &bearer)],
-            None,
-        )
-        .await;
+    let accept = opcc.send("POST", &format!("/api/v1/actions/{id}/accept"), &[("if-match", "\"2\"")], None).await;
     accept.expect_problem(403);
 }
 
 /// An admin cannot lock the admins out or take their own account over with
 /// a token alone; another admin can still do those things to them.
 async fn admins_cannot_lock_themselves_out(app: TestApp) {
-    let admin = app.user_token("boss", Role::Admin).await;
-    let other = app.user_token("deputy", Role::Admin).await;
-    let users = app.get_as(&admin, "/api/v1/users?limit=200").await.expect(200);
-    let id = users.body["items"].as_array().unwrap().iter().find(|u| u["username"] == "boss").unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let admin = app.new_user("boss", Role::Admin).await;
+    let other = app.new_user("deputy", Role::Admin).await;
+    let id = admin.user_named("boss").await.id;
     let path = format!("/api/v1/users/{id}");
-    let etag = app.get_as(&admin, &path).await.expect(200).etag();
-    let bearer = format!("Bearer {admin}");
+    let etag = admin.get(&path).await.expect(200).etag();
     for change in [json!({"active": false}), json!({"role": "member"})] {
-        let headers =
-            [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
-        let r = app.raw_request("PATCH", &path, &headers, Some(change.to_string().into_bytes())).await;
+        let headers = [("content-type", "application/json"), ("if-match", etag.as_str())];
+        let r = admin.send("PATCH", &path, &headers, Some(change.to_string().into_bytes())).await;
         r.expect_problem(409);
     }
-    app.post_as(&admin, &format!("{path}/password"), json!({"password": "a new long password"}))
-        .await
-        .expect_problem(409);
+    admin.post(&format!("{path}/password"), json!({"password": "a new long password"})).await.expect_problem(409);
     // Harmless edits of one's own account are fine, and the token still works.
-    let headers =
-        [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
-    let r = app.raw_request("PATCH", &path, &headers, Some(br#"{"display_name": "The Boss"}"#.to_vec())).await;
+    let headers = [("content-type", "application/json"), ("if-match", etag.as_str())];
+    let r = admin.send("PATCH", &path, &headers, Some(br#"{"display_name": "The Boss"}"#.to_vec())).await;
     let etag = r.expect(200).etag();
-    app.get_as(&admin, "/api/v1/me").await.expect(200);
+    admin.me().await.expect(200);
     // Another admin may deactivate them.
-    let bearer = format!("Bearer {other}");
-    let headers =
-        [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
-    app.raw_request("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await.expect(200);
-    app.get_as(&admin, "/api/v1/me").await.expect_problem(401);
+    let headers = [("content-type", "application/json"), ("if-match", etag.as_str())];
+    other.send("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await.expect(200);
+    admin.me().await.expect_problem(401);
 }
 
 /// A known path with a method it does not take is 405 with `Allow`.
 async fn other_methods_get_405_with_allow(app: TestApp) {
+    let clerk = app.as_secretariat();
     let cases = [
         ("TRACE", "/api/v1/actions", "GET, POST"),
         ("DELETE", "/api/v1/actions/1", "GET, PATCH"),
@@ -305,10 +280,10 @@ async fn other_methods_get_405_with_allow(app: TestApp) {
         ("POST", "/healthz", "GET"),
     ];
     for (method, path, allow) in cases {
-        let r = app.request(method, path, &[], None).await.expect_problem(405);
+        let r = clerk.send(method, path, &[], None).await.expect_problem(405);
         assert_eq!(r.header("allow").as_deref(), Some(allow), "{method} {path}");
     }
-    app.request("DELETE", "/api/v1/nothing/1", &[], None).await.expect_problem(404);
+    clerk.send("DELETE", "/api/v1/nothing/1", &[], None).await.expect_problem(404);
 }
 
 crate::on_both_backends!(
@@ -340,21 +315,21 @@ async fn single_sign_on_tokens_map_groups_to_roles(app: TestApp) {
     };
     let issuer = crate::helpers::IDP_ISSUER;
 
-    let clerk = token("council-1", json!(["Staff", "PanelClerks"]), issuer);
-    let me = app.get_as(&clerk, "/api/v1/me").await.expect(200);
-    assert_eq!(me.body["role"], "secretariat");
-    assert_eq!(me.body["kind"], "sso");
-    app.post_as(&clerk, "/api/v1/committees", json!({"code": "SSO", "name": "Signed on"})).await.expect(201);
+    let clerk = app.client_with_token(&token("council-1", json!(["Staff", "PanelClerks"]), issuer));
+    let me: Me = clerk.me().await.expect(200).json();
+    assert_eq!(me.role, Role::Secretariat);
+    assert_eq!(me.kind, "sso");
+    clerk.post("/api/v1/committees", json!({"code": "SSO", "name": "Signed on"})).await.expect(201);
 
-    let councillor = token("council-1", json!("Councillors"), issuer);
-    app.get_as(&councillor, "/api/v1/committees").await.expect(200);
-    app.post_as(&councillor, "/api/v1/committees", json!({"code": "SSX", "name": "x"})).await.expect_problem(403);
-    let stranger = token("council-1", json!(["Visitors"]), issuer);
-    app.get_as(&stranger, "/api/v1/actions").await.expect_problem(403);
-    let unknown_key = token("council-2", json!(["PanelClerks"]), issuer);
-    app.get_as(&unknown_key, "/api/v1/actions").await.expect_problem(401);
-    let wrong_issuer = token("council-1", json!(["PanelClerks"]), "https://evil.example");
-    app.get_as(&wrong_issuer, "/api/v1/actions").await.expect_problem(401);
+    let councillor = app.client_with_token(&token("council-1", json!("Councillors"), issuer));
+    councillor.get("/api/v1/committees").await.expect(200);
+    councillor.post("/api/v1/committees", json!({"code": "SSX", "name": "x"})).await.expect_problem(403);
+    let stranger = app.client_with_token(&token("council-1", json!(["Visitors"]), issuer));
+    stranger.get("/api/v1/actions").await.expect_problem(403);
+    let unknown_key = app.client_with_token(&token("council-2", json!(["PanelClerks"]), issuer));
+    unknown_key.get("/api/v1/actions").await.expect_problem(401);
+    let wrong_issuer = app.client_with_token(&token("council-1", json!(["PanelClerks"]), "https://evil.example"));
+    wrong_issuer.get("/api/v1/actions").await.expect_problem(401);
 }
 
 /// The README's quick start: the CLI creates the first admin, who signs in.
@@ -377,9 +352,8 @@ async fn the_first_admin_is_created_on_the_command_line() {
     assert!(!String::from_utf8_lossy(&output.stdout).contains("a long first password"), "never echoes the password");
 
     let app = crate::helpers::start_with(crate::helpers::test_settings(backend), db);
-    let token = app.sign_in("first-admin", "a long first password").await.expect(200);
-    assert_eq!(token.body["token_type"], "Bearer");
-    assert_eq!(token.body["expires_in"], 3600);
-    let token = token.body["access_token"].as_str().unwrap();
-    app.get_as(token, "/api/v1/users").await.expect(200);
+    let token: TokenResponse = app.sign_in("first-admin", "a long first password").await.expect(200).json();
+    assert_eq!(token.token_type, "Bearer");
+    assert_eq!(token.expires_in, 3600);
+    app.client_with_token(&token.access_token).get("/api/v1/users").await.expect(200);
 }

@@ -5,8 +5,12 @@
 
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
+use panel_tracker::api::committees::Committee;
+use panel_tracker::api::meetings::Meeting;
+use panel_tracker::api::users::{IssuedServiceCredential, User};
 use panel_tracker::auth::policy::Role;
 use panel_tracker::db::{self, AnyConnection, Backend};
+use panel_tracker::http::pagination::Page;
 use serde_json::json;
 
 use crate::helpers::{exec, Response, TestApp};
@@ -45,8 +49,9 @@ fn corrupt(conn: &mut AnyConnection, table: &str, column: &str, id: i64, value: 
 #[track_caller]
 fn expect_generic_500(r: Response, bad_value: &str) {
     let r = r.expect_problem(500);
-    assert_eq!(r.body["detail"], GENERIC_DETAIL, "{}", r.text);
-    assert_eq!(r.body["title"], "Internal server error");
+    let problem = r.problem();
+    assert_eq!(problem.detail, GENERIC_DETAIL, "{}", r.text);
+    assert_eq!(problem.title, "Internal server error");
     assert!(!r.text.contains(bad_value), "the bad value leaks: {}", r.text);
     for word in ["ActionStatus", "ActionKind", "MeetingStatus", "Role", "deserializ", "unknown"] {
         assert!(!r.text.contains(word), "internals leak ({word}): {}", r.text);
@@ -54,74 +59,70 @@ fn expect_generic_500(r: Response, bad_value: &str) {
 }
 
 async fn an_unknown_action_status_or_kind_is_a_500_not_a_default(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
-    let id = app.action(panel.meetings[0], "Report back to the Member").await.id();
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
+    let id = clerk.create_action(panel.meetings[0], "Report back to the Member").await.id;
     let path = format!("/api/v1/actions/{id}");
     let mut conn = app.connection();
 
     // Once read as `open`.
     corrupt(&mut conn, "actions", "status", id, "closed");
-    expect_generic_500(app.get(&path).await, "closed");
-    expect_generic_500(app.get("/api/v1/actions").await, "closed");
-    expect_generic_500(app.get(&format!("/api/v1/committees/{}/stats", panel.committee)).await, "closed");
+    expect_generic_500(clerk.get(&path).await, "closed");
+    expect_generic_500(clerk.get("/api/v1/actions").await, "closed");
+    expect_generic_500(clerk.get(&format!("/api/v1/committees/{}/stats", panel.committee)).await, "closed");
     // A transition refuses to build on it rather than treating it as open.
-    expect_generic_500(app.act(id, "start", "\"1\"", json!({})).await, "closed");
+    expect_generic_500(clerk.transition(id, "start", "\"1\"", json!({})).await, "closed");
 
     corrupt(&mut conn, "actions", "status", id, "open");
-    app.get(&path).await.expect(200);
+    clerk.get(&path).await.expect(200);
 
     // Once read as `other`.
     corrupt(&mut conn, "actions", "kind", id, "chase_up");
-    expect_generic_500(app.get(&path).await, "chase_up");
-    expect_generic_500(app.get("/api/v1/actions").await, "chase_up");
+    expect_generic_500(clerk.get(&path).await, "chase_up");
+    expect_generic_500(clerk.get("/api/v1/actions").await, "chase_up");
 }
 
 async fn an_unknown_meeting_status_is_a_500_not_a_default(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
     let meeting = panel.meetings[2];
     let path = format!("/api/v1/meetings/{meeting}");
-    let etag = app.get(&path).await.expect(200).etag();
+    let etag = clerk.get(&path).await.expect(200).etag();
     let mut conn = app.connection();
 
     // Once read as `scheduled`.
     corrupt(&mut conn, "meetings", "status", meeting, "postponed");
-    expect_generic_500(app.get(&path).await, "postponed");
-    expect_generic_500(app.get("/api/v1/meetings").await, "postponed");
-    expect_generic_500(app.patch(&path, &etag, json!({"title": "Renamed"})).await, "postponed");
+    expect_generic_500(clerk.get(&path).await, "postponed");
+    expect_generic_500(clerk.get("/api/v1/meetings").await, "postponed");
+    expect_generic_500(clerk.patch(&path, &etag, json!({"title": "Renamed"})).await, "postponed");
     // An action cannot be made due at it on the strength of a guess.
     let due_there = json!({"raised_at_meeting_id": panel.meetings[0], "description": "x", "due_meeting_id": meeting});
-    expect_generic_500(app.post("/api/v1/actions", due_there).await, "postponed");
+    expect_generic_500(clerk.post("/api/v1/actions", due_there).await, "postponed");
 }
 
 async fn an_unknown_role_is_a_500_not_a_reader(app: TestApp) {
-    let admin = app.user_token("boss", Role::Admin).await;
-    let member = app.user_token("councillor", Role::Member).await;
-    let users = app.get_as(&admin, "/api/v1/users").await.expect(200);
-    let user_id = users.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "councillor")
-        .and_then(|u| u["id"].as_i64())
-        .expect("the member's id");
+    let admin = app.new_user("boss", Role::Admin).await;
+    let member = app.new_user("councillor", Role::Member).await;
+    let users: Page<User> = admin.page("/api/v1/users").await;
+    let user_id = users.items.iter().find(|u| u.username == "councillor").map(|u| u.id).expect("the member's id");
     let mut conn = app.connection();
 
     // Once read as `reader`: the user kept signing in and reading.
     corrupt(&mut conn, "users", "role", user_id, "superuser");
-    expect_generic_500(app.get_as(&member, "/api/v1/me").await, "superuser");
-    expect_generic_500(app.get_as(&member, "/api/v1/actions").await, "superuser");
+    expect_generic_500(member.me().await, "superuser");
+    expect_generic_500(member.get("/api/v1/actions").await, "superuser");
     expect_generic_500(app.sign_in("councillor", "councillor-password").await, "superuser");
-    expect_generic_500(app.get_as(&admin, &format!("/api/v1/users/{user_id}")).await, "superuser");
-    expect_generic_500(app.get_as(&admin, "/api/v1/users").await, "superuser");
+    expect_generic_500(admin.get(&format!("/api/v1/users/{user_id}")).await, "superuser");
+    expect_generic_500(admin.get("/api/v1/users").await, "superuser");
 
     // A service credential too: once read as `reader`.
-    let issued = app.post_as(&admin, "/api/v1/service-credentials", json!({"name": "intranet-sync"})).await.expect(201);
-    let token = issued.body["token"].as_str().unwrap().to_string();
-    let credential_id = issued.body["credential"]["id"].as_i64().unwrap();
-    app.get_as(&token, "/api/v1/actions").await.expect(200);
-    corrupt(&mut conn, "service_credentials", "role", credential_id, "root");
-    expect_generic_500(app.get_as(&token, "/api/v1/actions").await, "root");
-    expect_generic_500(app.get_as(&admin, "/api/v1/service-credentials").await, "root");
+    let issued: IssuedServiceCredential =
+        admin.post("/api/v1/service-credentials", json!({"name": "intranet-sync"})).await.expect(201).json();
+    let service = app.client_with_token(&issued.token);
+    service.get("/api/v1/actions").await.expect(200);
+    corrupt(&mut conn, "service_credentials", "role", issued.credential.id, "root");
+    expect_generic_500(service.get("/api/v1/actions").await, "root");
+    expect_generic_500(admin.get("/api/v1/service-credentials").await, "root");
 }
 
 crate::on_both_backends!(
@@ -134,28 +135,23 @@ crate::on_both_backends!(
 /// column it could not read (the client is told neither).
 async fn the_bad_value_is_logged(database: Backend) {
     let server = ServerProcess::start(&database);
-    let token = server.user_token("clerk", Role::Secretariat).await;
-    let committee = server
-        .request("POST", "/api/v1/committees", &token, &[], Some(json!({"code": "KMPCP", "name": "Kent"})))
-        .await
-        .expect(201)
-        .id();
-    let meeting = server
-        .request(
-            "POST",
+    let clerk = server.new_user("clerk", Role::Secretariat).await;
+    let committee: Committee =
+        clerk.post("/api/v1/committees", json!({"code": "KMPCP", "name": "Kent"})).await.expect(201).json();
+    let meeting = clerk
+        .post(
             "/api/v1/meetings",
-            &token,
-            &[],
-            Some(json!({"committee_id": committee, "title": "Panel", "starts_at": "2099-06-05T10:00:00Z"})),
+            json!({"committee_id": committee.id, "title": "Panel", "starts_at": "2099-06-05T10:00:00Z"}),
         )
         .await
         .expect(201)
-        .id();
+        .json::<Meeting>()
+        .id;
     {
         let mut conn = db::build_pool(&database, Some(1)).unwrap().get().unwrap();
         corrupt(&mut conn, "meetings", "status", meeting, "postponed");
     }
-    let r = server.request("GET", &format!("/api/v1/meetings/{meeting}"), &token, &[], None).await;
+    let r = clerk.get(&format!("/api/v1/meetings/{meeting}")).await;
     expect_generic_500(r, "postponed");
     let log = server.log();
     let line = log

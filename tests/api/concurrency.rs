@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use panel_tracker::api::actions::{Action, ActionEvent, ChainVerification};
+use panel_tracker::http::pagination::Page;
 use serde_json::json;
 
 use crate::helpers::TestApp;
@@ -12,8 +14,9 @@ use crate::helpers::TestApp;
 /// rest get 412, every winning edit is in the timeline in order, and the
 /// hash chain holds.
 async fn racing_edits_lose_nothing(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
-    let id = app.action(panel.meetings[0], "Report back on the school in Folkestone").await.id();
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
+    let id = clerk.create_action(panel.meetings[0], "Report back on the school in Folkestone").await.id;
     let path = format!("/api/v1/actions/{id}");
     let clients = 12;
     let rounds = 8;
@@ -23,12 +26,12 @@ async fn racing_edits_lose_nothing(app: TestApp) {
     let mut lost_races = 0;
     for round in 0..rounds {
         let edits = (0..clients).map(|client| {
-            let (app, path) = (&app, &path);
+            let (clerk, path) = (&clerk, &path);
             async move {
-                let current = app.get(path).await.expect(200);
-                let base = current.body["version"].as_i64().unwrap();
+                let current = clerk.get(path).await.expect(200);
+                let base = current.json::<Action>().version;
                 let owner = format!("Officer {client} in round {round}");
-                let r = app.patch(path, &current.etag(), json!({ "owner": owner })).await;
+                let r = clerk.patch(path, &current.etag(), json!({ "owner": owner })).await;
                 (base, owner, r)
             }
         });
@@ -36,8 +39,9 @@ async fn racing_edits_lose_nothing(app: TestApp) {
             tried += 1;
             match r.status {
                 200 => {
-                    assert_eq!(r.body["version"].as_i64(), Some(base + 1), "a win moves the version by one");
-                    assert_eq!(r.body["owner"], owner.as_str());
+                    let won: Action = r.json();
+                    assert_eq!(won.version, base + 1, "a win moves the version by one");
+                    assert_eq!(won.owner.as_deref(), Some(owner.as_str()));
                     let earlier = winners.insert(base, owner);
                     assert!(earlier.is_none(), "two edits won from version {base}");
                 }
@@ -55,23 +59,22 @@ async fn racing_edits_lose_nothing(app: TestApp) {
     // The versions won are consecutive from 1, and the action ends at the last.
     let bases: Vec<i64> = winners.keys().copied().collect();
     assert_eq!(bases, (1..=winners.len() as i64).collect::<Vec<_>>(), "a version was skipped or reused");
-    let action = app.get(&path).await.expect(200);
-    assert_eq!(action.body["version"].as_i64(), Some(winners.len() as i64 + 1));
-    assert_eq!(action.body["owner"], winners.values().last().unwrap().as_str());
+    let action = clerk.get_action(id).await;
+    assert_eq!(action.version, winners.len() as i64 + 1);
+    assert_eq!(action.owner.as_deref(), Some(winners.values().last().unwrap().as_str()));
 
     // Every winning edit is in the timeline, in order, each from the one before.
-    let events = app.get(&format!("{path}/events?limit=200")).await.expect(200);
-    let events = events.body["items"].as_array().unwrap().clone();
+    let events = clerk.page::<ActionEvent>(&format!("{path}/events?limit=200")).await.items;
     assert_eq!(events.len(), winners.len() + 1, "one event per version");
     let mut previous_owner = serde_json::Value::Null;
     for (event, (base, owner)) in events[1..].iter().zip(&winners) {
-        let change = &event["changes"]["owner"];
+        let change = &event.changes["owner"];
         assert_eq!(change["to"], owner.as_str(), "event for version {}", base + 1);
         assert_eq!(change["from"], previous_owner);
         previous_owner = json!(owner);
     }
-    let verify = app.get(&format!("{path}/events/verify")).await.expect(200);
-    assert_eq!(verify.body["intact"], true);
+    let verify: ChainVerification = clerk.get(&format!("{path}/events/verify")).await.expect(200).json();
+    assert!(verify.intact);
     let distinct: HashSet<&String> = winners.values().collect();
     assert_eq!(distinct.len(), winners.len());
     eprintln!("{tried} concurrent edits: {} won, {lost_races} got 412, 0 lost", winners.len());
@@ -80,14 +83,14 @@ async fn racing_edits_lose_nothing(app: TestApp) {
 /// Transitions race the same way: of many clients starting one action from
 /// the same version, one wins and the rest get 412, never a second event.
 async fn racing_transitions_apply_once(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
-    let id = app.action(panel.meetings[0], "Check whether that was the case").await.id();
-    let starts = (0..10).map(|_| app.act(id, "start", "\"1\"", json!({})));
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
+    let id = clerk.create_action(panel.meetings[0], "Check whether that was the case").await.id;
+    let starts = (0..10).map(|_| clerk.transition(id, "start", "\"1\"", json!({})));
     let statuses: Vec<u16> = futures_util::future::join_all(starts).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 412), "{statuses:?}");
-    let events = app.get(&format!("/api/v1/actions/{id}/events")).await.expect(200);
-    assert_eq!(events.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(clerk.events(id).await.len(), 2);
 }
 
 /// A meeting cancelled while clients make actions due at it (new ones, and
@@ -97,26 +100,27 @@ async fn racing_transitions_apply_once(app: TestApp) {
 /// is refused with 409. (On PostgreSQL the target meeting is held `FOR SHARE`
 /// for this; SQLite's one writer orders them anyway.)
 async fn cancelling_a_meeting_races_actions_made_due_at_it(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
     let [feb, apr, _jun, sep] = panel.meetings[..] else { unreachable!() };
     let (mut landed, mut refused) = (0, 0);
     for round in 0..6 {
-        let target = app.meeting(panel.committee, &format!("2099-07-{:02}T10:00:00Z", round + 1)).await;
+        let target = clerk.create_meeting(panel.committee, &format!("2099-07-{:02}T10:00:00Z", round + 1)).await.id;
         let mut carried = Vec::new();
         for n in 0..3 {
-            carried.push(app.action(apr, &format!("Round {round}: to carry, {n}")).await.id());
+            carried.push(clerk.create_action(apr, &format!("Round {round}: to carry, {n}")).await.id);
         }
         let meeting_path = format!("/api/v1/meetings/{target}");
-        let etag = app.get(&meeting_path).await.expect(200).etag();
-        let cancel = app.patch(&meeting_path, &etag, json!({"status": "cancelled"}));
+        let etag = clerk.get(&meeting_path).await.expect(200).etag();
+        let cancel = clerk.patch(&meeting_path, &etag, json!({"status": "cancelled"}));
         let creates = futures_util::future::join_all((0..5).map(|n| {
-            app.post(
+            clerk.post(
                 "/api/v1/actions",
                 json!({"raised_at_meeting_id": feb, "description": format!("Round {round}: new, {n}"), "due_meeting_id": target}),
             )
         }));
         let carries = futures_util::future::join_all(
-            carried.iter().map(|id| app.act(*id, "carry-forward", "\"1\"", json!({"to_meeting_id": target}))),
+            carried.iter().map(|id| clerk.transition(*id, "carry-forward", "\"1\"", json!({"to_meeting_id": target}))),
         );
         let (cancelled, created, carried_results) = futures_util::future::join3(cancel, creates, carries).await;
         cancelled.expect(200);
@@ -127,11 +131,11 @@ async fn cancelling_a_meeting_races_actions_made_due_at_it(app: TestApp) {
                 other => panic!("a create or carry racing the cancellation got {other}: {}", r.text),
             }
         }
-        let stranded = app.get(&format!("/api/v1/actions?due_meeting_id={target}")).await.expect(200);
-        assert_eq!(stranded.body["items"], json!([]), "round {round}: actions left due at a cancelled meeting");
+        let stranded: Page<Action> = clerk.page(&format!("/api/v1/actions?due_meeting_id={target}")).await;
+        assert!(stranded.items.is_empty(), "round {round}: actions left due at a cancelled meeting");
         for r in created.iter().chain(&carried_results).filter(|r| r.status < 300) {
-            let now = app.get(&format!("/api/v1/actions/{}", r.id())).await.expect(200);
-            assert_eq!(now.body["due_meeting_id"], sep, "round {round}: moved on to the next meeting");
+            let now = clerk.get_action(r.json::<Action>().id).await;
+            assert_eq!(now.due_meeting_id, Some(sep), "round {round}: moved on to the next meeting");
         }
     }
     assert_eq!(landed + refused, 6 * 8);

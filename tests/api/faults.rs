@@ -8,11 +8,15 @@ use std::rc::Rc;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use panel_tracker::api::actions::{Action, ChainVerification};
+use panel_tracker::api::committees::Committee;
+use panel_tracker::api::meetings::Meeting;
 use panel_tracker::auth::policy::Role;
 use panel_tracker::db::{AnyConnection, Backend};
-use serde_json::{json, Value};
+use panel_tracker::http::pagination::Page;
+use serde_json::json;
 
-use crate::helpers::{postgres_db, sqlite_db, TestDb};
+use crate::helpers::{postgres_db, sqlite_db, Client, TestDb};
 use crate::process::ServerProcess;
 
 /// One write the server acknowledged with a 2xx: the action and the version it reached.
@@ -24,16 +28,17 @@ struct Ack {
 }
 
 /// A committee with a past meeting to raise actions at and later ones to be due at.
-async fn panel(server: &ServerProcess, token: &str) -> i64 {
-    let committee = server
-        .request("POST", "/api/v1/committees", token, &[], Some(json!({"code": "CRASH", "name": "Crash Panel"})))
+async fn panel(clerk: &Client) -> i64 {
+    let committee = clerk
+        .post("/api/v1/committees", json!({"code": "CRASH", "name": "Crash Panel"}))
         .await
         .expect(201)
-        .id();
+        .json::<Committee>()
+        .id;
     let mut first = 0;
     for when in ["2024-02-06T10:00:00Z", "2024-04-10T10:00:00Z", "2099-06-05T10:00:00Z"] {
         let body = json!({"committee_id": committee, "title": "Panel meeting", "starts_at": when});
-        let id = server.request("POST", "/api/v1/meetings", token, &[], Some(body)).await.expect(201).id();
+        let id = clerk.post("/api/v1/meetings", body).await.expect(201).json::<Meeting>().id;
         if first == 0 {
             first = id;
         }
@@ -43,13 +48,7 @@ async fn panel(server: &ServerProcess, token: &str) -> i64 {
 
 /// One client logging actions and moving each through its first two steps,
 /// recording every 2xx, until the server stops answering.
-async fn client_stream(
-    server: Rc<ServerProcess>,
-    token: String,
-    meeting: i64,
-    client: usize,
-    acks: Rc<RefCell<Vec<Ack>>>,
-) {
+async fn client_stream(clerk: Client, meeting: i64, client: usize, acks: Rc<RefCell<Vec<Ack>>>) {
     for n in 0.. {
         let key = format!("crash-{client}-{n}");
         let body = json!({
@@ -57,14 +56,11 @@ async fn client_stream(
             "description": format!("Client {client} commitment {n}"),
             "owed_to": "the Panel",
         });
-        let Some(created) =
-            server.try_request("POST", "/api/v1/actions", &token, &[("idempotency-key", &key)], Some(body)).await
-        else {
+        let Some(created) = clerk.try_post_with("/api/v1/actions", body, &[("idempotency-key", &key)]).await else {
             return;
         };
         assert_eq!(created.status, 201, "{}", created.text);
-        let id = created.id();
-        let reference = created.body["reference"].as_str().unwrap().to_string();
+        let Action { id, reference, .. } = created.json();
         acks.borrow_mut().push(Ack { id, reference: reference.clone(), version: 1 });
         let steps =
             [("start", None), ("submit-response", Some(json!({"response": format!("Done by client {client}")})))];
@@ -72,7 +68,7 @@ async fn client_stream(
             let path = format!("/api/v1/actions/{id}/{step}");
             let etag = format!("\"{version}\"");
             let body = body.unwrap_or(json!({}));
-            let Some(r) = server.try_request("POST", &path, &token, &[("if-match", &etag)], Some(body)).await else {
+            let Some(r) = clerk.try_post_with(&path, body, &[("if-match", &etag)]).await else {
                 return;
             };
             assert_eq!(r.status, 200, "{step}: {}", r.text);
@@ -82,14 +78,13 @@ async fn client_stream(
 }
 
 async fn acknowledged_writes_survive_sigkill(database: Backend, _db: TestDb) {
-    let server = Rc::new(ServerProcess::start(&database));
-    let token = server.user_token("clerk", Role::Secretariat).await;
-    let meeting = panel(&server, &token).await;
+    let server = ServerProcess::start(&database);
+    let clerk = server.new_user("clerk", Role::Secretariat).await;
+    let meeting = panel(&clerk).await;
 
     let acks = Rc::new(RefCell::new(Vec::new()));
-    let clients: Vec<_> = (0..8)
-        .map(|c| actix_web::rt::spawn(client_stream(server.clone(), token.clone(), meeting, c, acks.clone())))
-        .collect();
+    let clients: Vec<_> =
+        (0..8).map(|c| actix_web::rt::spawn(client_stream(clerk.clone(), meeting, c, acks.clone()))).collect();
     // Kill once a good number of writes are acknowledged, with eight clients mid-request.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while acks.borrow().len() < 300 && std::time::Instant::now() < deadline {
@@ -104,7 +99,7 @@ async fn acknowledged_writes_survive_sigkill(database: Backend, _db: TestDb) {
 
     // Restart on the same database and check every acknowledged write.
     let restarted = ServerProcess::start(&database);
-    let token = restarted.sign_in("clerk").await;
+    let clerk = restarted.client(&restarted.sign_in("clerk").await);
     let mut latest: BTreeMap<i64, &Ack> = BTreeMap::new();
     for ack in &acks {
         let entry = latest.entry(ack.id).or_insert(ack);
@@ -113,29 +108,27 @@ async fn acknowledged_writes_survive_sigkill(database: Backend, _db: TestDb) {
         }
     }
     for ack in latest.values() {
-        let r = restarted.request("GET", &format!("/api/v1/actions/{}", ack.id), &token, &[], None).await.expect(200);
-        assert_eq!(r.body["reference"], ack.reference.as_str());
-        let version = r.body["version"].as_i64().unwrap();
+        let r = clerk.get_action(ack.id).await;
+        assert_eq!(r.reference, ack.reference);
+        let version = r.version;
         assert!(version >= ack.version, "action {} is at version {version}, {} was acknowledged", ack.id, ack.version);
     }
 
     // Every action there is (acknowledged or not) is whole: its events are all
     // there and chained, and no reference is repeated or skipped.
-    let actions = all_actions(&restarted, &token).await;
+    let actions = all_actions(&clerk).await;
     assert!(actions.len() >= latest.len());
     let mut references = HashSet::new();
     let mut numbers = Vec::new();
     for action in &actions {
-        let id = action["id"].as_i64().unwrap();
-        let reference = action["reference"].as_str().unwrap().to_string();
+        let id = action.id;
+        let reference = action.reference.clone();
         numbers.push(reference.rsplit('/').next().unwrap().parse::<u32>().unwrap());
         assert!(references.insert(reference.clone()), "reference {reference} is repeated");
-        let verify = restarted
-            .request("GET", &format!("/api/v1/actions/{id}/events/verify"), &token, &[], None)
-            .await
-            .expect(200);
-        assert_eq!(verify.body["intact"], true, "action {id}: {}", verify.text);
-        assert_eq!(verify.body["events_checked"].as_i64(), action["version"].as_i64(), "action {id} lacks events");
+        let verify = clerk.get(&format!("/api/v1/actions/{id}/events/verify")).await.expect(200);
+        let chain: ChainVerification = verify.json();
+        assert!(chain.intact, "action {id}: {}", verify.text);
+        assert_eq!(chain.events_checked as i64, action.version, "action {id} lacks events");
     }
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=numbers.len() as u32).collect::<Vec<_>>(), "references have gaps");
@@ -161,13 +154,13 @@ fn kill_now(server: &ServerProcess) {
     assert!(status.success());
 }
 
-async fn all_actions(server: &ServerProcess, token: &str) -> Vec<Value> {
+async fn all_actions(clerk: &Client) -> Vec<Action> {
     let mut all = Vec::new();
     let mut path = "/api/v1/actions?limit=200".to_string();
     loop {
-        let page = server.request("GET", &path, token, &[], None).await.expect(200);
-        all.extend(page.body["items"].as_array().unwrap().iter().cloned());
-        match page.body["next_cursor"].as_str() {
+        let page: Page<Action> = clerk.page(&path).await;
+        all.extend(page.items);
+        match page.next_cursor {
             Some(cursor) => path = format!("/api/v1/actions?limit=200&cursor={cursor}"),
             None => return all,
         }
@@ -213,21 +206,23 @@ async fn two_instances_share_one_postgres() {
     let Some((database, _db)) = postgres_db() else { return };
     let a = ServerProcess::start(&database);
     let b = ServerProcess::start(&database);
-    let token = a.user_token("clerk", Role::Secretariat).await;
-    let meeting = panel(&a, &token).await;
+    // One clerk, talking to either instance.
+    let on_a = a.new_user("clerk", Role::Secretariat).await;
+    let on_b = b.client(on_a.token());
+    let meeting = panel(&on_a).await;
 
     // 60 creates, alternating instances, all at once.
     let creates = (0..60).map(|n| {
-        let (server, token) = (if n % 2 == 0 { &a } else { &b }, &token);
+        let clerk = if n % 2 == 0 { &on_a } else { &on_b };
         async move {
             let body = json!({"raised_at_meeting_id": meeting, "description": format!("Concurrent {n}")});
-            server.request("POST", "/api/v1/actions", token, &[], Some(body)).await.expect(201)
+            clerk.post("/api/v1/actions", body).await.expect(201)
         }
     });
     let mut numbers: Vec<u32> = futures_util::future::join_all(creates)
         .await
         .iter()
-        .map(|r| r.body["reference"].as_str().unwrap().rsplit('/').next().unwrap().parse().unwrap())
+        .map(|r| r.json::<Action>().reference.rsplit('/').next().unwrap().parse().unwrap())
         .collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=60).collect::<Vec<u32>>());
@@ -235,8 +230,8 @@ async fn two_instances_share_one_postgres() {
     // A retry that lands on the other instance gets the first answer.
     let body = json!({"raised_at_meeting_id": meeting, "description": "Logged from a laptop that lost Wi-Fi"});
     let key = [("idempotency-key", "laptop-7")];
-    let first = a.request("POST", "/api/v1/actions", &token, &key, Some(body.clone())).await.expect(201);
-    let replay = b.request("POST", "/api/v1/actions", &token, &key, Some(body.clone())).await.expect(201);
+    let first = on_a.post_with("/api/v1/actions", body.clone(), &key).await.expect(201);
+    let replay = on_b.post_with("/api/v1/actions", body.clone(), &key).await.expect(201);
     assert_eq!(replay.body, first.body);
     assert_eq!(replay.header("idempotent-replayed").as_deref(), Some("true"));
     assert_eq!(replay.header("location"), first.header("location"));
@@ -245,19 +240,19 @@ async fn two_instances_share_one_postgres() {
     let body = json!({"raised_at_meeting_id": meeting, "description": "Sent twice at once"});
     let key = [("idempotency-key", "double-tap")];
     let (x, y) = futures_util::future::join(
-        a.request("POST", "/api/v1/actions", &token, &key, Some(body.clone())),
-        b.request("POST", "/api/v1/actions", &token, &key, Some(body.clone())),
+        on_a.post_with("/api/v1/actions", body.clone(), &key),
+        on_b.post_with("/api/v1/actions", body.clone(), &key),
     )
     .await;
     for r in [&x, &y] {
         assert!(r.status == 201 || r.status == 409, "{}", r.text);
     }
-    let ids: HashSet<i64> = [x, y].iter().filter(|r| r.status == 201).map(|r| r.id()).collect();
+    let ids: HashSet<i64> = [x, y].iter().filter(|r| r.status == 201).map(|r| r.json::<Action>().id).collect();
     assert_eq!(ids.len(), 1, "one action for one key");
-    let actions = all_actions(&a, &token).await;
+    let actions = all_actions(&on_a).await;
     let mut per_description: HashMap<&str, usize> = HashMap::new();
     for action in &actions {
-        *per_description.entry(action["description"].as_str().unwrap()).or_default() += 1;
+        *per_description.entry(action.description.as_str()).or_default() += 1;
     }
     assert_eq!(per_description["Sent twice at once"], 1);
     assert_eq!(per_description["Logged from a laptop that lost Wi-Fi"], 1);

@@ -1,46 +1,51 @@
+use panel_tracker::api::action_log::ActionLog;
+use panel_tracker::api::actions::Action;
+use panel_tracker::api::health::Health;
+use panel_tracker::api::meetings::Meeting;
+use panel_tracker::domain::ActionStatus;
+use panel_tracker::http::pagination::Page;
+
 use crate::helpers::TestApp;
 
 async fn health_checks_answer(app: TestApp) {
-    assert_eq!(app.get("/healthz").await.expect(200).body["status"], "ok");
-    assert_eq!(app.get("/readyz").await.expect(200).body["status"], "ok");
+    let clerk = app.as_secretariat();
+    assert_eq!(clerk.get("/healthz").await.expect(200).json::<Health>().status, "ok");
+    assert_eq!(clerk.get("/readyz").await.expect(200).json::<Health>().status, "ok");
 }
 
 async fn docs_are_served_from_the_binary(app: TestApp) {
-    let redirect = app.get("/docs").await.expect(308);
+    let clerk = app.as_secretariat();
+    let redirect = clerk.get("/docs").await.expect(308);
     assert_eq!(redirect.header("location").as_deref(), Some("/docs/"));
-    let page = app.get("/docs/").await.expect(200);
+    let page = clerk.get("/docs/").await.expect(200);
     assert!(page.text.contains("swagger"), "{}", page.text);
-    let served = app.get("/api-docs/openapi.json").await.expect(200);
+    let served = clerk.get("/api-docs/openapi.json").await.expect(200);
     let generated = serde_json::to_value(panel_tracker::startup::openapi()).unwrap();
     assert_eq!(served.body, generated);
 }
 
 async fn demo_data_covers_every_status(app: TestApp) {
-    let page = app.get("/api/v1/actions?limit=200").await.expect(200);
-    let statuses: std::collections::BTreeSet<String> =
-        page.body["items"].as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap().to_string()).collect();
-    for status in ["open", "in_progress", "response_submitted", "completed", "withdrawn"] {
-        assert!(statuses.contains(status), "demo lacks {status}: {statuses:?}");
+    let clerk = app.as_secretariat();
+    let page: Page<Action> = clerk.page("/api/v1/actions?limit=200").await;
+    let statuses: Vec<ActionStatus> = page.items.iter().map(|a| a.status).collect();
+    use ActionStatus::*;
+    for status in [Open, InProgress, ResponseSubmitted, Completed, Withdrawn] {
+        assert!(statuses.contains(&status), "demo lacks {status:?}: {statuses:?}");
     }
-    let overdue = app.get("/api/v1/actions?overdue=true").await.expect(200);
-    assert!(!overdue.body["items"].as_array().unwrap().is_empty(), "the demo shows an overdue action");
+    let overdue: Page<Action> = clerk.page("/api/v1/actions?overdue=true").await;
+    assert!(!overdue.items.is_empty(), "the demo shows an overdue action");
     // The next demo meeting's log agrees row for row in JSON, CSV and HTML.
-    let meetings = app.get("/api/v1/meetings?status=scheduled").await.expect(200);
-    let next = meetings.body["items"][0]["id"].as_i64().unwrap();
+    let meetings: Page<Meeting> = clerk.page("/api/v1/meetings?status=scheduled").await;
+    let next = meetings.items[0].id;
     let path = format!("/api/v1/meetings/{next}/action-log");
-    let log = app.get(&path).await.expect(200);
-    let json_refs: Vec<String> = log.body["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| s["rows"].as_array().unwrap().iter().map(|r| r["reference"].as_str().unwrap().to_string()))
-        .collect();
+    let log: ActionLog = clerk.get(&path).await.expect(200).json();
+    let json_refs: Vec<String> = log.sections.iter().flat_map(|s| s.rows.iter().map(|r| r.reference.clone())).collect();
     assert!(json_refs.len() >= 4, "the demo log has rows: {json_refs:?}");
-    let csv = app.get(&format!("{path}?format=csv")).await.expect(200);
+    let csv = clerk.get(&format!("{path}?format=csv")).await.expect(200);
     let mut reader = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
     let csv_refs: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_string()).collect();
     assert_eq!(csv_refs, json_refs);
-    let html = app.get(&format!("{path}?format=html")).await.expect(200);
+    let html = clerk.get(&format!("{path}?format=html")).await.expect(200);
     let html_refs: Vec<String> =
         html.text.split("<td class=\"ref\">").skip(1).map(|cell| cell.split('<').next().unwrap().to_string()).collect();
     assert_eq!(html_refs, json_refs);

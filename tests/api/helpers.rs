@@ -7,11 +7,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use awc::http::header::HeaderMap;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use panel_tracker::api::actions::{Action, ActionEvent};
+use panel_tracker::api::auth::TokenResponse;
+use panel_tracker::api::committees::Committee;
+use panel_tracker::api::meetings::Meeting;
+use panel_tracker::api::users::User;
 use panel_tracker::auth::policy::Role;
 use panel_tracker::auth::secret::SecretSource;
 use panel_tracker::config::Settings;
 use panel_tracker::db::{self, AnyConnection, Backend};
+use panel_tracker::error::Problem;
+use panel_tracker::http::pagination::Page;
 use panel_tracker::startup::Application;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub enum TestDb {
@@ -31,17 +39,18 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub address: String,
-    /// A secretariat user's token, sent by every helper unless told otherwise.
+    /// The secretariat user's token: the caller [`TestApp::as_secretariat`] sends.
     pub token: String,
     server: actix_web::dev::ServerHandle,
     pub database: Backend,
-    pub client: awc::Client,
+    http: awc::Client,
     _db: TestDb,
 }
 
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
+    /// The body as JSON (`Null` when it is not JSON), for tests of the raw shape.
     pub body: Value,
     pub text: String,
 }
@@ -53,6 +62,19 @@ impl Response {
 
     pub fn etag(&self) -> String {
         self.header("etag").expect("an ETag header")
+    }
+
+    /// The body read as the API type `T`.
+    #[track_caller]
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("the body is not a {}: {e}; body: {}", std::any::type_name::<T>(), self.text))
+    }
+
+    /// The body read as an RFC 9457 problem document.
+    #[track_caller]
+    pub fn problem(&self) -> Problem {
+        self.json()
     }
 
     /// Asserts the status, printing the body when it differs.
@@ -74,6 +96,177 @@ impl Response {
 
     pub fn id(&self) -> i64 {
         self.body["id"].as_i64().expect("an id")
+    }
+}
+
+/// The one place the tests send HTTP: method, path, headers and body to the
+/// server at `base`; `None` when no answer came (the server is gone).
+pub async fn send(
+    http: &awc::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Option<Response> {
+    let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = http.request(method, format!("{base}{path}"));
+    for (k, v) in headers {
+        req = req.insert_header((*k, *v));
+    }
+    let mut res = match body {
+        Some(b) => req.send_body(b).await,
+        None => req.send().await,
+    }
+    .ok()?;
+    let bytes = res.body().limit(16 * 1024 * 1024).await.ok()?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Some(Response { status: res.status().as_u16(), headers: res.headers().clone(), body, text })
+}
+
+/// An HTTP client the tests use: no redirects followed, a generous timeout.
+pub fn http_client() -> awc::Client {
+    awc::Client::builder().timeout(std::time::Duration::from_secs(30)).disable_redirects().finish()
+}
+
+/// One caller of the API: a server, and the bearer token it sends (none for
+/// an anonymous caller). Every request a test makes goes through one.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: awc::Client,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(http: awc::Client, base: &str, token: Option<&str>) -> Client {
+        Client { base: base.to_string(), http, token: token.map(str::to_string) }
+    }
+
+    /// The token this caller sends.
+    pub fn token(&self) -> &str {
+        self.token.as_deref().expect("a signed-in caller")
+    }
+
+    /// A request with these headers and the caller's token, unless `headers`
+    /// names an Authorization itself; `None` when no answer came.
+    pub async fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Option<Response> {
+        let bearer = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let mut all = headers.to_vec();
+        if let Some(bearer) = &bearer {
+            if !all.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
+                all.push(("authorization", bearer));
+            }
+        }
+        send(&self.http, &self.base, method, path, &all, body).await
+    }
+
+    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Response {
+        let answer = self.try_send(method, path, headers, body).await;
+        answer.unwrap_or_else(|| panic!("{method} {path} got no answer"))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send("GET", path, &[], None).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send("DELETE", path, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.post_with(path, body, &[]).await
+    }
+
+    /// A JSON POST with more headers; `None` when no answer came.
+    pub async fn try_post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Option<Response> {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.try_send("POST", path, &all, Some(body.to_string().into_bytes())).await
+    }
+
+    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Response {
+        let what = format!("POST {path}");
+        self.try_post_with(path, body, headers).await.unwrap_or_else(|| panic!("{what} got no answer"))
+    }
+
+    /// A JSON PATCH with its If-Match.
+    pub async fn patch(&self, path: &str, etag: &str, body: Value) -> Response {
+        let headers = [("content-type", "application/json"), ("if-match", etag)];
+        self.send("PATCH", path, &headers, Some(body.to_string().into_bytes())).await
+    }
+
+    // ---- operations, as a client library would name them -----------------
+
+    /// A lifecycle transition or carry-forward (`start`, `submit-response`...) with its If-Match.
+    pub async fn transition(&self, action_id: i64, step: &str, etag: &str, body: Value) -> Response {
+        self.post_with(&format!("/api/v1/actions/{action_id}/{step}"), body, &[("if-match", etag)]).await
+    }
+
+    pub async fn create_committee(&self, code: &str) -> Committee {
+        self.post("/api/v1/committees", json!({"code": code, "name": format!("{code} Police and Crime Panel")}))
+            .await
+            .expect(201)
+            .json()
+    }
+
+    pub async fn create_meeting(&self, committee_id: i64, starts_at: &str) -> Meeting {
+        self.post(
+            "/api/v1/meetings",
+            json!({"committee_id": committee_id, "title": format!("Panel meeting {starts_at}"), "starts_at": starts_at}),
+        )
+        .await
+        .expect(201)
+        .json()
+    }
+
+    /// An action with only the fields that must be given.
+    pub async fn create_action(&self, raised_at: i64, description: &str) -> Action {
+        self.post("/api/v1/actions", json!({"raised_at_meeting_id": raised_at, "description": description}))
+            .await
+            .expect(201)
+            .json()
+    }
+
+    pub async fn get_action(&self, id: i64) -> Action {
+        self.get(&format!("/api/v1/actions/{id}")).await.expect(200).json()
+    }
+
+    /// A list's page, read as `T` (asserting a 200).
+    pub async fn page<T: DeserializeOwned>(&self, path: &str) -> Page<T> {
+        self.get(path).await.expect(200).json()
+    }
+
+    /// An action's timeline (first page).
+    pub async fn events(&self, action_id: i64) -> Vec<ActionEvent> {
+        self.page(&format!("/api/v1/actions/{action_id}/events")).await.items
+    }
+
+    pub async fn me(&self) -> Response {
+        self.get("/api/v1/me").await
+    }
+
+    /// A user found by username in the first 200 (an admin's call).
+    pub async fn user_named(&self, username: &str) -> User {
+        let users: Page<User> = self.page("/api/v1/users?limit=200").await;
+        users.items.into_iter().find(|u| u.username == username).unwrap_or_else(|| panic!("no user {username}"))
+    }
+
+    /// A committee with meetings in 2018 (two past) and 2099 (two future).
+    pub async fn panel(&self, code: &str) -> Panel {
+        let committee = self.create_committee(code).await.id;
+        let mut meetings = Vec::new();
+        for when in ["2018-02-06T10:00:00Z", "2018-04-10T10:00:00Z", "2099-06-05T10:00:00Z", "2099-09-18T10:00:00Z"] {
+            meetings.push(self.create_meeting(committee, when).await.id);
+        }
+        Panel { committee, meetings }
     }
 }
 
@@ -236,8 +429,7 @@ pub fn start_with(settings: Settings, db: TestDb) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
-    let client = awc::Client::builder().timeout(std::time::Duration::from_secs(30)).disable_redirects().finish();
-    TestApp { address, token: String::new(), server, database, client, _db: db }
+    TestApp { address, token: String::new(), server, database, http: http_client(), _db: db }
 }
 
 impl Drop for TestApp {
@@ -249,65 +441,41 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
-    /// A request with the app's token unless `headers` names an Authorization.
-    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Response {
-        let bearer = format!("Bearer {}", self.token);
-        let mut all = headers.to_vec();
-        if !all.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
-            all.push(("authorization", &bearer));
-        }
-        self.raw_request(method, path, &all, body).await
+    // ---- callers ----------------------------------------------------------
+
+    /// The secretariat user ("clerk") every app starts with.
+    pub fn as_secretariat(&self) -> Client {
+        self.client_with_token(&self.token)
     }
 
-    /// A request with exactly these headers (no token unless given).
-    pub async fn raw_request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<Vec<u8>>,
-    ) -> Response {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.client.request(method, format!("{}{}", self.address, path));
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        let mut res = match body {
-            Some(b) => req.send_body(b).await,
-            None => req.send().await,
-        }
-        .expect("the request is answered");
-        let bytes = res.body().limit(16 * 1024 * 1024).await.expect("a body");
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status: res.status().as_u16(), headers: res.headers().clone(), body, text }
+    /// A caller sending this bearer token.
+    pub fn client_with_token(&self, token: &str) -> Client {
+        Client::new(self.http.clone(), &self.address, Some(token))
     }
 
-    pub async fn get(&self, path: &str) -> Response {
-        self.request("GET", path, &[], None).await
+    /// A caller sending no token: exactly the headers it is given.
+    pub fn anonymous(&self) -> Client {
+        Client::new(self.http.clone(), &self.address, None)
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Response {
-        self.post_with(path, body, &[]).await
+    /// A caller from another client address: every 127.x.y.z reaches this
+    /// machine's loopback, so a client bound to 127.0.0.2 is another address
+    /// to the server.
+    pub fn anonymous_from(&self, source: &str) -> Client {
+        let http = awc::Client::builder()
+            .connector(awc::Connector::new().local_address(source.parse().expect("an IP address")))
+            .timeout(std::time::Duration::from_secs(30))
+            .finish();
+        Client::new(http, &self.address, None)
     }
 
-    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Response {
-        let mut all = vec![("content-type", "application/json")];
-        all.extend_from_slice(headers);
-        self.request("POST", path, &all, Some(body.to_string().into_bytes())).await
+    /// A new user with this role, signed in.
+    pub async fn new_user(&self, username: &str, role: Role) -> Client {
+        let token = self.user_token(username, role).await;
+        self.client_with_token(&token)
     }
 
-    pub async fn patch(&self, path: &str, etag: &str, body: Value) -> Response {
-        let headers = [("content-type", "application/json"), ("if-match", etag)];
-        self.request("PATCH", path, &headers, Some(body.to_string().into_bytes())).await
-    }
-
-    /// A lifecycle transition or carry-forward with its If-Match.
-    pub async fn act(&self, action_id: i64, step: &str, etag: &str, body: Value) -> Response {
-        let headers = [("content-type", "application/json"), ("if-match", etag)];
-        let path = format!("/api/v1/actions/{action_id}/{step}");
-        self.request("POST", &path, &headers, Some(body.to_string().into_bytes())).await
-    }
+    // ---- what no client can do ------------------------------------------
 
     /// A direct connection to the test's database, for what no client can do (tampering).
     pub fn connection(&self) -> db::PooledConnection {
@@ -318,40 +486,11 @@ impl TestApp {
         matches!(self.database, Backend::Sqlite(_))
     }
 
-    // ---- fixtures -------------------------------------------------------
-
     /// Creates a user with this role (password `<username>-password`) straight in the database.
     pub fn create_user(&self, username: &str, role: Role) {
         let mut conn = self.connection();
         let password = format!("{username}-password");
         panel_tracker::ops::users::create_user_record(&mut conn, username, username, role, &password).unwrap();
-    }
-
-    /// Signs in through the API.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Response {
-        let body = json!({"username": username, "password": password}).to_string().into_bytes();
-        self.raw_request("POST", "/api/v1/auth/token", &[("content-type", "application/json")], Some(body)).await
-    }
-
-    /// Signs in from another client address: every 127.x.y.z reaches this
-    /// machine's loopback, so a client bound to 127.0.0.2 is another address
-    /// to the server.
-    pub async fn sign_in_from(&self, source: &str, username: &str, password: &str) -> Response {
-        let client = awc::Client::builder()
-            .connector(awc::Connector::new().local_address(source.parse().expect("an IP address")))
-            .timeout(std::time::Duration::from_secs(30))
-            .finish();
-        let body = json!({"username": username, "password": password}).to_string();
-        let mut res = client
-            .post(format!("{}/api/v1/auth/token", self.address))
-            .insert_header(("content-type", "application/json"))
-            .send_body(body)
-            .await
-            .expect("the request is answered");
-        let bytes = res.body().await.expect("a body");
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status: res.status().as_u16(), headers: res.headers().clone(), body, text }
     }
 
     /// Rows in a table, read straight from the database.
@@ -370,57 +509,29 @@ impl TestApp {
         .n
     }
 
+    // ---- signing in -------------------------------------------------------
+
+    /// Signs in through the API, as an anonymous caller.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Response {
+        sign_in(&self.anonymous(), username, password).await
+    }
+
+    /// Signs in from another client address (see [`TestApp::anonymous_from`]).
+    pub async fn sign_in_from(&self, source: &str, username: &str, password: &str) -> Response {
+        sign_in(&self.anonymous_from(source), username, password).await
+    }
+
     /// A new user's token.
     pub async fn user_token(&self, username: &str, role: Role) -> String {
         self.create_user(username, role);
         let r = self.sign_in(username, &format!("{username}-password")).await.expect(200);
-        r.body["access_token"].as_str().unwrap().to_string()
+        r.json::<TokenResponse>().access_token
     }
+}
 
-    /// The same request with another token.
-    pub async fn get_as(&self, token: &str, path: &str) -> Response {
-        let bearer = format!("Bearer {token}");
-        self.raw_request("GET", path, &[("authorization", &bearer)], None).await
-    }
-
-    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Response {
-        let bearer = format!("Bearer {token}");
-        let headers = [("content-type", "application/json"), ("authorization", bearer.as_str())];
-        self.raw_request("POST", path, &headers, Some(body.to_string().into_bytes())).await
-    }
-
-    pub async fn committee(&self, code: &str) -> i64 {
-        self.post("/api/v1/committees", json!({"code": code, "name": format!("{code} Police and Crime Panel")}))
-            .await
-            .expect(201)
-            .id()
-    }
-
-    pub async fn meeting(&self, committee_id: i64, starts_at: &str) -> i64 {
-        self.post(
-            "/api/v1/meetings",
-            json!({"committee_id": committee_id, "title": format!("Panel meeting {starts_at}"), "starts_at": starts_at}),
-        )
-        .await
-        .expect(201)
-        .id()
-    }
-
-    pub async fn action(&self, raised_at: i64, description: &str) -> Response {
-        self.post("/api/v1/actions", json!({"raised_at_meeting_id": raised_at, "description": description}))
-            .await
-            .expect(201)
-    }
-
-    /// A committee with meetings in 2018 (two past) and 2099 (two future).
-    pub async fn panel(&self, code: &str) -> Panel {
-        let committee = self.committee(code).await;
-        let mut meetings = Vec::new();
-        for when in ["2018-02-06T10:00:00Z", "2018-04-10T10:00:00Z", "2099-06-05T10:00:00Z", "2099-09-18T10:00:00Z"] {
-            meetings.push(self.meeting(committee, when).await);
-        }
-        Panel { committee, meetings }
-    }
+/// `POST /api/v1/auth/token` from this (anonymous) caller.
+pub async fn sign_in(caller: &Client, username: &str, password: &str) -> Response {
+    caller.post("/api/v1/auth/token", json!({"username": username, "password": password})).await
 }
 
 pub struct Panel {

@@ -7,10 +7,15 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use panel_tracker::api::actions::Action;
+use panel_tracker::api::agenda_items::AgendaItem;
+use panel_tracker::api::committees::Committee;
+use panel_tracker::api::meetings::Meeting;
+use panel_tracker::api::users::UserWithPassword;
 use panel_tracker::auth::policy::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{Response, TestApp};
+use crate::helpers::{Client, Response, TestApp};
 
 #[track_caller]
 fn expect_client_error(r: &Response, what: &str) {
@@ -20,13 +25,13 @@ fn expect_client_error(r: &Response, what: &str) {
 }
 
 /// Row counts of everything a request could write.
-async fn counts(app: &TestApp, admin: &str) -> Vec<usize> {
+async fn counts(clerk: &Client, admin: &Client) -> Vec<usize> {
     let mut counts = Vec::new();
     for list in ["/api/v1/committees", "/api/v1/meetings", "/api/v1/actions"] {
-        counts.push(app.get(&format!("{list}?limit=200")).await.body["items"].as_array().unwrap().len());
+        counts.push(clerk.page::<Value>(&format!("{list}?limit=200")).await.items.len());
     }
     for list in ["/api/v1/users", "/api/v1/service-credentials"] {
-        counts.push(app.get_as(admin, &format!("{list}?limit=200")).await.body["items"].as_array().unwrap().len());
+        counts.push(admin.page::<Value>(&format!("{list}?limit=200")).await.items.len());
     }
     counts
 }
@@ -60,16 +65,15 @@ fn malformed_bodies() -> Vec<(&'static str, Vec<u8>)> {
 
 /// Every JSON-taking operation (method, path, needs If-Match) on a panel
 /// with one action, one agenda item and one user besides the caller.
-async fn write_operations(app: &TestApp, admin: &str) -> Vec<(&'static str, String, bool)> {
-    let panel = app.panel("KMPCP").await;
+async fn write_operations(clerk: &Client, admin: &Client) -> Vec<(&'static str, String, bool)> {
+    let panel = clerk.panel("KMPCP").await;
     let meeting = panel.meetings[0];
-    let action = app.action(meeting, "A commitment").await.id();
+    let action = clerk.create_action(meeting, "A commitment").await.id;
     let items = format!("/api/v1/meetings/{meeting}/agenda-items");
-    let item = app.post(&items, json!({"number": "5", "title": "Precept"})).await.expect(201).id();
-    let user = app
-        .post_as(admin, "/api/v1/users", json!({"username": "victim", "display_name": "Victim", "role": "member"}))
-        .await;
-    let user = user.expect(201).body["user"]["id"].as_i64().unwrap();
+    let item = clerk.post(&items, json!({"number": "5", "title": "Precept"})).await.expect(201).json::<AgendaItem>().id;
+    let user =
+        admin.post("/api/v1/users", json!({"username": "victim", "display_name": "Victim", "role": "member"})).await;
+    let user = user.expect(201).json::<UserWithPassword>().user.id;
     let mut ops = vec![
         ("POST", "/api/v1/committees".to_string(), false),
         ("PATCH", format!("/api/v1/committees/{}", panel.committee), true),
@@ -95,31 +99,32 @@ async fn write_operations(app: &TestApp, admin: &str) -> Vec<(&'static str, Stri
 }
 
 async fn malformed_json_everywhere_is_refused(app: TestApp) {
-    let admin = app.user_token("root", Role::Admin).await;
-    let ops = write_operations(&app, &admin).await;
-    let before = counts(&app, &admin).await;
+    let clerk = app.as_secretariat();
+    let admin = app.new_user("root", Role::Admin).await;
+    let ops = write_operations(&clerk, &admin).await;
+    let before = counts(&clerk, &admin).await;
     let mut tried = 0;
     for (method, path, needs_if_match) in &ops {
-        let token = format!("Bearer {admin}");
         for (what, body) in malformed_bodies() {
-            let mut headers = vec![("content-type", "application/json"), ("authorization", token.as_str())];
+            let mut headers = vec![("content-type", "application/json")];
             if *needs_if_match {
                 headers.push(("if-match", "\"1\""));
             }
-            let r = app.raw_request(method, path, &headers, Some(body)).await;
+            let r = admin.send(method, path, &headers, Some(body)).await;
             expect_client_error(&r, &format!("{method} {path} with {what}"));
             tried += 1;
         }
     }
-    assert_eq!(counts(&app, &admin).await, before, "a refused request wrote something");
+    assert_eq!(counts(&clerk, &admin).await, before, "a refused request wrote something");
     eprintln!("{tried} malformed bodies refused across {} operations", ops.len());
 }
 
 async fn wrong_types_huge_numbers_and_bad_dates_are_refused(app: TestApp) {
-    let admin = app.user_token("root", Role::Admin).await;
-    let panel = app.panel("KMPCP").await;
+    let clerk = app.as_secretariat();
+    let admin = app.new_user("root", Role::Admin).await;
+    let panel = clerk.panel("KMPCP").await;
     let meeting = panel.meetings[0];
-    let before = counts(&app, &admin).await;
+    let before = counts(&clerk, &admin).await;
     let action_cases: Vec<(&str, Value)> = vec![
         ("meeting id as a string", json!({"raised_at_meeting_id": "1", "description": "x"})),
         ("meeting id as a float", json!({"raised_at_meeting_id": 1.5, "description": "x"})),
@@ -150,13 +155,13 @@ async fn wrong_types_huge_numbers_and_bad_dates_are_refused(app: TestApp) {
         ("duplicate-looking field", json!({"raised_at_meeting_id": meeting, "description": "x", "Description": "y"})),
     ];
     for (what, body) in action_cases {
-        let r = app.post("/api/v1/actions", body).await;
+        let r = clerk.post("/api/v1/actions", body).await;
         expect_client_error(&r, what);
     }
     let ct = [("content-type", "application/json")];
     for number in ["99999999999999999999", "1e400", "-1e400", "9223372036854775808", "1.5e0", "-0.5"] {
         let body = format!(r#"{{"raised_at_meeting_id": {number}, "description": "x"}}"#).into_bytes();
-        let r = app.request("POST", "/api/v1/actions", &ct, Some(body)).await;
+        let r = clerk.send("POST", "/api/v1/actions", &ct, Some(body)).await;
         expect_client_error(&r, number);
     }
     let meeting_cases: Vec<(&str, Value)> = vec![
@@ -175,7 +180,7 @@ async fn wrong_types_huge_numbers_and_bad_dates_are_refused(app: TestApp) {
         ("committee as a string", json!({"committee_id": "KMPCP", "title": "t", "starts_at": "2018-02-06T10:00:00Z"})),
     ];
     for (what, body) in meeting_cases {
-        let r = app.post("/api/v1/meetings", body).await;
+        let r = clerk.post("/api/v1/meetings", body).await;
         expect_client_error(&r, what);
     }
     let query_cases = [
@@ -195,72 +200,84 @@ async fn wrong_types_huge_numbers_and_bad_dates_are_refused(app: TestApp) {
         "/api/v1/meetings/1/action-log?format=../../etc/passwd",
     ];
     for path in query_cases {
-        let r = app.get(path).await;
+        let r = clerk.get(path).await;
         expect_client_error(&r, path);
     }
-    assert_eq!(counts(&app, &admin).await, before, "a refused request wrote something");
+    assert_eq!(counts(&clerk, &admin).await, before, "a refused request wrote something");
 }
 
 /// SQL and HTML in every text field are stored and returned exactly, and the
 /// printed log shows them as text.
 async fn sql_and_html_in_every_text_field_are_just_text(app: TestApp) {
+    let clerk = app.as_secretariat();
     let hostile = |field: &str| format!("'); DROP TABLE actions; -- <script>alert('{field}')</script> \" & <b>");
-    let committee = app.post("/api/v1/committees", json!({"code": "EVIL", "name": hostile("name")})).await.expect(201);
-    let committee_id = committee.id();
-    assert_eq!(committee.body["name"], hostile("name"));
-    let meeting = app
+    let committee: Committee =
+        clerk.post("/api/v1/committees", json!({"code": "EVIL", "name": hostile("name")})).await.expect(201).json();
+    let committee_id = committee.id;
+    assert_eq!(committee.name, hostile("name"));
+    let meeting = clerk
         .post(
             "/api/v1/meetings",
             json!({"committee_id": committee_id, "title": hostile("title"), "location": hostile("location"),
                    "starts_at": "2018-02-06T10:00:00Z"}),
         )
         .await
-        .expect(201);
-    let meeting_id = meeting.id();
-    let next = app
+        .expect(201)
+        .json::<Meeting>();
+    let meeting_id = meeting.id;
+    let next = clerk
         .post(
             "/api/v1/meetings",
             json!({"committee_id": committee_id, "title": "Next", "starts_at": "2018-04-10T10:00:00Z"}),
         )
         .await
         .expect(201)
-        .id();
-    let item = app
+        .json::<Meeting>()
+        .id;
+    let item = clerk
         .post(
             &format!("/api/v1/meetings/{meeting_id}/agenda-items"),
             json!({"number": hostile("number").chars().take(60).collect::<String>(), "title": hostile("item")}),
         )
         .await
-        .expect(201);
+        .expect(201)
+        .json::<AgendaItem>();
     let fields = ["minute_paragraph", "committed_by", "owed_to", "source_sentence", "description", "owner"];
-    let mut body = json!({"raised_at_meeting_id": meeting_id, "agenda_item_id": item.id(), "due_meeting_id": next});
+    let mut body = json!({"raised_at_meeting_id": meeting_id, "agenda_item_id": item.id, "due_meeting_id": next});
     for field in fields {
         body[field] = json!(hostile(field));
     }
-    let action = app.post("/api/v1/actions", body).await.expect(201);
-    let id = action.id();
-    let fetched = app.get(&format!("/api/v1/actions/{id}")).await.expect(200);
-    for field in fields {
-        assert_eq!(fetched.body[field], hostile(field), "{field}");
+    let id = clerk.post("/api/v1/actions", body).await.expect(201).json::<Action>().id;
+    let fetched = clerk.get_action(id).await;
+    let stored = [
+        fetched.minute_paragraph,
+        fetched.committed_by,
+        fetched.owed_to,
+        fetched.source_sentence,
+        Some(fetched.description),
+        fetched.owner,
+    ];
+    for (field, value) in fields.into_iter().zip(stored) {
+        assert_eq!(value, Some(hostile(field)), "{field}");
     }
-    let r = app.act(id, "submit-response", "\"1\"", json!({"response": hostile("response")})).await.expect(200);
-    assert_eq!(r.body["response"], hostile("response"));
-    let r = app.act(id, "return", "\"2\"", json!({"reason": hostile("reason")})).await.expect(200);
-    assert_eq!(r.body["status_reason"], hostile("reason"));
+    let r =
+        clerk.transition(id, "submit-response", "\"1\"", json!({"response": hostile("response")})).await.expect(200);
+    assert_eq!(r.json::<Action>().response, Some(hostile("response")));
+    let r = clerk.transition(id, "return", "\"2\"", json!({"reason": hostile("reason")})).await.expect(200);
+    assert_eq!(r.json::<Action>().status_reason, Some(hostile("reason")));
     // The filters treat them as values too.
     let owner = urlencode(&hostile("owner"));
-    let found = app.get(&format!("/api/v1/actions?owner={owner}")).await.expect(200);
-    assert_eq!(found.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(clerk.page::<Action>(&format!("/api/v1/actions?owner={owner}")).await.items.len(), 1);
     // Still one table of actions, with the action in it.
-    assert_eq!(app.get("/api/v1/actions").await.expect(200).body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(clerk.page::<Action>("/api/v1/actions").await.items.len(), 1);
 
     // Printed: escaped in HTML, formula-safe in CSV, verbatim in JSON.
-    let html = app.request("GET", &format!("/api/v1/meetings/{next}/action-log?format=html"), &[], None).await;
+    let html = clerk.send("GET", &format!("/api/v1/meetings/{next}/action-log?format=html"), &[], None).await;
     let html = html.expect(200).text;
     assert!(!html.contains("<script>alert"), "unescaped script in the printed log");
     assert!(!html.contains("<b>"), "unescaped markup in the printed log");
     assert!(html.contains("&lt;script&gt;alert("), "the text is shown, escaped");
-    let json_log = app.get(&format!("/api/v1/meetings/{next}/action-log")).await.expect(200);
+    let json_log = clerk.get(&format!("/api/v1/meetings/{next}/action-log")).await.expect(200);
     assert!(json_log.text.contains("DROP TABLE actions"));
 }
 
@@ -275,25 +292,26 @@ fn urlencode(s: &str) -> String {
 
 /// Header values that try to smuggle a second header or odd bytes.
 async fn header_injection_is_refused(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
-    let id = app.action(panel.meetings[0], "A commitment").await.id();
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
+    let id = clerk.create_action(panel.meetings[0], "A commitment").await.id;
     let path = format!("/api/v1/actions/{id}");
     // Values a client library will send: refused by the service's own checks.
     for bad in ["\"1\", \"2\"", "W/\"1\"", "*", "\"1\"x", "\"-1\"", "\"99999999999999999999\"", "\"\u{e9}\""] {
-        let r = app
-            .request("PATCH", &path, &[("content-type", "application/json"), ("if-match", bad)], Some(b"{}".to_vec()))
+        let r = clerk
+            .send("PATCH", &path, &[("content-type", "application/json"), ("if-match", bad)], Some(b"{}".to_vec()))
             .await;
         expect_client_error(&r, &format!("If-Match {bad:?}"));
     }
     let body = json!({"raised_at_meeting_id": panel.meetings[0], "description": "x"});
     for bad in ["", "a\tb", &"k".repeat(201), "caf\u{e9}"] {
-        let r = app.post_with("/api/v1/actions", body.clone(), &[("idempotency-key", bad)]).await;
+        let r = clerk.post_with("/api/v1/actions", body.clone(), &[("idempotency-key", bad)]).await;
         expect_client_error(&r, &format!("Idempotency-Key {bad:?}"));
     }
     for bad in
         ["Bearer a b", "Bearer\tx", "Basic Y2xlcms6cGFzc3dvcmQ=", "Bearer ", &format!("Bearer {}", "a".repeat(9000))]
     {
-        let r = app.raw_request("GET", &path, &[("authorization", bad)], None).await;
+        let r = app.anonymous().send("GET", &path, &[("authorization", bad)], None).await;
         expect_client_error(&r, &format!("Authorization {bad:?}"));
     }
     // Raw bytes no client library would send: CR/LF splitting, obsolete line
@@ -313,7 +331,7 @@ async fn header_injection_is_refused(app: TestApp) {
         assert!(!answer.to_ascii_lowercase().contains("\r\ninjected:"), "{answer:?}");
     }
     // The action is untouched.
-    assert_eq!(app.get(&path).await.expect(200).body["version"], 1);
+    assert_eq!(clerk.get_action(id).await.version, 1);
 }
 
 fn raw_exchange(address: &str, request: &[u8]) -> String {
@@ -336,10 +354,11 @@ fn raw_exchange(address: &str, request: &[u8]) -> String {
 
 /// Ids that are not ids, do not exist, or belong to another committee.
 async fn foreign_missing_and_traversing_ids_are_refused(app: TestApp) {
-    let admin = app.user_token("root", Role::Admin).await;
-    let ours = app.panel("OURS").await;
-    let theirs = app.panel("THEIRS").await;
-    let their_item = app
+    let clerk = app.as_secretariat();
+    let admin = app.new_user("root", Role::Admin).await;
+    let ours = clerk.panel("OURS").await;
+    let theirs = clerk.panel("THEIRS").await;
+    let their_item = clerk
         .post(
             &format!("/api/v1/meetings/{}/agenda-items", theirs.meetings[0]),
             json!({"number": "1", "title": "Theirs"}),
@@ -347,8 +366,8 @@ async fn foreign_missing_and_traversing_ids_are_refused(app: TestApp) {
         .await
         .expect(201)
         .id();
-    let action = app.action(ours.meetings[0], "Ours").await.id();
-    let before = counts(&app, &admin).await;
+    let action = clerk.create_action(ours.meetings[0], "Ours").await.id;
+    let before = counts(&clerk, &admin).await;
     let paths = [
         "/api/v1/actions/..%2F..%2Fetc%2Fpasswd",
         "/api/v1/actions/%2e%2e",
@@ -370,7 +389,7 @@ async fn foreign_missing_and_traversing_ids_are_refused(app: TestApp) {
         "/api/v1/users/424242",
     ];
     for path in paths {
-        let r = app.get_as(&admin, path).await;
+        let r = admin.get(path).await;
         assert_eq!(r.status, 404, "{path}: {}", r.text);
         expect_client_error(&r, path);
     }
@@ -423,7 +442,7 @@ async fn foreign_missing_and_traversing_ids_are_refused(app: TestApp) {
         if let Some(etag) = if_match {
             headers.push(("if-match", etag));
         }
-        let r = app.request("POST", &path, &headers, Some(body.to_string().into_bytes())).await;
+        let r = clerk.send("POST", &path, &headers, Some(body.to_string().into_bytes())).await;
         expect_client_error(&r, what);
     }
     for (what, body) in [
@@ -431,11 +450,11 @@ async fn foreign_missing_and_traversing_ids_are_refused(app: TestApp) {
         ("due at another committee's meeting", json!({"due_meeting_id": theirs.meetings[2]})),
         ("due at a meeting that does not exist", json!({"due_meeting_id": 424242})),
     ] {
-        let r = app.patch(&format!("/api/v1/actions/{action}"), "\"1\"", body).await;
+        let r = clerk.patch(&format!("/api/v1/actions/{action}"), "\"1\"", body).await;
         expect_client_error(&r, what);
     }
-    assert_eq!(counts(&app, &admin).await, before, "a refused request wrote something");
-    assert_eq!(app.get(&format!("/api/v1/actions/{action}")).await.body["version"], 1);
+    assert_eq!(counts(&clerk, &admin).await, before, "a refused request wrote something");
+    assert_eq!(clerk.get_action(action).await.version, 1);
 }
 
 crate::on_both_backends!(

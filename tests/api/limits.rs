@@ -6,78 +6,82 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use panel_tracker::api::actions::Action;
+use panel_tracker::api::committees::Committee;
 use panel_tracker::db::AnyConnection;
 use serde_json::json;
 
 use crate::helpers::{exec, spawn_custom, TestApp};
 
 async fn body_size_is_capped_at_256_kib(app: TestApp) {
+    let clerk = app.as_secretariat();
     let limit = 256 * 1024;
     let json = br#"{"code":"PAD","name":"Padded Panel"}"#;
     // Exactly at the limit (JSON padded with whitespace) is accepted...
     let mut body = json.to_vec();
     body.resize(limit, b' ');
-    let r = app.request("POST", "/api/v1/committees", &[("content-type", "application/json")], Some(body)).await;
+    let r = clerk.send("POST", "/api/v1/committees", &[("content-type", "application/json")], Some(body)).await;
     r.expect(201);
     // ...one byte more is not, and nothing is written.
     let mut body = br#"{"code":"PAD2","name":"Padded Panel"}"#.to_vec();
     body.resize(limit + 1, b' ');
-    let r = app.request("POST", "/api/v1/committees", &[("content-type", "application/json")], Some(body)).await;
+    let r = clerk.send("POST", "/api/v1/committees", &[("content-type", "application/json")], Some(body)).await;
     r.expect_problem(413);
-    let list = app.get("/api/v1/committees").await.expect(200);
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(clerk.page::<Committee>("/api/v1/committees").await.items.len(), 1);
 }
 
 async fn fields_are_capped_in_characters(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
     let meeting = panel.meetings[0];
     // Long text: 10,000 characters, counted as characters, not bytes.
     let at_limit = "é".repeat(10_000);
-    app.post("/api/v1/actions", json!({"raised_at_meeting_id": meeting, "description": at_limit})).await.expect(201);
+    clerk.post("/api/v1/actions", json!({"raised_at_meeting_id": meeting, "description": at_limit})).await.expect(201);
     let over = "a".repeat(10_001);
-    let r = app.post("/api/v1/actions", json!({"raised_at_meeting_id": meeting, "description": over})).await;
+    let r = clerk.post("/api/v1/actions", json!({"raised_at_meeting_id": meeting, "description": over})).await;
     let r = r.expect_problem(422);
-    assert_eq!(r.body["errors"][0]["field"], "description");
+    assert_eq!(r.problem().errors.unwrap()[0].field, "description");
     // Short text: 200 characters.
     let body = json!({"raised_at_meeting_id": meeting, "description": "x", "owner": "o".repeat(200)});
-    app.post("/api/v1/actions", body).await.expect(201);
+    clerk.post("/api/v1/actions", body).await.expect(201);
     let body = json!({"raised_at_meeting_id": meeting, "description": "x", "owner": "o".repeat(201)});
-    let r = app.post("/api/v1/actions", body).await.expect_problem(422);
-    assert_eq!(r.body["errors"][0]["field"], "owner");
-    let r = app.post("/api/v1/committees", json!({"code": "LONG", "name": "n".repeat(201)})).await;
-    assert_eq!(r.expect_problem(422).body["errors"][0]["field"], "name");
+    let r = clerk.post("/api/v1/actions", body).await.expect_problem(422);
+    assert_eq!(r.problem().errors.unwrap()[0].field, "owner");
+    let r = clerk.post("/api/v1/committees", json!({"code": "LONG", "name": "n".repeat(201)})).await;
+    assert_eq!(r.expect_problem(422).problem().errors.unwrap()[0].field, "name");
     // Several bad fields are all named at once.
     let body = json!({"raised_at_meeting_id": meeting, "description": "", "owner": "o".repeat(201)});
-    let r = app.post("/api/v1/actions", body).await.expect_problem(422);
-    assert_eq!(r.body["errors"].as_array().unwrap().len(), 2, "{}", r.text);
-    let list = app.get("/api/v1/actions").await.expect(200);
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+    let r = clerk.post("/api/v1/actions", body).await.expect_problem(422);
+    assert_eq!(r.problem().errors.unwrap().len(), 2, "{}", r.text);
+    assert_eq!(clerk.page::<Action>("/api/v1/actions").await.items.len(), 2);
 }
 
 async fn page_size_is_capped_at_200(app: TestApp) {
-    app.panel("KMPCP").await;
+    let clerk = app.as_secretariat();
+    clerk.panel("KMPCP").await;
     for list in ["/api/v1/actions", "/api/v1/meetings", "/api/v1/committees"] {
-        app.get(&format!("{list}?limit=200")).await.expect(200);
-        app.get(&format!("{list}?limit=1")).await.expect(200);
+        clerk.get(&format!("{list}?limit=200")).await.expect(200);
+        clerk.get(&format!("{list}?limit=1")).await.expect(200);
         for bad in ["201", "0", "-1", "1e3", "99999999999999999999"] {
-            let r = app.get(&format!("{list}?limit={bad}")).await;
+            let r = clerk.get(&format!("{list}?limit={bad}")).await;
             r.expect_problem(400);
         }
     }
 }
 
 async fn json_nesting_is_capped(app: TestApp) {
+    let clerk = app.as_secretariat();
     let ct = [("content-type", "application/json")];
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
-    let r = app.request("POST", "/api/v1/committees", &ct, Some(deep)).await.expect_problem(400);
-    assert!(r.body["detail"].as_str().unwrap().contains("32 deep"), "{}", r.text);
+    let r = clerk.send("POST", "/api/v1/committees", &ct, Some(deep)).await.expect_problem(400);
+    assert!(r.problem().detail.contains("32 deep"), "{}", r.text);
     let nested_field = format!(r#"{{"code":"N","name":{}"x"{}}}"#, "[".repeat(33), "]".repeat(33)).into_bytes();
-    app.request("POST", "/api/v1/committees", &ct, Some(nested_field)).await.expect_problem(400);
+    clerk.send("POST", "/api/v1/committees", &ct, Some(nested_field)).await.expect_problem(400);
     // Unclosed nesting is as bad as deep nesting: no stack is spent on it.
     let open = "{\"a\":".repeat(50_000).into_bytes();
-    app.request("POST", "/api/v1/committees", &ct, Some(open)).await.expect_problem(400);
+    clerk.send("POST", "/api/v1/committees", &ct, Some(open)).await.expect_problem(400);
     // The service is still there.
-    app.get("/api/v1/committees").await.expect(200);
+    clerk.get("/api/v1/committees").await.expect(200);
 }
 
 crate::on_both_backends!(
@@ -147,8 +151,7 @@ async fn a_client_that_sends_its_body_slowly_is_cut_off() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
     assert!(answer.contains("application/problem+json"), "{answer:?}");
     assert!(took < Duration::from_secs(5), "cut off after {took:?}");
-    let list = app.get("/api/v1/committees").await.expect(200);
-    assert!(list.body["items"].as_array().unwrap().is_empty());
+    assert!(app.as_secretariat().page::<Committee>("/api/v1/committees").await.items.is_empty());
 }
 
 #[actix_web::test]
@@ -177,7 +180,8 @@ async fn a_saturated_database_is_a_503_not_a_hang(postgres: bool) {
     else {
         return;
     };
-    let panel = app.panel("KMPCP").await;
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
     let mut blocker = app.connection();
     let lock = match &*blocker {
         AnyConnection::Sqlite(_) => "BEGIN EXCLUSIVE",
@@ -186,9 +190,9 @@ async fn a_saturated_database_is_a_503_not_a_hang(postgres: bool) {
     exec(&mut blocker, lock);
     let started = Instant::now();
     let creates = (0..4).map(|n| {
-        let app = &app;
+        let clerk = &clerk;
         let body = json!({"raised_at_meeting_id": panel.meetings[0], "description": format!("Blocked {n}")});
-        async move { app.post("/api/v1/actions", body).await }
+        async move { clerk.post("/api/v1/actions", body).await }
     });
     let answers = futures_util::future::join_all(creates).await;
     let took = started.elapsed();
@@ -198,9 +202,8 @@ async fn a_saturated_database_is_a_503_not_a_hang(postgres: bool) {
     }
     assert!(took < Duration::from_secs(6), "answered after {took:?}");
     exec(&mut blocker, "COMMIT");
-    app.action(panel.meetings[0], "After the lock").await;
-    let list = app.get("/api/v1/actions").await.expect(200);
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 1, "nothing half-written");
+    clerk.create_action(panel.meetings[0], "After the lock").await;
+    assert_eq!(clerk.page::<Action>("/api/v1/actions").await.items.len(), 1, "nothing half-written");
 }
 
 #[actix_web::test]

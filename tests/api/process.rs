@@ -4,19 +4,18 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
+use panel_tracker::api::auth::TokenResponse;
 use panel_tracker::auth::policy::Role;
 use panel_tracker::db::{self, Backend};
-use serde_json::{json, Value};
 
-use crate::helpers::{Response, TEST_SECRET};
+use crate::helpers::{http_client, sign_in, Client, TEST_SECRET};
 
 pub struct ServerProcess {
     child: Child,
     pub address: String,
     pub database: Backend,
-    client: awc::Client,
+    http: awc::Client,
     _log: tempfile::NamedTempFile,
     /// Held open: the server prints a second line, and a closed pipe would kill it.
     _stdout: BufReader<std::process::ChildStdout>,
@@ -65,8 +64,7 @@ impl ServerProcess {
                 panic!("the server did not say where it listens: {line:?}\n{log}")
             })
             .to_string();
-        let client = awc::Client::builder().timeout(Duration::from_secs(30)).disable_redirects().finish();
-        ServerProcess { child, address, database: database.clone(), client, _log: log, _stdout: stdout }
+        ServerProcess { child, address, database: database.clone(), http: http_client(), _log: log, _stdout: stdout }
     }
 
     /// SIGKILL: no shutdown, no flushing, no chance to finish anything.
@@ -84,46 +82,9 @@ impl ServerProcess {
         std::fs::read_to_string(self._log.path()).unwrap_or_default()
     }
 
-    /// Sends a request; `None` when no answer came (the server is gone).
-    pub async fn try_request(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Option<Response> {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.client.request(method, format!("{}{}", self.address, path));
-        if !token.is_empty() {
-            req = req.insert_header(("authorization", format!("Bearer {token}")));
-        }
-        for (k, v) in headers {
-            req = req.insert_header((*k, *v));
-        }
-        let mut res = match body {
-            Some(b) => req.insert_header(("content-type", "application/json")).send_body(b.to_string()).await,
-            None => req.send().await,
-        }
-        .ok()?;
-        let bytes = res.body().limit(16 * 1024 * 1024).await.ok()?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Some(Response { status: res.status().as_u16(), headers: res.headers().clone(), body, text })
-    }
-
-    pub async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Response {
-        match self.try_request(method, path, token, headers, body).await {
-            Some(r) => r,
-            None => panic!("{method} {path} got no answer; server log:\n{}", self.log()),
-        }
+    /// A caller sending this token (none when empty).
+    pub fn client(&self, token: &str) -> Client {
+        Client::new(self.http.clone(), &self.address, Some(token).filter(|t| !t.is_empty()))
     }
 
     /// Creates a user straight in the database (the server has migrated it) and signs in.
@@ -136,9 +97,14 @@ impl ServerProcess {
 
     /// Signs in a user made by [`ServerProcess::user_token`] (on this or another instance).
     pub async fn sign_in(&self, username: &str) -> String {
-        let body = json!({"username": username, "password": format!("{username}-password")});
-        let r = self.request("POST", "/api/v1/auth/token", "", &[], Some(body)).await.expect(200);
-        r.body["access_token"].as_str().unwrap().to_string()
+        let r = sign_in(&self.client(""), username, &format!("{username}-password")).await.expect(200);
+        r.json::<TokenResponse>().access_token
+    }
+
+    /// A new user with this role, signed in on this instance.
+    pub async fn new_user(&self, username: &str, role: Role) -> Client {
+        let token = self.user_token(username, role).await;
+        self.client(&token)
     }
 }
 

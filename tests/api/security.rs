@@ -5,7 +5,11 @@
 //! single sign-on subjects, replayed creates, and the demo on a live database.
 
 use jsonwebtoken::{encode, Algorithm, Header};
+use panel_tracker::api::actions::Action;
+use panel_tracker::api::auth::Me;
+use panel_tracker::api::users::{IssuedServiceCredential, ServiceCredential, SsoBlock};
 use panel_tracker::auth::policy::Role;
+use panel_tracker::http::pagination::Page;
 use serde_json::{json, Value};
 
 use crate::helpers::{exec, TestApp};
@@ -102,42 +106,38 @@ async fn a_guesser_cannot_lock_the_real_user_out(app: TestApp) {
 /// Service credentials never hold the admin role, and one that somehow does
 /// (issued before this rule) still cannot manage users or credentials.
 async fn service_credentials_cannot_manage_users(app: TestApp) {
-    let admin = app.user_token("boss", Role::Admin).await;
-    let r = app.post_as(&admin, "/api/v1/service-credentials", json!({"name": "backup", "role": "admin"})).await;
+    let admin = app.new_user("boss", Role::Admin).await;
+    let r = admin.post("/api/v1/service-credentials", json!({"name": "backup", "role": "admin"})).await;
     let r = r.expect_problem(422);
-    assert_eq!(r.body["errors"][0]["field"], "role");
-    let issued = app
-        .post_as(&admin, "/api/v1/service-credentials", json!({"name": "sync", "role": "secretariat"}))
+    assert_eq!(r.problem().errors.unwrap()[0].field, "role");
+    let issued: IssuedServiceCredential = admin
+        .post("/api/v1/service-credentials", json!({"name": "sync", "role": "secretariat"}))
         .await
-        .expect(201);
-    let token = issued.body["token"].as_str().unwrap().to_string();
+        .expect(201)
+        .json();
+    let service = app.client_with_token(&issued.token);
     exec(&mut app.connection(), "UPDATE service_credentials SET role = 'admin' WHERE name = 'sync'");
-    assert_eq!(app.get_as(&token, "/api/v1/me").await.expect(200).body["role"], "admin");
+    assert_eq!(service.me().await.expect(200).json::<Me>().role, Role::Admin);
     for path in ["/api/v1/users", "/api/v1/service-credentials", "/api/v1/sso-blocks"] {
-        app.get_as(&token, path).await.expect_problem(403);
+        service.get(path).await.expect_problem(403);
     }
-    app.post_as(&token, "/api/v1/service-credentials", json!({"name": "another"})).await.expect_problem(403);
+    service.post("/api/v1/service-credentials", json!({"name": "another"})).await.expect_problem(403);
 }
 
 /// Two admins deactivating each other at once: one wins, and an admin is left.
 async fn two_admins_cannot_deactivate_each_other(app: TestApp) {
-    let boss = app.user_token("boss", Role::Admin).await;
-    let deputy = app.user_token("deputy", Role::Admin).await;
-    let users = app.get_as(&boss, "/api/v1/users?limit=200").await.expect(200);
-    let id_of = |name: &str| -> i64 {
-        users.body["items"].as_array().unwrap().iter().find(|u| u["username"] == name).unwrap()["id"].as_i64().unwrap()
-    };
-    let client = &app;
-    let deactivate = |token: &str, id: i64| {
-        let bearer = format!("Bearer {token}");
-        let path = format!("/api/v1/users/{id}");
+    let boss = app.new_user("boss", Role::Admin).await;
+    let deputy = app.new_user("deputy", Role::Admin).await;
+    let boss_id = boss.user_named("boss").await.id;
+    let deputy_id = boss.user_named("deputy").await.id;
+    let deactivate = |admin: &crate::helpers::Client, id: i64| {
+        let (admin, path) = (admin.clone(), format!("/api/v1/users/{id}"));
         async move {
-            let headers = [("content-type", "application/json"), ("if-match", "\"1\""), ("authorization", &bearer)];
-            client.raw_request("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await
+            let headers = [("content-type", "application/json"), ("if-match", "\"1\"")];
+            admin.send("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await
         }
     };
-    let (a, b) =
-        futures_util::future::join(deactivate(&boss, id_of("deputy")), deactivate(&deputy, id_of("boss"))).await;
+    let (a, b) = futures_util::future::join(deactivate(&boss, deputy_id), deactivate(&deputy, boss_id)).await;
     let statuses = [a.status, b.status];
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}: {} {}", a.text, b.text);
     let admins = app.count_rows("users WHERE role = 'admin' AND active = TRUE");
@@ -147,57 +147,49 @@ async fn two_admins_cannot_deactivate_each_other(app: TestApp) {
 /// An admin from single sign-on (not an account here) still cannot deactivate
 /// or demote the last admin account.
 async fn the_last_admin_account_stays(app: TestApp) {
-    let boss = app.user_token("boss", Role::Admin).await;
-    let sso_admin = sso_token("it.admin@council.example", json!(["PanelAdmins"]));
-    app.get_as(&sso_admin, "/api/v1/users").await.expect(200);
-    let me = app.get_as(&boss, "/api/v1/users?limit=200").await.expect(200);
-    let id =
-        me.body["items"].as_array().unwrap().iter().find(|u| u["username"] == "boss").unwrap()["id"].as_i64().unwrap();
+    let boss = app.new_user("boss", Role::Admin).await;
+    let sso_admin = app.client_with_token(&sso_token("it.admin@council.example", json!(["PanelAdmins"])));
+    sso_admin.get("/api/v1/users").await.expect(200);
+    let id = boss.user_named("boss").await.id;
     let path = format!("/api/v1/users/{id}");
-    let bearer = format!("Bearer {sso_admin}");
     for change in [json!({"active": false}), json!({"role": "secretariat"})] {
-        let etag = app.get_as(&sso_admin, &path).await.expect(200).etag();
-        let headers =
-            [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
-        let r = app.raw_request("PATCH", &path, &headers, Some(change.to_string().into_bytes())).await;
+        let etag = sso_admin.get(&path).await.expect(200).etag();
+        let headers = [("content-type", "application/json"), ("if-match", etag.as_str())];
+        let r = sso_admin.send("PATCH", &path, &headers, Some(change.to_string().into_bytes())).await;
         let r = r.expect_problem(409);
-        assert!(r.body["detail"].as_str().unwrap().contains("last active admin"), "{}", r.text);
+        assert!(r.problem().detail.contains("last active admin"), "{}", r.text);
     }
-    app.get_as(&boss, "/api/v1/me").await.expect(200);
+    boss.me().await.expect(200);
     // With a second admin account, the first may go.
     app.create_user("deputy", Role::Admin);
-    let etag = app.get_as(&sso_admin, &path).await.expect(200).etag();
-    let headers =
-        [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
-    app.raw_request("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await.expect(200);
+    let etag = sso_admin.get(&path).await.expect(200).etag();
+    let headers = [("content-type", "application/json"), ("if-match", etag.as_str())];
+    sso_admin.send("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await.expect(200);
 }
 
 /// The credentials a user issued stop working when the user is deactivated.
 async fn deactivating_a_user_revokes_the_credentials_they_issued(app: TestApp) {
-    let boss = app.user_token("boss", Role::Admin).await;
-    let deputy = app.user_token("deputy", Role::Admin).await;
-    let issued = app.post_as(&deputy, "/api/v1/service-credentials", json!({"name": "intranet"})).await.expect(201);
-    let token = issued.body["token"].as_str().unwrap().to_string();
-    app.get_as(&token, "/api/v1/committees").await.expect(200);
-    let by_boss = app.post_as(&boss, "/api/v1/service-credentials", json!({"name": "reporting"})).await.expect(201);
-    let boss_token = by_boss.body["token"].as_str().unwrap().to_string();
+    let boss = app.new_user("boss", Role::Admin).await;
+    let deputy = app.new_user("deputy", Role::Admin).await;
+    let issued: IssuedServiceCredential =
+        deputy.post("/api/v1/service-credentials", json!({"name": "intranet"})).await.expect(201).json();
+    let intranet = app.client_with_token(&issued.token);
+    intranet.get("/api/v1/committees").await.expect(200);
+    let by_boss: IssuedServiceCredential =
+        boss.post("/api/v1/service-credentials", json!({"name": "reporting"})).await.expect(201).json();
+    let reporting = app.client_with_token(&by_boss.token);
 
-    let users = app.get_as(&boss, "/api/v1/users?limit=200").await.expect(200);
-    let id = users.body["items"].as_array().unwrap().iter().find(|u| u["username"] == "deputy").unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let id = boss.user_named("deputy").await.id;
     let path = format!("/api/v1/users/{id}");
-    let etag = app.get_as(&boss, &path).await.expect(200).etag();
-    let bearer = format!("Bearer {boss}");
-    let headers =
-        [("content-type", "application/json"), ("if-match", etag.as_str()), ("authorization", bearer.as_str())];
-    app.raw_request("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await.expect(200);
+    let etag = boss.get(&path).await.expect(200).etag();
+    let headers = [("content-type", "application/json"), ("if-match", etag.as_str())];
+    boss.send("PATCH", &path, &headers, Some(br#"{"active": false}"#.to_vec())).await.expect(200);
 
-    app.get_as(&token, "/api/v1/committees").await.expect_problem(401);
-    app.get_as(&boss_token, "/api/v1/committees").await.expect(200);
-    let listed = app.get_as(&boss, "/api/v1/service-credentials").await.expect(200);
-    let intranet = listed.body["items"].as_array().unwrap().iter().find(|c| c["name"] == "intranet").unwrap().clone();
-    assert!(intranet["revoked_at"].is_string(), "{intranet}");
+    intranet.get("/api/v1/committees").await.expect_problem(401);
+    reporting.get("/api/v1/committees").await.expect(200);
+    let listed: Page<ServiceCredential> = boss.page("/api/v1/service-credentials").await;
+    let intranet = listed.items.iter().find(|c| c.name == "intranet").unwrap();
+    assert!(intranet.revoked_at.is_some(), "{intranet:?}");
 }
 
 /// A token from the council's identity provider, signed by the test run's key.
@@ -213,52 +205,49 @@ fn sso_token(subject: &str, groups: Value) -> String {
 
 /// An admin blocks a single sign-on subject the identity provider still vouches for.
 async fn an_admin_can_block_a_single_sign_on_subject(app: TestApp) {
-    let admin = app.user_token("boss", Role::Admin).await;
-    let leaver = sso_token("a.leaver@council.example", json!(["PanelClerks"]));
-    app.get_as(&leaver, "/api/v1/committees").await.expect(200);
-    let issued = app.post_as(&admin, "/api/v1/service-credentials", json!({"name": "x"})).await.expect(201);
+    let admin = app.new_user("boss", Role::Admin).await;
+    let leaver = app.client_with_token(&sso_token("a.leaver@council.example", json!(["PanelClerks"])));
+    leaver.get("/api/v1/committees").await.expect(200);
+    let issued = admin.post("/api/v1/service-credentials", json!({"name": "x"})).await.expect(201);
     let _ = issued;
 
-    let block = app
-        .post_as(
-            &admin,
-            "/api/v1/sso-blocks",
-            json!({"subject": "a.leaver@council.example", "reason": "Left on Friday"}),
-        )
+    let block: SsoBlock = admin
+        .post("/api/v1/sso-blocks", json!({"subject": "a.leaver@council.example", "reason": "Left on Friday"}))
         .await
-        .expect(201);
-    assert_eq!(block.body["blocked_by"], "boss");
-    app.get_as(&leaver, "/api/v1/committees").await.expect_problem(401);
-    let other = sso_token("a.clerk@council.example", json!(["PanelClerks"]));
-    app.get_as(&other, "/api/v1/committees").await.expect(200);
-    app.post_as(&admin, "/api/v1/sso-blocks", json!({"subject": "a.leaver@council.example", "reason": "again"}))
+        .expect(201)
+        .json();
+    assert_eq!(block.blocked_by, "boss");
+    leaver.get("/api/v1/committees").await.expect_problem(401);
+    let other = app.client_with_token(&sso_token("a.clerk@council.example", json!(["PanelClerks"])));
+    other.get("/api/v1/committees").await.expect(200);
+    admin
+        .post("/api/v1/sso-blocks", json!({"subject": "a.leaver@council.example", "reason": "again"}))
         .await
         .expect_problem(409);
-    app.post_as(&admin, "/api/v1/sso-blocks", json!({"subject": "", "reason": "x"})).await.expect_problem(422);
-    let listed = app.get_as(&admin, "/api/v1/sso-blocks").await.expect(200);
-    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
-    app.get_as(&app.token, "/api/v1/sso-blocks").await.expect_problem(403);
+    admin.post("/api/v1/sso-blocks", json!({"subject": "", "reason": "x"})).await.expect_problem(422);
+    let listed: Page<SsoBlock> = admin.page("/api/v1/sso-blocks").await;
+    assert_eq!(listed.items.len(), 1);
+    app.as_secretariat().get("/api/v1/sso-blocks").await.expect_problem(403);
 
-    let id = block.id();
-    let bearer = format!("Bearer {admin}");
-    let path = format!("/api/v1/sso-blocks/{id}");
-    app.raw_request("DELETE", &path, &[("authorization", &bearer)], None).await.expect(204);
-    app.raw_request("DELETE", &path, &[("authorization", &bearer)], None).await.expect_problem(404);
-    app.get_as(&leaver, "/api/v1/committees").await.expect(200);
+    let path = format!("/api/v1/sso-blocks/{}", block.id);
+    admin.delete(&path).await.expect(204);
+    admin.delete(&path).await.expect_problem(404);
+    leaver.get("/api/v1/committees").await.expect(200);
 }
 
 /// A replayed create answers with what was stored, but never claims that
 /// stale body is the current version.
 async fn a_replayed_create_does_not_send_a_stale_etag(app: TestApp) {
-    let panel = app.panel("KMPCP").await;
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("KMPCP").await;
     let body = json!({"raised_at_meeting_id": panel.meetings[0], "description": "Circulate the figures"});
     let key = [("idempotency-key", "laptop-1")];
-    let first = app.post_with("/api/v1/actions", body.clone(), &key).await.expect(201);
+    let first = clerk.post_with("/api/v1/actions", body.clone(), &key).await.expect(201);
     assert_eq!(first.etag(), "\"1\"");
-    let path = format!("/api/v1/actions/{}", first.id());
-    let edited = app.patch(&path, "\"1\"", json!({"owner": "OPCC Finance"})).await.expect(200);
+    let path = format!("/api/v1/actions/{}", first.json::<Action>().id);
+    let edited = clerk.patch(&path, "\"1\"", json!({"owner": "OPCC Finance"})).await.expect(200);
     assert_eq!(edited.etag(), "\"2\"");
-    let replay = app.post_with("/api/v1/actions", body, &key).await.expect(201);
+    let replay = clerk.post_with("/api/v1/actions", body, &key).await.expect(201);
     assert_eq!(replay.header("idempotent-replayed").as_deref(), Some("true"));
     assert_eq!(replay.header("etag"), None, "a replay does not claim its stored body is current");
 }
@@ -324,7 +313,7 @@ async fn request_data_cannot_forge_log_lines() {
     let claims = json!({"sub": "someone", "iss": crate::helpers::IDP_ISSUER, "aud": "panel-tracker",
                         "iat": now, "nbf": now, "exp": now + 600, "groups": ["PanelClerks"]});
     let token = encode(&header, &claims, &idp.signing).unwrap();
-    let r = server.request("GET", "/api/v1/committees", &token, &[], None).await;
+    let r = server.client(&token).get("/api/v1/committees").await;
     r.expect_problem(401);
     let log = server.log();
     assert!(log.contains("unknown kid"), "the refusal is logged: {log}");
@@ -389,7 +378,7 @@ async fn secret_and_database_files_are_private() {
     settings.jwt_secret = panel_tracker::auth::secret::SecretSource::File(secret.into());
     let mut app = crate::helpers::start_with(settings, db);
     app.token = app.user_token("clerk", Role::Secretariat).await;
-    app.committee("KMPCP").await;
+    app.as_secretariat().create_committee("KMPCP").await;
     for file in [path.clone(), format!("{path}-wal"), format!("{path}-shm")] {
         let mode = std::fs::metadata(&file).unwrap_or_else(|e| panic!("{file}: {e}")).permissions().mode() & 0o777;
         assert_eq!(mode & 0o077, 0, "{file} has mode {mode:o}");
