@@ -197,6 +197,24 @@ const DELIVERY_VERBS: &[&str] = &[
     "attend",
     "keep",
     "email",
+    "pick",
+];
+
+/// What a party is told or sent: "Members would receive *a copy* of the report".
+const INFORMATION_NOUNS: &[&str] = &[
+    "update",
+    "updates",
+    "copy",
+    "copies",
+    "details",
+    "briefing",
+    "response",
+    "information",
+    "figures",
+    "breakdown",
+    "note",
+    "answer",
+    "reply",
 ];
 
 const PASSIVE_PARTICIPLES: &[&str] = &[
@@ -321,6 +339,22 @@ const HEDGES: &[&str] = &[
     "might",
     "perhaps",
     "possibly",
+];
+
+/// Time spans that make a "would / will" a plan or a forecast of an
+/// organisation ("would be expanding over the next couple of years"), not a
+/// follow-up owed to the meeting.
+const FORECASTS: &[&str] = &[
+    "next year",
+    "coming year",
+    "coming years",
+    "over the next",
+    "over the coming",
+    "in the long term",
+    "in the longer term",
+    "in future years",
+    "next financial year",
+    "over time",
 ];
 
 /// Finds the commitments in minutes text (plain text; see [`strip_html`]).
@@ -507,6 +541,13 @@ struct Clause<'a> {
     panel: bool,
 }
 
+/// Whether the token at `at` makes its clause a question. "If" and "When"
+/// opening the sentence make it a condition ("When the review is complete,
+/// the findings would be shared"), not a question.
+fn asks(token: &str, at: usize) -> bool {
+    is_one_of(token, QUESTION_WORDS) && !(at == 0 && is_one_of(token, &["if", "when"]))
+}
+
 fn capitalised(token: &str) -> bool {
     token.chars().next().is_some_and(char::is_uppercase)
 }
@@ -545,7 +586,7 @@ impl<'a> Clauses<'a> {
             if c.is_whitespace() {
                 if let Some(t) = scan.token.take() {
                     let token = &sentence[t..at];
-                    scan.question |= is_one_of(token, QUESTION_WORDS);
+                    scan.question |= asks(token, t);
                     let capital = capitalised(token);
                     scan.two_capitalised |= scan.last_capitalised && capital;
                     scan.last_capitalised = capital;
@@ -565,7 +606,7 @@ impl<'a> Clauses<'a> {
         // The token and word being read when the clause ends are its last.
         let token = scan.token.map(|t| &sentence[t..end]);
         let word = scan.word.map(|w| &sentence[w..end]);
-        let question = scan.question || token.is_some_and(|t| is_one_of(t, QUESTION_WORDS));
+        let question = scan.question || scan.token.is_some_and(|t| asks(&sentence[t..end], t));
         let person = scan.person
             || word.is_some_and(|w| is_one_of(w, PERSON_WORDS) || is_initials(w))
             || scan.two_capitalised
@@ -611,7 +652,7 @@ fn kind_of(verb: &str) -> Kind {
         "provide" | "circulate" | "send" | "share" | "supply" | "produce" | "forward" | "distribute" | "provided"
         | "circulated" | "shared" | "sent" | "distributed" | "supplied" | "forwarded" | "made available" | "given"
         | "issued" | "emailed" | "copied" | "inform" | "give" | "informed" | "notified" | "briefed" | "advised"
-        | "notify" | "email" | "pass on" => Kind::ProvideInformation,
+        | "notify" | "email" | "pass on" | "receive" => Kind::ProvideInformation,
         "made public" => Kind::Publish,
         _ => Kind::Other,
     }
@@ -702,7 +743,16 @@ const SUBJECT_JOINERS: &[&str] = &["and", "or", "either", "the", "of", "for", "&
 const NOT_A_VERB: &[&str] = &[
     "be", "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "our", "my", "your", "and",
     "or", "of", "in", "on", "at", "by", "for", "with", "from", "all", "any", "date", "which", "what", "who", "whom",
-    "whose", "it", "them", "him", "me", "us", "some", "each", "every", "no", "not", "-",
+    "whose", "it", "them", "him", "me", "us", "some", "each", "every", "no", "not", "-", "follow",
+];
+
+/// Acts an action log assigns, beyond [`DELIVERY_VERBS`]: outside an
+/// `Action` line, "Officers to include...", "CH to progress" need one of
+/// these ("Chief Constable to retire in March" is news, not an action).
+const ACTION_VERBS: &[&str] = &[
+    "include", "progress", "prepare", "draft", "invite", "pursue", "develop", "identify", "schedule", "add", "change",
+    "correct", "escalate", "diarise", "convene", "organise", "hold", "agree", "put", "circulate", "present", "research",
+    "map", "test", "resolve", "chase", "remind", "update", "complete", "establish", "compile", "collate", "draw",
 ];
 
 /// Words of the panel itself in a named subject ("Members to note...").
@@ -752,6 +802,17 @@ const FRAMES: &[&str] = &[
 const RECIPIENT_PARTICIPLES: &[&str] =
     &["kept updated", "kept informed", "kept up to date", "kept abreast", "updated", "informed", "notified", "briefed", "advised"];
 
+/// The delivery verb whose -ing form `word` is ("writing", "providing",
+/// "sending"), if any.
+fn progressive(word: &str) -> Option<&'static str> {
+    let stem = word.strip_suffix("ing")?;
+    DELIVERY_VERBS.iter().copied().filter(|v| !v.contains(' ')).find(|v| {
+        stem == *v
+            || v.strip_suffix('e') == Some(stem)
+            || (stem.len() == v.len() + 1 && stem.starts_with(v) && stem.as_bytes()[v.len()] == v.as_bytes()[v.len() - 1])
+    })
+}
+
 /// 2 to 5 capital letters: initials ("DD", "SE") or an acronym ("LGA").
 fn is_initials(token: &str) -> bool {
     (2..=5).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_uppercase())
@@ -779,6 +840,7 @@ fn named_to(sentence: &str, w: &[(usize, usize, String)], from: usize, action: b
     let mut person = false;
     let mut panel = false;
     let mut last_capitalised = false;
+    let mut qualifier = false;
     for k in from..w.len() {
         let (a, b, word) = (&w[k].0, &w[k].1, w[k].2.as_str());
         if k > from && (clause_break(&sentence[w[k - 1].1..*a]) || word == "-") {
@@ -790,6 +852,7 @@ fn named_to(sentence: &str, w: &[(usize, usize, String)], from: usize, action: b
             person = false;
             panel = false;
             last_capitalised = false;
+            qualifier = false;
             if word == "-" {
                 continue;
             }
@@ -802,7 +865,9 @@ fn named_to(sentence: &str, w: &[(usize, usize, String)], from: usize, action: b
             let verb = w.get(k + 1)?;
             let verb_original = &sentence[verb.0..verb.1];
             let verb_ok = !is_one_of(&verb.2, NOT_A_VERB)
-                && (action || verb_original.starts_with(|c: char| c.is_lowercase()))
+                && (action
+                    || (verb_original.starts_with(|c: char| c.is_lowercase())
+                        && (longest_match(w, k + 1, DELIVERY_VERBS).is_some() || is_one_of(&verb.2, ACTION_VERBS))))
                 && !verb_original.starts_with(|c: char| c.is_ascii_digit());
             if verb_ok && (person || action) && !panel {
                 return Some((first, k, k + 1));
@@ -820,8 +885,17 @@ fn named_to(sentence: &str, w: &[(usize, usize, String)], from: usize, action: b
             ok = false;
             continue;
         }
-        let capital = capitalised(original) && !is_one_of(word, SUBJECT_JOINERS);
-        person |= is_one_of(word, PERSON_WORDS) || is_initials(original) || (last_capitalised && capital);
+        // "Head of Performance" is a person, "Report of the Chief Executive" is not:
+        // only the words before "of" / "for" (until the next "and") name the party.
+        match word {
+            "of" | "for" => qualifier = true,
+            "and" | "or" => qualifier = false,
+            _ => {}
+        }
+        // A single letter ("Appendix A") is no part of a name.
+        let capital = capitalised(original) && !is_one_of(word, SUBJECT_JOINERS) && original.chars().nth(1).is_some();
+        person |= !qualifier
+            && (is_one_of(word, PERSON_WORDS) || is_initials(original) || (last_capitalised && capital));
         panel |= is_one_of(word, PANEL_WORDS);
         last_capitalised = capital;
     }
@@ -977,7 +1051,7 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Foun
         }
     }
 
-    let hedged = HEDGES.iter().any(|h| lower.contains(h));
+    let hedged = HEDGES.iter().chain(FORECASTS).any(|h| lower.contains(h));
     // "Members commented that they would...": a pronoun standing for the panel.
     let panel_opening = longest_match(&w, 0, PANEL_SUBJECTS).is_some();
     let mut clauses = Clauses::new(sentence, &lower);
@@ -1036,6 +1110,14 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Foun
             let v = skip_adverbs(&w, next + 1);
             if w.get(v).is_some_and(|x| x.2 == "be") {
                 let p = skip_adverbs(&w, v + 1);
+                // "she would be writing to the Minister"
+                if let Some(verb) = w.get(p).and_then(|x| progressive(&x.2)) {
+                    if subject.person && !panel {
+                        let cue = format!("{} be {}", w[i].2, w[p].2);
+                        best = Some(make(Rule::WouldDo, cue, verb, w[p].1, committed_by(subject.text), 0.75));
+                    }
+                    continue;
+                }
                 if let Some(part) = longest_match(&w, p, PASSIVE_PARTICIPLES) {
                     let told = part.starts_with("kept ")
                         || (is_one_of(part, RECIPIENT_PARTICIPLES) && (panel || subject.person));
@@ -1051,6 +1133,15 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Foun
                     let cue = format!("{} be {part}", w[i].2);
                     let rule = if told { Rule::KeptInformed } else { Rule::Passive };
                     best = Some(make(rule, cue, part, end, by.and_then(|b| committed_by(&b)), 0.75));
+                }
+                continue;
+            }
+            // "Members would receive a copy of the report": a promise told from the receiving end.
+            if w.get(v).is_some_and(|x| x.2 == "receive") && (panel || subject.person) {
+                let told = w[v + 1..].iter().take(4).any(|x| is_one_of(&x.2, INFORMATION_NOUNS));
+                if told {
+                    let cue = format!("{} receive", w[i].2);
+                    best = Some(make(Rule::KeptInformed, cue, "receive", w[v].1, None, 0.7));
                 }
                 continue;
             }
@@ -1085,6 +1176,7 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Foun
                     "take" => matches!(following, "this" | "that" | "the"),
                     "let" => matches!(following, "the" | "members" | "him" | "her"),
                     "work" => following == "with",
+                    "pick" => w[v + 1..].iter().take(3).any(|x| x.2 == "up"),
                     "keep" => w[v + 1..]
                         .iter()
                         .take(4)

@@ -86,6 +86,17 @@ fn leading_ref(text: &str) -> Option<(String, usize)> {
     None
 }
 
+/// A block starting "a. ", "b) ", "iv. ": an item of a lettered list.
+fn lettered_item(text: &str) -> bool {
+    let t = text.trim_start();
+    let marker = t.find(['.', ')']).filter(|&n| (1..=4).contains(&n));
+    marker.is_some_and(|n| {
+        t[..n].bytes().all(|b| b.is_ascii_lowercase())
+            && (n == 1 || t[..n].bytes().all(|b| matches!(b, b'i' | b'v' | b'x')))
+            && t[n + 1..].starts_with(char::is_whitespace)
+    })
+}
+
 fn looks_like_heading(text: &str) -> bool {
     let t = text.trim();
     let first = t.chars().next();
@@ -254,7 +265,7 @@ pub(crate) fn sentences_metered(text: &str, meter: &mut Meter) -> Result<Vec<Sen
         meter.tick()?;
         let content = &text[b.start..b.end];
         let mut body_start = b.start;
-        let mut list_item = content.trim_start().starts_with(BULLETS);
+        let mut list_item = content.trim_start().starts_with(BULLETS) || lettered_item(content);
         if let Some((reference, at)) = leading_ref(content) {
             list_item |= reference.starts_with('(');
             paragraph = Some(reference);
