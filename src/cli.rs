@@ -215,7 +215,10 @@ fn print_evaluation(
             println!("{what}  {}: [{}] {}", s.file, s.rule.as_str(), s.sentence);
         }
     }
-    println!("{:<16} {:>10} {:>5} {:>9} {:>6} {:>9} {:>6}", "source", "candidates", "hits", "labelled", "found", "precision", "recall");
+    println!(
+        "{:<16} {:>10} {:>5} {:>9} {:>6} {:>9} {:>6}",
+        "source", "candidates", "hits", "labelled", "found", "precision", "recall"
+    );
     for (source, t) in report.by_source() {
         println!(
             "{:<16} {:>10} {:>5} {:>9} {:>6} {:>9.3} {:>6.3}",

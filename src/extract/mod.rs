@@ -642,8 +642,8 @@ fn is_panel(subject: &str, mentions_lead_member: bool) -> bool {
 fn kind_of(verb: &str) -> Kind {
     match verb {
         "report back" | "come back" | "feed back" | "report" | "update" | "write" | "reported back" | "reported"
-        | "fed back" | "brought back" | "keep" | "kept updated" | "kept informed" | "kept up to date" | "kept abreast"
-        | "updated" => Kind::ReportBack,
+        | "fed back" | "brought back" | "keep" | "kept updated" | "kept informed" | "kept up to date"
+        | "kept abreast" | "updated" => Kind::ReportBack,
         "check" | "find out" | "confirm" | "ask" => Kind::Check,
         "look into" | "look at" | "investigate" | "consider" | "review" | "revisit" | "explore" | "looked into"
         | "investigated" => Kind::LookInto,
@@ -750,9 +750,39 @@ const NOT_A_VERB: &[&str] = &[
 /// `Action` line, "Officers to include...", "CH to progress" need one of
 /// these ("Chief Constable to retire in March" is news, not an action).
 const ACTION_VERBS: &[&str] = &[
-    "include", "progress", "prepare", "draft", "invite", "pursue", "develop", "identify", "schedule", "add", "change",
-    "correct", "escalate", "diarise", "convene", "organise", "hold", "agree", "put", "circulate", "present", "research",
-    "map", "test", "resolve", "chase", "remind", "update", "complete", "establish", "compile", "collate", "draw",
+    "include",
+    "progress",
+    "prepare",
+    "draft",
+    "invite",
+    "pursue",
+    "develop",
+    "identify",
+    "schedule",
+    "add",
+    "change",
+    "correct",
+    "escalate",
+    "diarise",
+    "convene",
+    "organise",
+    "hold",
+    "agree",
+    "put",
+    "circulate",
+    "present",
+    "research",
+    "map",
+    "test",
+    "resolve",
+    "chase",
+    "remind",
+    "update",
+    "complete",
+    "establish",
+    "compile",
+    "collate",
+    "draw",
 ];
 
 /// Words of the panel itself in a named subject ("Members to note...").
@@ -799,8 +829,17 @@ const FRAMES: &[&str] = &[
 
 /// Participles of being told: the panel (or a person) *would be kept
 /// updated / informed* is a promise to them, so the panel may be the subject.
-const RECIPIENT_PARTICIPLES: &[&str] =
-    &["kept updated", "kept informed", "kept up to date", "kept abreast", "updated", "informed", "notified", "briefed", "advised"];
+const RECIPIENT_PARTICIPLES: &[&str] = &[
+    "kept updated",
+    "kept informed",
+    "kept up to date",
+    "kept abreast",
+    "updated",
+    "informed",
+    "notified",
+    "briefed",
+    "advised",
+];
 
 /// The delivery verb whose -ing form `word` is ("writing", "providing",
 /// "sending"), if any.
@@ -809,7 +848,9 @@ fn progressive(word: &str) -> Option<&'static str> {
     DELIVERY_VERBS.iter().copied().filter(|v| !v.contains(' ')).find(|v| {
         stem == *v
             || v.strip_suffix('e') == Some(stem)
-            || (stem.len() == v.len() + 1 && stem.starts_with(v) && stem.as_bytes()[v.len()] == v.as_bytes()[v.len() - 1])
+            || (stem.len() == v.len() + 1
+                && stem.starts_with(v)
+                && stem.as_bytes()[v.len()] == v.as_bytes()[v.len() - 1])
     })
 }
 
@@ -894,8 +935,8 @@ fn named_to(sentence: &str, w: &[(usize, usize, String)], from: usize, action: b
         }
         // A single letter ("Appendix A") is no part of a name.
         let capital = capitalised(original) && !is_one_of(word, SUBJECT_JOINERS) && original.chars().nth(1).is_some();
-        person |= !qualifier
-            && (is_one_of(word, PERSON_WORDS) || is_initials(original) || (last_capitalised && capital));
+        person |=
+            !qualifier && (is_one_of(word, PERSON_WORDS) || is_initials(original) || (last_capitalised && capital));
         panel |= is_one_of(word, PANEL_WORDS);
         last_capitalised = capital;
     }
@@ -1029,7 +1070,14 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Foun
             if let Some(verb) = longest_match(&w, k, DELIVERY_VERBS) {
                 let end = w[k + verb.split(' ').count() - 1].1;
                 let who = sentence[w[b0].0..w[k - 1].1].to_string();
-                return Ok(Found::One(make(Rule::ActionLine, format!("action: ... {verb}"), verb, end, Some(who), 0.85)));
+                return Ok(Found::One(make(
+                    Rule::ActionLine,
+                    format!("action: ... {verb}"),
+                    verb,
+                    end,
+                    Some(who),
+                    0.85,
+                )));
             }
         }
         // "Action – Once received, SM will review...": any act promised in it.

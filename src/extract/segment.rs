@@ -112,7 +112,10 @@ fn is_status_line(text: &str) -> bool {
     let t = text.trim_start().trim_start_matches(BULLETS).trim_start();
     ["complete", "completed", "not complete", "done", "closed", "ongoing", "in progress", "outstanding", "open"]
         .iter()
-        .any(|s| starts_with_ignore_case(t, s) && t[s.len()..].starts_with(|c: char| !c.is_alphanumeric()))
+        .any(|s| {
+            starts_with_ignore_case(t, s)
+                && (t[s.len()..].trim().is_empty() || t[s.len()..].starts_with(|c: char| !c.is_alphanumeric()))
+        })
 }
 
 fn blocks(text: &str, meter: &mut Meter) -> Result<Vec<Block>, Stopped> {
@@ -163,7 +166,7 @@ fn join_broken(text: &str, blocks: Vec<Block>, meter: &mut Meter) -> Result<Vec<
         meter.tick()?;
         let next = text[b.start..b.end].trim_start();
         // A numbered or lettered paragraph, or an `Action` line, starts afresh.
-        let next_ref = leading_ref(next).is_some() || starts_with_ignore_case(next, "action");
+        let next_ref = leading_ref(next).is_some() || starts_with_ignore_case(next, "action") || is_status_line(next);
         if let Some(last) = out.last_mut() {
             let prev = text[last.start..last.end].trim_end();
             let unfinished = !prev.ends_with(['.', '!', '?', ';', ':']) && !last_is_bullet;
