@@ -9,7 +9,13 @@
 //! - something *would / will / is to be* provided, circulated, shared, sent,
 //!   published... (the passive minutes love), or *it was agreed that* it would;
 //! - someone is *happy to* come back or provide, or *happy for the Panel to* see;
-//! - an `Action:` line naming who is *to* do what.
+//! - an `Action` line in its common shapes (`Action: DD to provide...`,
+//!   `ACTION SN send...`, `Action – SM will review...`);
+//! - a party named at the start of a clause *to* act (`Officers to review...`);
+//! - the panel *would be kept updated / informed*;
+//! - each item of a list after *undertook to:* / *agreed to:*.
+//!
+//! Each candidate says which [`Rule`] found it.
 //!
 //! Not commitments: questions (`asked whether / how ... would`), hedged hopes,
 //! forecasts and plans (`would remain / continue / be expanding`), the panel's
