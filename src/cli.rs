@@ -29,9 +29,10 @@ pub enum Command {
         /// Print a JSON array instead of a table.
         #[arg(long)]
         json: bool,
-        /// Score the extractor on a corpus folder (minutes/*.txt and labels.json) instead.
+        /// Score the extractor on a corpus folder (minutes/*.txt and labels.json) instead;
+        /// repeat it to score several corpora, each on its own.
         #[arg(long, value_name = "DIR", conflicts_with = "file")]
-        eval: Option<std::path::PathBuf>,
+        eval: Vec<std::path::PathBuf>,
         /// The minutes; `-` reads standard input.
         #[arg(required_unless_present = "eval")]
         file: Option<String>,
@@ -121,27 +122,16 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
-        Command::Extract { json, eval: Some(dir), .. } => {
-            let _ = json;
-            let report = evaluate(&dir)?;
-            for (file, sentence) in &report.misses {
-                println!("miss         {file}: {sentence}");
+        Command::Extract { eval, .. } if !eval.is_empty() => {
+            let reports = eval.iter().map(|dir| evaluate(dir)).collect::<Result<Vec<_>, _>>()?;
+            for (k, (dir, report)) in eval.iter().zip(&reports).enumerate() {
+                // The rules' support in the other corpora counts for the held-out figure.
+                let also = reports.iter().enumerate().filter(|(j, _)| *j != k).flat_map(|(_, r)| r.support()).collect();
+                print_evaluation(dir, report, &also);
             }
-            for (file, sentence) in &report.false_alarms {
-                println!("false alarm  {file}: {sentence}");
-            }
-            println!(
-                "candidates {} hits {} labelled {} found {}\nprecision {:.3}\nrecall {:.3}",
-                report.candidates,
-                report.hits,
-                report.labelled,
-                report.labelled_hit,
-                report.precision(),
-                report.recall()
-            );
             Ok(())
         }
-        Command::Extract { json, eval: None, file } => {
+        Command::Extract { json, eval: _, file } => {
             let text = read_minutes(file.as_deref().unwrap_or("-"))?;
             let candidates = crate::extract::extract(&text);
             if json {
@@ -205,6 +195,64 @@ fn read_minutes(path: &str) -> Result<String, Box<dyn std::error::Error>> {
         return Err("the minutes are empty".into());
     }
     Ok(if crate::extract::segment::looks_like_html(&text) { crate::extract::strip_html(&text) } else { text })
+}
+
+/// Prints a corpus's scores: misses, false alarms, then per source, per
+/// rule, the whole corpus (the `precision` and `recall` lines CI reads) and
+/// the held-out figure.
+fn print_evaluation(
+    dir: &std::path::Path,
+    report: &crate::extract::eval::Report,
+    also: &std::collections::BTreeSet<(String, crate::extract::Rule)>,
+) {
+    println!("== {}", dir.display());
+    for (file, sentence) in &report.misses {
+        println!("miss         {file}: {sentence}");
+    }
+    for s in &report.scored {
+        if s.hit.is_none() {
+            let what = if s.ambiguous { "ambiguous  " } else { "false alarm" };
+            println!("{what}  {}: [{}] {}", s.file, s.rule.as_str(), s.sentence);
+        }
+    }
+    println!(
+        "{:<16} {:>10} {:>5} {:>9} {:>6} {:>9} {:>6}",
+        "source", "candidates", "hits", "labelled", "found", "precision", "recall"
+    );
+    for (source, t) in report.by_source() {
+        println!(
+            "{:<16} {:>10} {:>5} {:>9} {:>6} {:>9.3} {:>6.3}",
+            source,
+            t.candidates,
+            t.hits,
+            t.labelled,
+            t.found,
+            t.precision(),
+            t.recall()
+        );
+    }
+    println!("{:<16} {:>10} {:>5}", "rule", "candidates", "hits");
+    for (rule, t) in report.by_rule() {
+        println!("{:<16} {:>10} {:>5}", rule.as_str(), t.candidates, t.hits);
+    }
+    let ambiguous = report.scored.iter().filter(|s| s.ambiguous).count();
+    println!(
+        "candidates {} hits {} labelled {} found {} (ambiguous, not scored: {ambiguous})\nprecision {:.3}\nrecall {:.3}",
+        report.candidates,
+        report.hits,
+        report.labelled,
+        report.labelled_hit,
+        report.precision(),
+        report.recall()
+    );
+    let held = report.held_out(also);
+    println!(
+        "held-out (leave one source out: only rules that find commitments in other sources) precision {:.3} recall {:.3} ({} of {} found)",
+        held.precision(),
+        held.recall(),
+        held.found,
+        held.labelled
+    );
 }
 
 /// Runs the extractor over a corpus folder and scores it.

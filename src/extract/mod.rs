@@ -9,7 +9,13 @@
 //! - something *would / will / is to be* provided, circulated, shared, sent,
 //!   published... (the passive minutes love), or *it was agreed that* it would;
 //! - someone is *happy to* come back or provide, or *happy for the Panel to* see;
-//! - an `Action:` line naming who is *to* do what.
+//! - an `Action` line in its common shapes (`Action: DD to provide...`,
+//!   `ACTION SN send...`, `Action – SM will review...`);
+//! - a party named at the start of a clause *to* act (`Officers to review...`);
+//! - the panel *would be kept updated / informed*;
+//! - each item of a list after *undertook to:* / *agreed to:*.
+//!
+//! Each candidate says which [`Rule`] found it.
 //!
 //! Not commitments: questions (`asked whether / how ... would`), hedged hopes,
 //! forecasts and plans (`would remain / continue / be expanding`), the panel's
@@ -67,6 +73,46 @@ impl Kind {
     }
 }
 
+/// Which rule found a commitment (so that every candidate can be explained).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// A party *agrees / undertakes / offers / promises / commits to* do something.
+    AgreedTo,
+    /// A person (pronoun, role, name, initials) *would / will* do one of the
+    /// things promised at meetings (report back, check, look into, provide...).
+    WouldDo,
+    /// Something *would / will / is to be* provided, circulated, shared,
+    /// amended... (the passive, with the promiser clear from the meeting).
+    Passive,
+    /// The panel or a person *would / will be kept updated / informed*.
+    KeptInformed,
+    /// Someone is *happy to* come back or provide, or *happy for the Panel to* see.
+    HappyTo,
+    /// An `Action` line: `Action: DD to provide...`, `Action – SM will review...`.
+    ActionLine,
+    /// A party named at the start of a clause and *to* do something, with no
+    /// verb of its own: `Officers to review...`, `..., CH to progress.`
+    NamedTo,
+    /// An item of a list introduced by *undertook to:* / *agreed to:*.
+    ListItem,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::AgreedTo => "agreed_to",
+            Rule::WouldDo => "would_do",
+            Rule::Passive => "passive",
+            Rule::KeptInformed => "kept_informed",
+            Rule::HappyTo => "happy_to",
+            Rule::ActionLine => "action_line",
+            Rule::NamedTo => "named_to",
+            Rule::ListItem => "list_item",
+        }
+    }
+}
+
 /// One commitment found in the minutes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Candidate {
@@ -83,6 +129,8 @@ pub struct Candidate {
     /// The words that marked it as a commitment.
     #[schema(example = "would report back")]
     pub cue: String,
+    /// The rule that found it.
+    pub rule: Rule,
     pub kind: Kind,
     #[schema(example = "Commissioner")]
     pub committed_by: Option<String>,
@@ -145,6 +193,34 @@ const DELIVERY_VERBS: &[&str] = &[
     "seek",
     "obtain",
     "make",
+    "incorporate",
+    "notify",
+    "pass on",
+    "chase",
+    "set up",
+    "organise",
+    "organize",
+    "attend",
+    "keep",
+    "email",
+    "pick",
+];
+
+/// What a party is told or sent: "Members would receive *a copy* of the report".
+const INFORMATION_NOUNS: &[&str] = &[
+    "update",
+    "updates",
+    "copy",
+    "copies",
+    "details",
+    "briefing",
+    "response",
+    "information",
+    "figures",
+    "breakdown",
+    "note",
+    "answer",
+    "reply",
 ];
 
 const PASSIVE_PARTICIPLES: &[&str] = &[
@@ -172,6 +248,22 @@ const PASSIVE_PARTICIPLES: &[&str] = &[
     "looked into",
     "investigated",
     "arranged",
+    "made public",
+    "amended",
+    "revised",
+    "corrected",
+    "reworded",
+    "incorporated",
+    "clarified",
+    "kept updated",
+    "kept informed",
+    "kept up to date",
+    "kept abreast",
+    "updated",
+    "informed",
+    "notified",
+    "briefed",
+    "advised",
 ];
 
 const PERSON_WORDS: &[&str] = &[
@@ -235,8 +327,41 @@ const PANEL_SUBJECTS: &[&str] = &[
 
 const QUESTION_WORDS: &[&str] = &["how", "whether", "if", "what", "why", "when", "where", "which", "could"];
 
-const HEDGES: &[&str] =
-    &["hopefully", "it was hoped", "hoped that", "was expected", "it is expected", "might", "perhaps", "possibly"];
+const HEDGES: &[&str] = &[
+    "hopefully",
+    "it was hoped",
+    "hoped that",
+    "hope to",
+    "hopes to",
+    "hoped to",
+    "hoping",
+    "was expected",
+    "it is expected",
+    "likely to",
+    "anticipated",
+    "intends to",
+    "intended to",
+    "intending to",
+    "might",
+    "perhaps",
+    "possibly",
+];
+
+/// Time spans that make a "would / will" a plan or a forecast of an
+/// organisation ("would be expanding over the next couple of years"), not a
+/// follow-up owed to the meeting.
+const FORECASTS: &[&str] = &[
+    "next year",
+    "coming year",
+    "coming years",
+    "over the next",
+    "over the coming",
+    "in the long term",
+    "in the longer term",
+    "in future years",
+    "next financial year",
+    "over time",
+];
 
 /// Finds the commitments in minutes text (plain text; see [`strip_html`]).
 pub fn extract(text: &str) -> Vec<Candidate> {
@@ -249,11 +374,34 @@ pub fn extract(text: &str) -> Vec<Candidate> {
 pub fn extract_with(text: &str, budget: &Budget) -> Result<Vec<Candidate>, Stopped> {
     let mut meter = Meter::new(budget);
     let mut out = Vec::new();
+    // The lead-in of the list being read ("undertook to:"), and how many items it has had.
+    let mut lead_in: Option<Candidate> = None;
+    let mut items = 0usize;
     for s in segment::sentences_metered(text, &mut meter)? {
         meter.tick()?;
-        if let Some(c) = classify(text, &s, &mut meter)? {
-            out.push(c);
+        if let Some(lead) = &lead_in {
+            if s.list_item {
+                if s.starts_block && !s.followed_by_status {
+                    out.push(list_item(text, &s, lead));
+                    items += 1;
+                }
+                continue;
+            }
+            if let Some(lead) = lead_in.take().filter(|_| items == 0) {
+                out.push(lead);
+            }
         }
+        match classify(text, &s, &mut meter)? {
+            Found::Nothing => {}
+            Found::One(c) => out.push(c),
+            Found::LeadIn(c) => {
+                lead_in = Some(c);
+                items = 0;
+            }
+        }
+    }
+    if let Some(lead) = lead_in.filter(|_| items == 0) {
+        out.push(lead);
     }
     Ok(out)
 }
@@ -399,6 +547,13 @@ struct Clause<'a> {
     panel: bool,
 }
 
+/// Whether the token at `at` makes its clause a question. "If" and "When"
+/// opening the sentence make it a condition ("When the review is complete,
+/// the findings would be shared"), not a question.
+fn asks(token: &str, at: usize) -> bool {
+    is_one_of(token, QUESTION_WORDS) && !(at == 0 && is_one_of(token, &["if", "when"]))
+}
+
 fn capitalised(token: &str) -> bool {
     token.chars().next().is_some_and(char::is_uppercase)
 }
@@ -437,7 +592,7 @@ impl<'a> Clauses<'a> {
             if c.is_whitespace() {
                 if let Some(t) = scan.token.take() {
                     let token = &sentence[t..at];
-                    scan.question |= is_one_of(token, QUESTION_WORDS);
+                    scan.question |= asks(token, t);
                     let capital = capitalised(token);
                     scan.two_capitalised |= scan.last_capitalised && capital;
                     scan.last_capitalised = capital;
@@ -450,16 +605,16 @@ impl<'a> Clauses<'a> {
                     scan.word = Some(at);
                 }
             } else if let Some(w) = scan.word.take() {
-                scan.person |= is_one_of(&sentence[w..at], PERSON_WORDS);
+                scan.person |= is_one_of(&sentence[w..at], PERSON_WORDS) || is_initials(&sentence[w..at]);
             }
         }
         scan.pos = end;
         // The token and word being read when the clause ends are its last.
         let token = scan.token.map(|t| &sentence[t..end]);
         let word = scan.word.map(|w| &sentence[w..end]);
-        let question = scan.question || token.is_some_and(|t| is_one_of(t, QUESTION_WORDS));
+        let question = scan.question || scan.token.is_some_and(|t| asks(&sentence[t..end], t));
         let person = scan.person
-            || word.is_some_and(|w| is_one_of(w, PERSON_WORDS))
+            || word.is_some_and(|w| is_one_of(w, PERSON_WORDS) || is_initials(w))
             || scan.two_capitalised
             || (scan.last_capitalised && token.is_some_and(capitalised));
         let first_lead_member = self.lead_member.partition_point(|&p| p < start);
@@ -493,7 +648,8 @@ fn is_panel(subject: &str, mentions_lead_member: bool) -> bool {
 fn kind_of(verb: &str) -> Kind {
     match verb {
         "report back" | "come back" | "feed back" | "report" | "update" | "write" | "reported back" | "reported"
-        | "fed back" | "brought back" => Kind::ReportBack,
+        | "fed back" | "brought back" | "keep" | "kept updated" | "kept informed" | "kept up to date"
+        | "kept abreast" | "updated" => Kind::ReportBack,
         "check" | "find out" | "confirm" | "ask" => Kind::Check,
         "look into" | "look at" | "investigate" | "consider" | "review" | "revisit" | "explore" | "looked into"
         | "investigated" => Kind::LookInto,
@@ -501,7 +657,9 @@ fn kind_of(verb: &str) -> Kind {
         "respond" | "reply" => Kind::Respond,
         "provide" | "circulate" | "send" | "share" | "supply" | "produce" | "forward" | "distribute" | "provided"
         | "circulated" | "shared" | "sent" | "distributed" | "supplied" | "forwarded" | "made available" | "given"
-        | "issued" | "emailed" | "copied" | "inform" | "give" => Kind::ProvideInformation,
+        | "issued" | "emailed" | "copied" | "inform" | "give" | "informed" | "notified" | "briefed" | "advised"
+        | "notify" | "email" | "pass on" | "receive" => Kind::ProvideInformation,
+        "made public" => Kind::Publish,
         _ => Kind::Other,
     }
 }
@@ -573,22 +731,310 @@ fn summary(verb: &str, rest: &str) -> String {
     }
 }
 
-fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Option<Candidate>, Stopped> {
+/// What one sentence holds.
+enum Found {
+    Nothing,
+    One(Candidate),
+    /// A lead-in to a list of undertakings ("the Deputy Commissioner
+    /// undertook to:"): the items that follow are the commitments, and the
+    /// lead-in is one itself only when no item follows.
+    LeadIn(Candidate),
+}
+
+/// Words that join the parts of a named party ("Head of Performance",
+/// "SE and JA", "either Shaun Hallam or Kev Hardwick").
+const SUBJECT_JOINERS: &[&str] = &["and", "or", "either", "the", "of", "for", "&"];
+
+/// Words after "to" that show it is not an infinitive ("Clerk to the Panel").
+const NOT_A_VERB: &[&str] = &[
+    "be", "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "our", "my", "your", "and",
+    "or", "of", "in", "on", "at", "by", "for", "with", "from", "all", "any", "date", "which", "what", "who", "whom",
+    "whose", "it", "them", "him", "me", "us", "some", "each", "every", "no", "not", "-", "follow",
+];
+
+/// Acts an action log assigns, beyond [`DELIVERY_VERBS`]: outside an
+/// `Action` line, "Officers to include...", "CH to progress" need one of
+/// these ("Chief Constable to retire in March" is news, not an action).
+const ACTION_VERBS: &[&str] = &[
+    "include",
+    "progress",
+    "prepare",
+    "draft",
+    "invite",
+    "pursue",
+    "develop",
+    "identify",
+    "schedule",
+    "add",
+    "change",
+    "correct",
+    "escalate",
+    "diarise",
+    "convene",
+    "organise",
+    "hold",
+    "agree",
+    "put",
+    "circulate",
+    "present",
+    "research",
+    "map",
+    "test",
+    "resolve",
+    "chase",
+    "remind",
+    "update",
+    "complete",
+    "establish",
+    "compile",
+    "collate",
+    "draw",
+];
+
+/// Words of the panel itself in a named subject ("Members to note...").
+const PANEL_WORDS: &[&str] = &["panel", "committee", "sub-committee", "members", "board", "councillors"];
+
+/// Words before "that" which make what follows a condition, a request, a
+/// view or a hope, not a promise: "on the basis that ... would be provided",
+/// "requested that ... would".
+const FRAMES: &[&str] = &[
+    "basis",
+    "assumption",
+    "expectation",
+    "understanding",
+    "condition",
+    "hope",
+    "hoped",
+    "hopeful",
+    "expected",
+    "anticipated",
+    "likely",
+    "unlikely",
+    "suggested",
+    "requested",
+    "asked",
+    "recommended",
+    "proposed",
+    "felt",
+    "thought",
+    "believed",
+    "considered",
+    "concerned",
+    "concern",
+    "view",
+    "queried",
+    "questioned",
+    "wondered",
+    "possible",
+    "important",
+    "essential",
+    "vital",
+    "wanted",
+    "insisted",
+];
+
+/// Participles of being told: the panel (or a person) *would be kept
+/// updated / informed* is a promise to them, so the panel may be the subject.
+const RECIPIENT_PARTICIPLES: &[&str] = &[
+    "kept updated",
+    "kept informed",
+    "kept up to date",
+    "kept abreast",
+    "updated",
+    "informed",
+    "notified",
+    "briefed",
+    "advised",
+];
+
+/// The delivery verb whose -ing form `word` is ("writing", "providing",
+/// "sending"), if any.
+fn progressive(word: &str) -> Option<&'static str> {
+    let stem = word.strip_suffix("ing")?;
+    DELIVERY_VERBS.iter().copied().filter(|v| !v.contains(' ')).find(|v| {
+        stem == *v
+            || v.strip_suffix('e') == Some(stem)
+            || (stem.len() == v.len() + 1
+                && stem.starts_with(v)
+                && stem.as_bytes()[v.len()] == v.as_bytes()[v.len() - 1])
+    })
+}
+
+/// 2 to 5 capital letters: initials ("DD", "SE") or an acronym ("LGA").
+fn is_initials(token: &str) -> bool {
+    (2..=5).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// The word a party is named with (a role, initials, a capitalised name) or a joiner.
+fn subject_like(original: &str, lower: &str) -> bool {
+    capitalised(original) || is_one_of(lower, PERSON_WORDS) || is_one_of(lower, SUBJECT_JOINERS)
+}
+
+/// Whether the gap between two words starts a new clause.
+fn clause_break(gap: &str) -> bool {
+    gap.contains([',', ';', ':', '(', ')', '–', '—'])
+}
+
+/// A party named and *to* do something ("Officers to review...", "CH to
+/// progress", "SE / JA to provide"): the indices of the subject's first word,
+/// of "to" and of the verb. Read from `from`; in an `Action` line
+/// (`action`) the party is the whole run of words from there, and any
+/// capitalised word names it; elsewhere the party starts a clause and must
+/// be a role, initials or a name. One pass over the words.
+fn named_to(sentence: &str, w: &[(usize, usize, String)], from: usize, action: bool) -> Option<(usize, usize, usize)> {
+    let mut first = from;
+    let mut ok = true;
+    let mut person = false;
+    let mut panel = false;
+    let mut last_capitalised = false;
+    let mut qualifier = false;
+    for k in from..w.len() {
+        let (a, b, word) = (&w[k].0, &w[k].1, w[k].2.as_str());
+        if k > from && (clause_break(&sentence[w[k - 1].1..*a]) || word == "-") {
+            if action {
+                return None;
+            }
+            first = k + usize::from(word == "-");
+            ok = true;
+            person = false;
+            panel = false;
+            last_capitalised = false;
+            qualifier = false;
+            if word == "-" {
+                continue;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let original = &sentence[*a..*b];
+        if word == "to" && k > first {
+            let verb = w.get(k + 1)?;
+            let verb_original = &sentence[verb.0..verb.1];
+            let verb_ok = !is_one_of(&verb.2, NOT_A_VERB)
+                && (action
+                    || (verb_original.starts_with(|c: char| c.is_lowercase())
+                        && (longest_match(w, k + 1, DELIVERY_VERBS).is_some() || is_one_of(&verb.2, ACTION_VERBS))))
+                && !verb_original.starts_with(|c: char| c.is_ascii_digit());
+            if verb_ok && (person || action) && !panel {
+                return Some((first, k, k + 1));
+            }
+            if action {
+                return None;
+            }
+            ok = false;
+            continue;
+        }
+        if !subject_like(original, word) {
+            if action {
+                return None;
+            }
+            ok = false;
+            continue;
+        }
+        // "Head of Performance" is a person, "Report of the Chief Executive" is not:
+        // only the words before "of" / "for" (until the next "and") name the party.
+        match word {
+            "of" | "for" => qualifier = true,
+            "and" | "or" => qualifier = false,
+            _ => {}
+        }
+        // A single letter ("Appendix A") is no part of a name.
+        let capital = capitalised(original) && !is_one_of(word, SUBJECT_JOINERS) && original.chars().nth(1).is_some();
+        person |=
+            !qualifier && (is_one_of(word, PERSON_WORDS) || is_initials(original) || (last_capitalised && capital));
+        panel |= is_one_of(word, PANEL_WORDS);
+        last_capitalised = capital;
+    }
+    None
+}
+
+/// Where the body of an `Action` line starts ("Action 3: ", "ACTION – ",
+/// "Action "), when the sentence is one.
+fn action_body(lower: &str) -> Option<usize> {
+    let lead = lower.len() - lower.trim_start().len();
+    let rest = lower[lead..].strip_prefix("action")?;
+    if rest.starts_with(|c: char| c.is_alphanumeric()) {
+        return None;
+    }
+    let body = rest.trim_start_matches(|c: char| c.is_whitespace() || c.is_ascii_digit() || ":–—-.)".contains(c));
+    Some(lower.len() - body.len())
+}
+
+/// The word before "that" when the clause starting at `start` follows "that"
+/// (at most 16 characters of it are read, so this costs a fixed amount).
+fn frame_before(lower: &str, start: usize) -> Option<String> {
+    let before = lower[..start].trim_end();
+    let before = before.strip_suffix("that")?;
+    if !before.ends_with(char::is_whitespace) {
+        return None;
+    }
+    let word: String = before.trim_end().chars().rev().take(17).take_while(|c| c.is_alphabetic()).collect();
+    Some(word.chars().rev().collect())
+}
+
+/// The verb of a list item ("Provide the full costs...", "To share...").
+fn list_item(text: &str, s: &segment::Sentence, lead: &Candidate) -> Candidate {
+    let sentence = &text[s.start..s.end];
+    let body = sentence.trim_start();
+    let body = if starts_with_ignore_case(body, "to ") { body[3..].trim_start() } else { body };
+    let lower = body.to_ascii_lowercase();
+    let verb = DELIVERY_VERBS
+        .iter()
+        .filter(|v| lower.starts_with(*v) && !lower[v.len()..].starts_with(|c: char| c.is_alphanumeric()))
+        .max_by_key(|v| v.len())
+        .copied()
+        .unwrap_or("");
+    let rest_at = sentence.len() - body.len() + verb.len();
+    Candidate {
+        paragraph: s.paragraph.clone(),
+        agenda_item: s.heading.clone(),
+        sentence: sentence.to_string(),
+        offset: s.start,
+        length: s.end - s.start,
+        cue: format!("{} (list)", lead.cue),
+        rule: Rule::ListItem,
+        kind: if verb.is_empty() { lead.kind } else { kind_of(verb) },
+        committed_by: lead.committed_by.clone(),
+        owed_to: owed_to(&sentence[rest_at..], &sentence[rest_at..].to_ascii_lowercase()).or(lead.owed_to.clone()),
+        summary: summary(verb, &sentence[rest_at..]),
+        confidence: 0.85,
+    }
+}
+
+fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Found, Stopped> {
     let sentence = &text[s.start..s.end];
     // Lower-cased in ASCII only, so every offset in it is the same in `sentence`.
     let lower = sentence.to_ascii_lowercase();
     let trimmed = lower.trim_start();
     if trimmed.starts_with("resolved") || trimmed.starts_with("recommended") || trimmed.starts_with("noted ") {
-        return Ok(None);
+        return Ok(Found::Nothing);
     }
+    // An earlier action reviewed (its block followed by "Complete", "Not complete"...).
+    if s.followed_by_status {
+        return Ok(Found::Nothing);
+    }
+    let action = action_body(&lower);
     // Most sentences hold none of the words every rule starts from.
-    const TRIGGERS: [&str; 10] =
-        ["agreed", "undertook", "offered", "promised", "pledged", "volunteered", "would", "will", "to be", "happy"];
-    if !trimmed.starts_with("action") && !TRIGGERS.iter().any(|t| lower.contains(t)) {
-        return Ok(None);
+    const TRIGGERS: [&str; 12] = [
+        "agreed",
+        "undertook",
+        "offered",
+        "promised",
+        "pledged",
+        "volunteered",
+        "committed",
+        "would",
+        "will",
+        "to be",
+        "happy",
+        " to ",
+    ];
+    if action.is_none() && !TRIGGERS.iter().any(|t| lower.contains(t)) {
+        return Ok(Found::Nothing);
     }
     let w = words(sentence, meter)?;
-    let make = |cue: String, verb: &str, rest_from: usize, subject: Option<String>, confidence: f64| {
+    let make = |rule: Rule, cue: String, verb: &str, rest_from: usize, subject: Option<String>, confidence: f64| {
         let rest_from = rest_from.min(sentence.len());
         let rest = &sentence[rest_from..];
         Candidate {
@@ -598,6 +1044,7 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Opti
             offset: s.start,
             length: s.end - s.start,
             cue,
+            rule,
             kind: kind_of(verb),
             committed_by: subject,
             owed_to: owed_to(rest, &lower[rest_from..]),
@@ -605,45 +1052,91 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Opti
             confidence,
         }
     };
-
-    // "Action: Simon Denison to provide..." (not an earlier action's review).
-    if let Some(after) = trimmed.strip_prefix("action:") {
-        if s.followed_by_status {
-            return Ok(None);
+    let verb_at = |v: usize| -> (String, usize) {
+        match longest_match(&w, v, DELIVERY_VERBS) {
+            Some(verb) => (verb.to_string(), w[v + verb.split(' ').count() - 1].1),
+            None => w.get(v).map_or((String::new(), sentence.len()), |x| (sentence[x.0..x.1].to_lowercase(), x.1)),
         }
-        let offset = sentence.len() - trimmed.len() + "action:".len();
-        if let Some(to) = after.find(" to ") {
-            let who = sentence[offset..offset + to].trim().to_string();
-            let rest_at = offset + to + " to ".len();
-            let tail = &sentence[rest_at..];
-            let verb_at = rest_at + (tail.len() - tail.trim_start().len());
-            let verb_end = sentence[verb_at..].find(char::is_whitespace).map_or(sentence.len(), |e| verb_at + e);
-            let verb = sentence[verb_at..verb_end].to_lowercase();
-            return Ok(Some(make("action: ... to".into(), &verb, verb_end, Some(who), 0.9)));
+    };
+
+    // "Action: Simon Denison to provide...", "ACTION SN send...", "Action – SM will review..."
+    if let Some(body) = action {
+        let b0 = w.partition_point(|x| x.0 < body);
+        if let Some((first, to, v)) = named_to(sentence, &w, b0, true) {
+            let (verb, end) = verb_at(v);
+            let who = sentence[w[first].0..w[to - 1].1].to_string();
+            return Ok(Found::One(make(Rule::ActionLine, "action: ... to".into(), &verb, end, Some(who), 0.9)));
+        }
+        // Initials, then the verb: "Action SN send formal note to SM".
+        let mut k = b0;
+        while w.get(k).is_some_and(|x| is_initials(&sentence[x.0..x.1])) {
+            k += 1;
+        }
+        if k > b0 {
+            if let Some(verb) = longest_match(&w, k, DELIVERY_VERBS) {
+                let end = w[k + verb.split(' ').count() - 1].1;
+                let who = sentence[w[b0].0..w[k - 1].1].to_string();
+                return Ok(Found::One(make(
+                    Rule::ActionLine,
+                    format!("action: ... {verb}"),
+                    verb,
+                    end,
+                    Some(who),
+                    0.85,
+                )));
+            }
+        }
+        // "Action – Once received, SM will review...": any act promised in it.
+        let mut clauses = Clauses::new(sentence, &lower);
+        for i in b0..w.len() {
+            if matches!(w[i].2.as_str(), "will" | "would" | "shall") {
+                let v = skip_adverbs(&w, i + 1);
+                let subject = clauses.before(w[i].0);
+                let promised = w.get(v).is_some_and(|x| !matches!(x.2.as_str(), "not" | "no" | "never"));
+                if promised && subject.person && !subject.question {
+                    // The party, without the "Action –" before it.
+                    let start = (w[i].0 - subject.text.len()).max(body).min(w[i].0);
+                    let (verb, end) = verb_at(v);
+                    let cue = format!("action: ... {} {verb}", w[i].2);
+                    let who = committed_by(&sentence[start..w[i].0]);
+                    return Ok(Found::One(make(Rule::ActionLine, cue, &verb, end, who, 0.85)));
+                }
+            }
         }
     }
 
-    let hedged = HEDGES.iter().any(|h| lower.contains(h));
+    let hedged = HEDGES.iter().chain(FORECASTS).any(|h| lower.contains(h));
+    // "Members commented that they would...": a pronoun standing for the panel.
+    let panel_opening = longest_match(&w, 0, PANEL_SUBJECTS).is_some();
     let mut clauses = Clauses::new(sentence, &lower);
     let mut best: Option<Candidate> = None;
     for i in 0..w.len() {
         meter.tick()?;
         let token = w[i].2.as_str();
-        // agreed / undertook / offered / promised to VERB
-        if matches!(token, "agreed" | "undertook" | "offered" | "promised" | "pledged" | "volunteered")
+        // agreed / undertook / offered / promised / committed to VERB
+        if matches!(token, "agreed" | "undertook" | "offered" | "promised" | "pledged" | "volunteered" | "committed")
             && w.get(i + 1).is_some_and(|x| x.2 == "to")
         {
+            // "had agreed to" (a past agreement, often a third party's), "was committed to" (a stance).
+            let before = i.checked_sub(1).map(|p| w[p].2.as_str()).unwrap_or("");
+            if matches!(before, "had" | "has" | "have" | "was" | "were" | "is" | "are" | "previously" | "already") {
+                continue;
+            }
             let subject = clauses.before(w[i].0);
             if subject.panel {
                 continue;
             }
             let v = skip_adverbs(&w, i + 2);
-            let verb = longest_match(&w, v, DELIVERY_VERBS)
-                .map(str::to_string)
-                .unwrap_or_else(|| w.get(v).map(|x| x.2.clone()).unwrap_or_default());
-            let verb_end = w.get(v + verb.split(' ').count() - 1).map(|x| x.1).unwrap_or(sentence.len());
+            if token == "committed" && longest_match(&w, v, DELIVERY_VERBS).is_none() {
+                continue;
+            }
+            let (verb, verb_end) = verb_at(v);
             let cue = format!("{token} to");
-            return Ok(Some(make(cue, &verb, verb_end, committed_by(subject.text), 0.9)));
+            let c = make(Rule::AgreedTo, cue, &verb, verb_end, committed_by(subject.text), 0.9);
+            if lower.trim_end().ends_with(':') {
+                return Ok(Found::LeadIn(c));
+            }
+            return Ok(Found::One(c));
         }
         // Only the first of the candidates below is kept (an "agreed to" after
         // it still wins), so once there is one only "agreed to" is looked for.
@@ -662,11 +1155,27 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Opti
             if subject.question {
                 continue;
             }
+            let start = w[i].0 - subject.text.len();
+            if frame_before(&lower, start).is_some_and(|f| is_one_of(&f, FRAMES)) {
+                continue;
+            }
+            let pronoun = is_one_of(subject.text.trim(), &["they", "it", "we"]);
+            let panel = subject.panel || (pronoun && panel_opening);
             let v = skip_adverbs(&w, next + 1);
             if w.get(v).is_some_and(|x| x.2 == "be") {
                 let p = skip_adverbs(&w, v + 1);
+                // "she would be writing to the Minister"
+                if let Some(verb) = w.get(p).and_then(|x| progressive(&x.2)) {
+                    if subject.person && !panel {
+                        let cue = format!("{} be {}", w[i].2, w[p].2);
+                        best = Some(make(Rule::WouldDo, cue, verb, w[p].1, committed_by(subject.text), 0.75));
+                    }
+                    continue;
+                }
                 if let Some(part) = longest_match(&w, p, PASSIVE_PARTICIPLES) {
-                    if subject.panel {
+                    let told = part.starts_with("kept ")
+                        || (is_one_of(part, RECIPIENT_PARTICIPLES) && (panel || subject.person));
+                    if panel && !told {
                         continue;
                     }
                     let end = w[p + part.split(' ').count() - 1].1;
@@ -676,35 +1185,64 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Opti
                         (!who.is_empty() && who.split_whitespace().count() <= 6).then_some(who)
                     });
                     let cue = format!("{} be {part}", w[i].2);
-                    best = Some(make(cue, part, end, by.and_then(|b| committed_by(&b)), 0.75));
+                    let rule = if told { Rule::KeptInformed } else { Rule::Passive };
+                    best = Some(make(rule, cue, part, end, by.and_then(|b| committed_by(&b)), 0.75));
+                }
+                continue;
+            }
+            // "Members would receive a copy of the report": a promise told from the receiving end.
+            if w.get(v).is_some_and(|x| x.2 == "receive") && (panel || subject.person) {
+                let told = w[v + 1..].iter().take(4).any(|x| is_one_of(&x.2, INFORMATION_NOUNS));
+                if told {
+                    let cue = format!("{} receive", w[i].2);
+                    best = Some(make(Rule::KeptInformed, cue, "receive", w[v].1, None, 0.7));
                 }
                 continue;
             }
             if let Some(verb) = longest_match(&w, v, DELIVERY_VERBS) {
-                if !subject.person || subject.panel {
+                if !subject.person || panel {
                     continue;
                 }
-                // "would like", "would remain"... are not in the list; "would make" needs an object that is a promise.
-                if verb == "make" || verb == "take" || verb == "work" || verb == "let" {
-                    let following = w.get(v + 1).map(|x| x.2.as_str()).unwrap_or("");
-                    let ok = matches!(
-                        (verb, following),
-                        ("make", "sure")
-                            | ("take", "this")
-                            | ("take", "that")
-                            | ("take", "the")
-                            | ("let", "the")
-                            | ("let", "members")
-                            | ("let", "him")
-                            | ("let", "her")
-                            | ("work", "with")
-                    );
-                    if !ok {
-                        continue;
+                // "would like", "would remain"... are not in the list; some verbs need an object that makes them a promise.
+                let following = w.get(v + 1).map(|x| x.2.as_str()).unwrap_or("");
+                let ok = match verb {
+                    "make" => {
+                        following == "sure"
+                            || (matches!(following, "a" | "an")
+                                && w.get(v + 2).is_some_and(|x| {
+                                    is_one_of(
+                                        &x.2,
+                                        &[
+                                            "submission",
+                                            "representation",
+                                            "presentation",
+                                            "proposal",
+                                            "request",
+                                            "referral",
+                                            "recommendation",
+                                            "response",
+                                            "statement",
+                                        ],
+                                    )
+                                }))
+                            || matches!(following, "representations" | "enquiries" | "inquiries" | "contact")
                     }
+                    "take" => matches!(following, "this" | "that" | "the"),
+                    "let" => matches!(following, "the" | "members" | "him" | "her"),
+                    "work" => following == "with",
+                    "pick" => w[v + 1..].iter().take(3).any(|x| x.2 == "up"),
+                    "keep" => w[v + 1..]
+                        .iter()
+                        .take(4)
+                        .any(|x| matches!(x.2.as_str(), "updated" | "informed" | "abreast" | "posted" | "apprised")),
+                    _ => true,
+                };
+                if !ok {
+                    continue;
                 }
                 let end = w[v + verb.split(' ').count() - 1].1;
-                best = Some(make(format!("{} {verb}", w[i].2), verb, end, committed_by(subject.text), 0.8));
+                let cue = format!("{} {verb}", w[i].2);
+                best = Some(make(Rule::WouldDo, cue, verb, end, committed_by(subject.text), 0.8));
             }
         }
         // happy to come back / provide...; happy for the Panel to see...
@@ -712,15 +1250,23 @@ fn classify(text: &str, s: &segment::Sentence, meter: &mut Meter) -> Result<Opti
             if w.get(i + 1).is_some_and(|x| x.2 == "to") {
                 if let Some(verb) = longest_match(&w, i + 2, DELIVERY_VERBS) {
                     let end = w[i + 1 + verb.split(' ').count()].1;
-                    best = Some(make("happy to".into(), verb, end, None, 0.7));
+                    best = Some(make(Rule::HappyTo, "happy to".into(), verb, end, None, 0.7));
                 }
             } else if w.get(i + 1).is_some_and(|x| x.2 == "for") {
                 let end = w[i + 1].1;
-                best = Some(make("happy for".into(), "allow", end, None, 0.65));
+                best = Some(make(Rule::HappyTo, "happy for".into(), "allow", end, None, 0.65));
             }
         }
     }
-    Ok(best)
+    if best.is_none() {
+        // "Officers to review the statistics...", "..., CH to progress."
+        if let Some((first, to, v)) = named_to(sentence, &w, 0, false) {
+            let (verb, end) = verb_at(v);
+            let who = sentence[w[first].0..w[to - 1].1].to_string();
+            best = Some(make(Rule::NamedTo, "... to".into(), &verb, end, committed_by(&who), 0.75));
+        }
+    }
+    Ok(best.map_or(Found::Nothing, Found::One))
 }
 
 #[cfg(test)]

@@ -21,6 +21,11 @@ pub struct Sentence {
     /// The block is followed by a status line ("• Complete", "Not complete"):
     /// it reviews an earlier action rather than recording a new one.
     pub followed_by_status: bool,
+    /// It is the first sentence of its block (paragraph, bullet or item).
+    pub starts_block: bool,
+    /// Its block is an item of a list: a bullet, or a bracketed reference
+    /// such as "(a)" (a numbered paragraph such as "4.5" is not).
+    pub list_item: bool,
 }
 
 /// A run of lines: a paragraph, a bullet or a heading.
@@ -81,6 +86,17 @@ fn leading_ref(text: &str) -> Option<(String, usize)> {
     None
 }
 
+/// A block starting "a. ", "b) ", "iv. ": an item of a lettered list.
+fn lettered_item(text: &str) -> bool {
+    let t = text.trim_start();
+    let marker = t.find(['.', ')']).filter(|&n| (1..=4).contains(&n));
+    marker.is_some_and(|n| {
+        t[..n].bytes().all(|b| b.is_ascii_lowercase())
+            && (n == 1 || t[..n].bytes().all(|b| matches!(b, b'i' | b'v' | b'x')))
+            && t[n + 1..].starts_with(char::is_whitespace)
+    })
+}
+
 fn looks_like_heading(text: &str) -> bool {
     let t = text.trim();
     let first = t.chars().next();
@@ -96,7 +112,10 @@ fn is_status_line(text: &str) -> bool {
     let t = text.trim_start().trim_start_matches(BULLETS).trim_start();
     ["complete", "completed", "not complete", "done", "closed", "ongoing", "in progress", "outstanding", "open"]
         .iter()
-        .any(|s| starts_with_ignore_case(t, s) && t[s.len()..].starts_with(|c: char| !c.is_alphanumeric()))
+        .any(|s| {
+            starts_with_ignore_case(t, s)
+                && (t[s.len()..].trim().is_empty() || t[s.len()..].starts_with(|c: char| !c.is_alphanumeric()))
+        })
 }
 
 fn blocks(text: &str, meter: &mut Meter) -> Result<Vec<Block>, Stopped> {
@@ -146,7 +165,8 @@ fn join_broken(text: &str, blocks: Vec<Block>, meter: &mut Meter) -> Result<Vec<
     for b in blocks {
         meter.tick()?;
         let next = text[b.start..b.end].trim_start();
-        let next_ref = leading_ref(next).is_some();
+        // A numbered or lettered paragraph, or an `Action` line, starts afresh.
+        let next_ref = leading_ref(next).is_some() || starts_with_ignore_case(next, "action") || is_status_line(next);
         if let Some(last) = out.last_mut() {
             let prev = text[last.start..last.end].trim_end();
             let unfinished = !prev.ends_with(['.', '!', '?', ';', ':']) && !last_is_bullet;
@@ -248,7 +268,9 @@ pub(crate) fn sentences_metered(text: &str, meter: &mut Meter) -> Result<Vec<Sen
         meter.tick()?;
         let content = &text[b.start..b.end];
         let mut body_start = b.start;
+        let mut list_item = content.trim_start().starts_with(BULLETS) || lettered_item(content);
         if let Some((reference, at)) = leading_ref(content) {
+            list_item |= reference.starts_with('(');
             paragraph = Some(reference);
             body_start = b.start + at;
             // A minute number on its own line numbers the text that follows.
@@ -262,13 +284,15 @@ pub(crate) fn sentences_metered(text: &str, meter: &mut Meter) -> Result<Vec<Sen
         let body = text[body_start..b.end].trim_start().trim_start_matches(BULLETS);
         let body_start = b.end - body.len();
         let followed_by_status = blocks.get(n + 1).is_some_and(|next| is_status_line(&text[next.start..next.end]));
-        for (s, e) in split_block(text, body_start, b.end, meter)? {
+        for (k, (s, e)) in split_block(text, body_start, b.end, meter)?.into_iter().enumerate() {
             out.push(Sentence {
                 start: s,
                 end: e,
                 paragraph: paragraph.clone(),
                 heading: heading.clone(),
                 followed_by_status,
+                starts_block: k == 0,
+                list_item,
             });
         }
     }

@@ -87,6 +87,85 @@ the points raised &amp; provide further information.</p><script>var x = 'would p
     assert!(c[0].sentence.contains("& provide"));
 }
 
+// ---- The language of undertakings in other bodies' styles (issue 18) ----
+
+fn rules(text: &str) -> Vec<(Rule, String)> {
+    extract(text).into_iter().map(|c| (c.rule, c.sentence)).collect()
+}
+
+#[test]
+fn items_of_a_list_after_a_lead_in_are_the_commitments() {
+    let text = "3.2  During the discussion the Chief Executive undertook to:\n\n\
+• Circulate the revised estates timetable;\n\n\
+• Check whether the grant had been spent; and\n\n\
+• Arrange a briefing for Members.\n\n\
+3.3  The Panel agreed to:\n\n(a)  Write to the Home Secretary;\n\n(b)  Receive a further report.\n";
+    let c = extract(text);
+    assert_eq!(c.len(), 3, "{c:#?}");
+    assert!(
+        c.iter()
+            .all(|c| c.rule == Rule::ListItem
+                && c.committed_by.as_deref().is_some_and(|b| b.ends_with("Chief Executive")))
+    );
+    assert_eq!(c[1].kind, Kind::Check);
+    // A lead-in with nothing listed after it is a commitment itself.
+    let c = rules("The Treasurer agreed to:\n\nThe meeting closed at 4pm.\n");
+    assert_eq!(c, [(Rule::AgreedTo, "The Treasurer agreed to:".to_string())]);
+}
+
+#[test]
+fn action_lines_in_their_common_shapes() {
+    let text = "Action – KP to send the audit plan to the Board\n\n\
+ACTION MR / TB to confirm the dates of the visits\n\n\
+Action RT write to the Home Office about the grant\n\n\
+Action – Once the data is in, JW will check it against last year.\n\n\
+ACTION regarding the fleet review carried forward to the next meeting.\n\n\
+Action 7 – Head of Estates to circulate the lease terms\n\nComplete\n";
+    let c = extract(text);
+    assert_eq!(c.iter().map(|c| c.rule).collect::<Vec<_>>(), [Rule::ActionLine; 4], "{c:#?}");
+    assert_eq!(c[0].committed_by.as_deref(), Some("KP"));
+    assert_eq!(c[2].committed_by.as_deref(), Some("RT"));
+    assert_eq!(c[3].committed_by.as_deref(), Some("JW"));
+}
+
+#[test]
+fn named_parties_to_act_and_being_kept_informed() {
+    let text = "Actions\n\n• Officers to prepare a note on the hub's opening hours.\n\n\
+A working group was suggested, JT to progress.\n\n\
+Chief Superintendent to retire in May.\n\n\
+Report of the Director to follow.\n\n\
+Members to note the report.\n\n\
+RB gave assurance that the Panel would be kept informed of the review.\n\n\
+The wording of the plan would be amended to reflect the comments.\n";
+    let r = rules(text);
+    assert_eq!(
+        r.iter().map(|x| x.0).collect::<Vec<_>>(),
+        [Rule::NamedTo, Rule::NamedTo, Rule::KeptInformed, Rule::Passive],
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn what_only_looks_like_a_promise() {
+    let text = "The Home Office had agreed to fund the pilot.\n\n\
+The strategy would include a section on rural crime.\n\n\
+The Force would be reviewing its estate over the next two years.\n\n\
+Funding was given on the basis that more officers would be provided.\n\n\
+Members commented that they would circulate their own dates.\n\n\
+Councillor Lee asked whether the Commissioner would publish the survey.\n\n\
+He hoped to provide better news at the next meeting.\n\n\
+The Commissioner was asked to provide an update.\n";
+    assert!(found(text).is_empty(), "{:?}", found(text));
+}
+
+#[test]
+fn conditions_and_progressives_are_promises() {
+    let text = "When the audit is finished the findings would be shared with the Panel.\n\n\
+The Commissioner said that she would be writing to the Minister.\n\n\
+Members would receive a copy of the final report.\n";
+    assert_eq!(found(text).len(), 3, "{:?}", extract(text));
+}
+
 // ---- Unicode whose lower case has another length (issue 17, finding 2) ----
 
 /// Every candidate points at its sentence: offsets on character boundaries,
