@@ -74,7 +74,7 @@ impl Kind {
 }
 
 /// Which rule found a commitment (so that every candidate can be explained).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// A party *agrees / undertakes / offers / promises / commits to* do something.
