@@ -27,7 +27,7 @@ pub enum Command {
     /// Find the commitments in meeting minutes (a file, or - for standard input).
     Extract {
         /// Print a JSON array instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "eval")]
         json: bool,
         /// Score the extractor on a corpus folder (minutes/*.txt and labels.json) instead;
         /// repeat it to score several corpora, each on its own.
@@ -80,7 +80,7 @@ fn password_from_stdin() -> Result<(String, bool), Box<dyn std::error::Error>> {
 pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {
-            print!("{}", crate::openapi::to_pretty_json(&crate::startup::openapi()));
+            print!("{}", crate::openapi::to_pretty_json(&crate::openapi::document()));
             Ok(())
         }
         Command::Migrate => {

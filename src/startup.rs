@@ -8,7 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use utoipa::OpenApi;
-use utoipa_actix_web::{scope, AppExt};
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, AppState};
@@ -17,7 +17,6 @@ use crate::auth::AuthConfig;
 use crate::config::{Limits, Settings};
 use crate::db;
 use crate::http::body;
-use crate::openapi::ApiDoc;
 
 pub struct Application {
     port: u16,
@@ -65,81 +64,6 @@ impl Application {
     }
 }
 
-/// Registers every API handler together with its OpenAPI path. The one list
-/// of endpoints: adding a handler here adds it to the served document too.
-fn api_routes() -> utoipa_actix_web::scope::Scope<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    use api::{action_log, actions, agenda_items, auth, committees, extractions, meetings, users};
-    scope("/api/v1")
-        .service(auth::create_token)
-        .service(auth::get_me)
-        .service(auth::change_my_password)
-        .service(users::list_users)
-        .service(users::create_user)
-        .service(users::get_user)
-        .service(users::update_user)
-        .service(users::reset_user_password)
-        .service(users::list_service_credentials)
-        .service(users::create_service_credential)
-        .service(users::revoke_service_credential)
-        .service(users::list_sso_blocks)
-        .service(users::create_sso_block)
-        .service(users::delete_sso_block)
-        .service(committees::list)
-        .service(committees::create)
-        .service(committees::get)
-        .service(committees::update)
-        .service(meetings::list)
-        .service(meetings::create)
-        .service(meetings::get)
-        .service(meetings::update)
-        .service(agenda_items::list)
-        .service(agenda_items::create)
-        .service(agenda_items::get)
-        .service(agenda_items::update)
-        .service(actions::list)
-        .service(actions::create)
-        .service(actions::get)
-        .service(actions::update)
-        .service(actions::start)
-        .service(actions::submit_response)
-        .service(actions::accept)
-        .service(actions::return_response)
-        .service(actions::reopen)
-        .service(actions::withdraw)
-        .service(actions::carry_forward)
-        .service(actions::list_events)
-        .service(actions::verify_events)
-        .service(action_log::get_action_log)
-        .service(action_log::carry_meeting_actions_forward)
-        .service(action_log::get_committee_stats)
-        .service(extractions::extract_commitments)
-        .service(extractions::accept_commitments)
-}
-
-/// The OpenAPI document the service serves, generated from the code.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(api::health::healthz)
-        .service(api::health::readyz)
-        .service(api_routes())
-        .split_for_parts();
-    let mut doc = doc;
-    crate::openapi::add_links(&mut doc);
-    crate::openapi::apply_conventions(&mut doc);
-    crate::openapi::declare_common_answers(&mut doc);
-    doc
-}
-
 /// Keys for the service's own tokens and, when configured, the council's
 /// identity provider. A weak or unreadable secret stops start-up.
 pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
@@ -167,14 +91,14 @@ pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
 fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: Limits) -> std::io::Result<Server> {
     let state = web::Data::new(state);
     // The one document, built once: the same as `panel-tracker openapi` prints.
-    let document = openapi();
+    let document = crate::openapi::document();
     let routes = crate::http::routes::RouteTable::from_document(&document);
     let mut server = HttpServer::new(move || {
         let document = document.clone();
         let routes = routes.clone();
         App::new()
             .into_utoipa_app()
-            .openapi(ApiDoc::openapi())
+            .openapi(crate::openapi::ApiDoc::openapi())
             .map(|app| {
                 app.wrap(actix_web::middleware::from_fn(body::query_must_be_utf8))
                     .wrap(actix_web::middleware::from_fn(crate::http::caller::authenticate_requests))
@@ -189,7 +113,7 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
             })
             .service(api::health::healthz)
             .service(api::health::readyz)
-            .service(api_routes())
+            .service(api::routes())
             .openapi_service(move |_| {
                 SwaggerUi::new("/docs/{_:.*}")
                     .url("/api-docs/openapi.json", document)

@@ -17,6 +17,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use utoipa_actix_web::scope;
+
 use crate::http::pagination::{next_link, Page};
 
 pub use crate::ops::AppState;
@@ -44,4 +46,63 @@ pub fn page_response<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResp
 /// A single resource as JSON with its ETag.
 pub fn resource_response<T: Serialize>(version: i64, body: &T) -> HttpResponse {
     HttpResponse::Ok().insert_header(crate::http::etag::etag_header(version)).json(body)
+}
+
+/// Registers every API handler together with its OpenAPI path. The one list
+/// of endpoints: adding a handler here adds it to the served document too.
+pub fn routes() -> utoipa_actix_web::scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use self::{action_log, actions, agenda_items, auth, committees, extractions, meetings, users};
+    scope("/api/v1")
+        .service(auth::create_token)
+        .service(auth::get_me)
+        .service(auth::change_my_password)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::reset_user_password)
+        .service(users::list_service_credentials)
+        .service(users::create_service_credential)
+        .service(users::revoke_service_credential)
+        .service(users::list_sso_blocks)
+        .service(users::create_sso_block)
+        .service(users::delete_sso_block)
+        .service(committees::list)
+        .service(committees::create)
+        .service(committees::get)
+        .service(committees::update)
+        .service(meetings::list)
+        .service(meetings::create)
+        .service(meetings::get)
+        .service(meetings::update)
+        .service(agenda_items::list)
+        .service(agenda_items::create)
+        .service(agenda_items::get)
+        .service(agenda_items::update)
+        .service(actions::list)
+        .service(actions::create)
+        .service(actions::get)
+        .service(actions::update)
+        .service(actions::start)
+        .service(actions::submit_response)
+        .service(actions::accept)
+        .service(actions::return_response)
+        .service(actions::reopen)
+        .service(actions::withdraw)
+        .service(actions::carry_forward)
+        .service(actions::list_events)
+        .service(actions::verify_events)
+        .service(action_log::get_action_log)
+        .service(action_log::carry_meeting_actions_forward)
+        .service(action_log::get_committee_stats)
+        .service(extractions::extract_commitments)
+        .service(extractions::accept_commitments)
 }

@@ -20,7 +20,7 @@ async fn docs_are_served_from_the_binary(app: TestApp) {
     let page = clerk.get("/docs/").await.expect(200);
     assert!(page.text.contains("swagger"), "{}", page.text);
     let served = clerk.get("/api-docs/openapi.json").await.expect(200);
-    let generated = serde_json::to_value(panel_tracker::startup::openapi()).unwrap();
+    let generated = serde_json::to_value(panel_tracker::openapi::document()).unwrap();
     assert_eq!(served.body, generated);
 }
 
@@ -71,7 +71,7 @@ async fn demo_data_covers_every_status_on_postgres() {
 /// `cargo run -- openapi > openapi/openapi.json`.
 #[test]
 fn committed_openapi_document_matches_the_code() {
-    let generated = panel_tracker::openapi::to_pretty_json(&panel_tracker::startup::openapi());
+    let generated = panel_tracker::openapi::to_pretty_json(&panel_tracker::openapi::document());
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
         .expect("openapi/openapi.json is committed");
     assert!(
@@ -82,7 +82,7 @@ fn committed_openapi_document_matches_the_code() {
 
 #[test]
 fn every_operation_is_documented_with_its_errors() {
-    let doc = serde_json::to_value(panel_tracker::startup::openapi()).unwrap();
+    let doc = serde_json::to_value(panel_tracker::openapi::document()).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     let mut operations = 0;
     let mut operation_ids = std::collections::HashSet::new();
