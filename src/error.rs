@@ -77,8 +77,6 @@ pub enum ApiError {
     #[error("{} field(s) name records that cannot be used here", .0.len())]
     ConflictingReference(Vec<FieldError>),
     #[error("{0}")]
-    Unprocessable(String),
-    #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
     RequestTimeout(String),
@@ -121,7 +119,6 @@ impl ApiError {
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::UnknownReference(_) => ("unknown-reference", "Referenced record not found"),
             ApiError::ConflictingReference(_) => ("conflicting-reference", "Referenced record cannot be used"),
-            ApiError::Unprocessable(_) => ("unprocessable", "Unprocessable request"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
@@ -181,7 +178,7 @@ impl ResponseError for ApiError {
             }
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::Validation(_) | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -233,7 +230,6 @@ impl From<Error> for ApiError {
             }
             Error::Stale { current, given } => ApiError::PreconditionFailed { current, given: given.to_string() },
             Error::Invalid(fields) => ApiError::Validation(fields),
-            Error::Unprocessable(detail) => ApiError::Unprocessable(detail),
             Error::Unauthenticated(detail) => ApiError::Unauthorized(detail),
             Error::Forbidden(detail) => ApiError::Forbidden(detail),
             Error::TooManyAttempts { retry_after } => ApiError::TooManyRequests { retry_after },
@@ -276,7 +272,6 @@ mod tests {
             (ApiError::validation("description", "must not be empty"), 422),
             (ApiError::UnknownReference(vec![FieldError::new("due_meeting_id", "no meeting has this id")]), 404),
             (ApiError::ConflictingReference(vec![FieldError::new("agenda_item_id", "another meeting's")]), 409),
-            (ApiError::Unprocessable("x".into()), 422),
             (ApiError::PayloadTooLarge("x".into()), 413),
             (ApiError::RequestTimeout("x".into()), 408),
             (ApiError::UnsupportedMediaType("x".into()), 415),
@@ -304,7 +299,6 @@ mod tests {
             (Error::Stale { current: 2, given: Version(1) }, 412),
             (Error::Stale { current: 2, given: Version::FOREIGN }, 412),
             (Error::invalid("description", "must not be empty"), 422),
-            (Error::Unprocessable("x".into()), 422),
             (Error::Unauthenticated("x".into()), 401),
             (Error::Forbidden("x".into()), 403),
             (Error::TooManyAttempts { retry_after: 60 }, 429),

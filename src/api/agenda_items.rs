@@ -86,8 +86,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
-    let limit = pagination::limit(query.limit)?;
-    let after = pagination::after_id(query.cursor.as_deref())?;
+    let (after, limit) = query.by_id()?;
     let rows = ops::agenda_items::list(&state, &caller, meeting_id, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |a| vec![a.id], AgendaItem::from)))
 }

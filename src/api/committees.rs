@@ -88,8 +88,7 @@ pub async fn list(
     req: HttpRequest,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let after = pagination::after_id(query.cursor.as_deref())?;
+    let (after, limit) = query.by_id()?;
     let rows = ops::committees::list(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |c| vec![c.id], Committee::from)))
 }

@@ -175,8 +175,7 @@ pub async fn list_users(
     req: HttpRequest,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let after = pagination::after_id(query.cursor.as_deref())?;
+    let (after, limit) = query.by_id()?;
     let rows = ops::users::list(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |u| vec![u.id], User::from)))
 }
@@ -319,8 +318,7 @@ pub async fn list_service_credentials(
     req: HttpRequest,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let after = pagination::after_id(query.cursor.as_deref())?;
+    let (after, limit) = query.by_id()?;
     let rows = ops::users::list_credentials(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |c| vec![c.id], ServiceCredential::from)))
 }
@@ -424,8 +422,7 @@ pub async fn list_sso_blocks(
     req: HttpRequest,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let after = pagination::after_id(query.cursor.as_deref())?;
+    let (after, limit) = query.by_id()?;
     let rows = ops::users::list_sso_blocks(&state, &caller, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |b| vec![b.id], SsoBlock::from)))
 }

@@ -45,9 +45,6 @@ pub enum Error {
     Stale { current: i64, given: Version },
     #[error("{} invalid field(s)", .0.len())]
     Invalid(Vec<FieldError>),
-    /// Well-formed and valid field by field, but not something that can be done.
-    #[error("{0}")]
-    Unprocessable(String),
     /// Missing, wrong, expired or revoked credentials.
     #[error("{0}")]
     Unauthenticated(String),

@@ -121,6 +121,12 @@ impl<F: DeserializeOwned> ListQuery<F> {
 }
 
 impl PageQuery {
+    /// For lists in id order: the id to start after and the page size, checked.
+    pub fn by_id(&self) -> Result<(Option<i64>, i64), ApiError> {
+        let limit = limit(self.limit)?;
+        Ok((after_id(self.cursor.as_deref())?, limit))
+    }
+
     /// Whether a query parameter is one of the page's.
     fn reads(name: &str) -> bool {
         name == "limit" || name == "cursor"

@@ -203,6 +203,23 @@ pub(super) fn check_due_meeting(
     Ok(meeting)
 }
 
+/// The committee's next reference for the year: gapless, never reused.
+/// Bumping the committee's counter first takes its row lock (PostgreSQL) or
+/// the write lock (SQLite), so concurrent creates number one at a time.
+fn next_reference(conn: &mut AnyConnection, committee_id: i64, year: i32) -> Result<(String, i32), Error> {
+    diesel::update(committees::table.find(committee_id))
+        .set(committees::actions_raised.eq(committees::actions_raised + 1))
+        .execute(conn)?;
+    let code: String = committees::table.find(committee_id).select(committees::code).first(conn)?;
+    let last: Option<i32> = actions::table
+        .filter(actions::committee_id.eq(committee_id))
+        .filter(actions::reference_year.eq(year))
+        .select(diesel::dsl::max(actions::reference_number))
+        .first(conn)?;
+    let number = last.unwrap_or(0) + 1;
+    Ok((reference::format(&code, year, number), number))
+}
+
 pub fn create(
     conn: &mut AnyConnection,
     new: &NewAction,
@@ -219,20 +236,8 @@ pub fn create(
         None => meetings::next_after(conn, raised.committee_id, raised.starts_at)?.map(|m| m.id),
     };
 
-    // Bumping the committee's counter first takes its row lock (PostgreSQL) or
-    // the write lock (SQLite), so concurrent creates number one at a time.
-    diesel::update(committees::table.find(raised.committee_id))
-        .set(committees::actions_raised.eq(committees::actions_raised + 1))
-        .execute(conn)?;
-    let code: String = committees::table.find(raised.committee_id).select(committees::code).first(conn)?;
     let year = raised.starts_at.year();
-    let last: Option<i32> = actions::table
-        .filter(actions::committee_id.eq(raised.committee_id))
-        .filter(actions::reference_year.eq(year))
-        .select(diesel::dsl::max(actions::reference_number))
-        .first(conn)?;
-    let number = last.unwrap_or(0) + 1;
-    let reference = reference::format(&code, year, number);
+    let (reference, number) = next_reference(conn, raised.committee_id, year)?;
 
     let state = ActionState {
         agenda_item_id: new.agenda_item_id,

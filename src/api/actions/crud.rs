@@ -46,8 +46,7 @@ pub async fn list(
     query: ListQuery<ActionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ListQuery { page, filter: query } = query;
-    let limit = pagination::limit(page.limit)?;
-    let after = pagination::after_id(page.cursor.as_deref())?;
+    let (after, limit) = page.by_id()?;
     let owner = text::optional("owner", query.owner.as_deref(), text::SHORT)
         .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: owner {}", e.message)))?;
     let filter = actions::ActionFilter {

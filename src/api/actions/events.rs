@@ -29,8 +29,7 @@ pub async fn list_events(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let limit = pagination::limit(query.limit)?;
-    let after = pagination::after_id(query.cursor.as_deref())?;
+    let (after, limit) = query.by_id()?;
     let rows = ops::actions::events(&state, &caller, id, after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |e| vec![i64::from(e.sequence)], ActionEvent::from)))
 }
