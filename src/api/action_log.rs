@@ -14,6 +14,7 @@ use super::meetings::Meeting;
 use super::AppState;
 use crate::auth::{policy, Caller};
 use crate::domain::action_log::{self, Heading, LogRow, Section, RATING_RULE};
+use crate::domain::ids::{CommitteeId, MeetingId};
 use crate::domain::lifecycle::is_overdue;
 use crate::domain::text;
 use crate::error::{ApiError, Problem};
@@ -188,7 +189,7 @@ pub async fn get_action_log(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let format = negotiate(&req, query.format);
-    let mut data = ops::action_log::get(&state, &caller, id).await?;
+    let mut data = ops::action_log::get(&state, &caller, MeetingId(id)).await?;
     let now = Utc::now();
     let sections = rows(std::mem::take(&mut data.sections), &data.meeting_starts, now);
     let committee = Committee::from(data.committee);
@@ -247,8 +248,14 @@ pub async fn carry_meeting_actions_forward(
     body: OptionalJson<CarryForwardRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let (target, moved) =
-        ops::action_log::carry_forward_all(&state, &caller, id.into_inner(), body.to_meeting_id, body.reason).await?;
+    let (target, moved) = ops::action_log::carry_forward_all(
+        &state,
+        &caller,
+        MeetingId(id.into_inner()),
+        body.to_meeting_id,
+        body.reason,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(BulkCarryForwardResult {
         to_meeting_id: target.id,
         moved: moved.len(),
@@ -284,7 +291,7 @@ pub async fn get_committee_stats(
     }
     let start = from.map(|d| d.and_time(chrono::NaiveTime::MIN));
     let end = to.and_then(|d| d.succ_opt()).map(|d| d.and_time(chrono::NaiveTime::MIN));
-    let stats = ops::action_log::stats(&state, &caller, id, start, end).await?;
+    let stats = ops::action_log::stats(&state, &caller, CommitteeId(id), start, end).await?;
     Ok(HttpResponse::Ok().json(CommitteeStats {
         committee_id: id,
         from,

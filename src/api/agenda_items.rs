@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::{page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
+use crate::domain::ids::{AgendaItemId, MeetingId};
 use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
@@ -87,7 +88,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = id.into_inner();
     let (after, limit) = query.by_id()?;
-    let rows = ops::agenda_items::list(&state, &caller, meeting_id, after, limit).await?;
+    let rows = ops::agenda_items::list(&state, &caller, MeetingId(meeting_id), after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |a| vec![a.id], AgendaItem::from)))
 }
 
@@ -150,7 +151,7 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let item = ops::agenda_items::get(&state, &caller, id).await?;
+    let item = ops::agenda_items::get(&state, &caller, AgendaItemId(id)).await?;
     Ok(resource_response(item.version, &AgendaItem::from(item)))
 }
 
@@ -185,6 +186,6 @@ pub async fn update(
         title: body.title.as_deref().map(|t| checks.check(text::required("title", t, text::SHORT))),
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let item = ops::agenda_items::update(&state, &caller, id, if_match.0, changes).await?;
+    let item = ops::agenda_items::update(&state, &caller, AgendaItemId(id), if_match.0, changes).await?;
     Ok(resource_response(item.version, &AgendaItem::from(item)))
 }

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
+use crate::domain::ids::CommitteeId;
 use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
@@ -147,7 +148,7 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let committee = ops::committees::get(&state, &caller, id).await?;
+    let committee = ops::committees::get(&state, &caller, CommitteeId(id)).await?;
     Ok(resource_response(committee.version, &Committee::from(committee)))
 }
 
@@ -181,6 +182,6 @@ pub async fn update(
         description: body.description.map(|d| checks.check(text::optional("description", d.as_deref(), text::LONG))),
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let committee = ops::committees::update(&state, &caller, id, if_match.0, changes).await?;
+    let committee = ops::committees::update(&state, &caller, CommitteeId(id), if_match.0, changes).await?;
     Ok(resource_response(committee.version, &Committee::from(committee)))
 }

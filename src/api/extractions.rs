@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::actions::Action;
 use super::AppState;
 use crate::auth::{policy, Caller};
+use crate::domain::ids::MeetingId;
 use crate::domain::text::{self, Checks};
 use crate::domain::ActionKind;
 use crate::domain::Error;
@@ -115,7 +116,8 @@ pub async fn extract_commitments(
     let meeting_id = id.into_inner();
     // The answer is serialised off the async workers too: it can be large.
     let render = move |candidates| serde_json::to_vec(&Extraction { meeting_id, candidates }).map_err(Error::internal);
-    let body = ops::extractions::extract(&state, &caller, meeting_id, minutes.0, budget, limit, render).await?;
+    let body =
+        ops::extractions::extract(&state, &caller, MeetingId(meeting_id), minutes.0, budget, limit, render).await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
@@ -200,5 +202,5 @@ pub async fn accept_commitments(
         let actions = logged.into_iter().map(|view| Action::from_view(view, now)).collect();
         created(format!("/api/v1/actions?raised_at_meeting_id={meeting_id}"), &AcceptedActions { actions })
     });
-    Ok(respond(ops::extractions::accept(&state, &caller, meeting_id, new, key, record).await?))
+    Ok(respond(ops::extractions::accept(&state, &caller, MeetingId(meeting_id), new, key, record).await?))
 }

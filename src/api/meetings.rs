@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
+use crate::domain::ids::MeetingId;
 use crate::domain::text::{self, Checks};
 use crate::domain::MeetingStatus;
 use crate::error::ApiError;
@@ -197,7 +198,7 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let meeting = ops::meetings::get(&state, &caller, id).await?;
+    let meeting = ops::meetings::get(&state, &caller, MeetingId(id)).await?;
     Ok(resource_response(meeting.version, &Meeting::from(meeting)))
 }
 
@@ -240,6 +241,6 @@ pub async fn update(
         status: body.status,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let meeting = ops::meetings::update(&state, &caller, id, if_match.0, changes).await?;
+    let meeting = ops::meetings::update(&state, &caller, MeetingId(id), if_match.0, changes).await?;
     Ok(resource_response(meeting.version, &Meeting::from(meeting)))
 }

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::{page_response, resource_response, AppState};
 use crate::auth::policy::{self, Role};
 use crate::auth::Caller;
+use crate::domain::ids::{CredentialId, SsoBlockId, UserId};
 use crate::domain::text::{self, Checks};
 use crate::error::{ApiError, Problem};
 use crate::http::body::{Json, OptionalJson};
@@ -228,7 +229,7 @@ pub async fn get_user(
     caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = ops::users::get(&state, &caller, id.into_inner()).await?;
+    let user = ops::users::get(&state, &caller, UserId(id.into_inner())).await?;
     Ok(resource_response(user.version, &User::from(user)))
 }
 
@@ -269,7 +270,7 @@ pub async fn update_user(
         active: body.active,
     };
     checks.finish().map_err(ApiError::Validation)?;
-    let user = ops::users::update(&state, &caller, id.into_inner(), if_match.0, changes).await?;
+    let user = ops::users::update(&state, &caller, UserId(id.into_inner()), if_match.0, changes).await?;
     Ok(resource_response(user.version, &User::from(user)))
 }
 
@@ -295,7 +296,7 @@ pub async fn reset_user_password(
     body: OptionalJson<PasswordReset>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, generated_password) =
-        ops::users::reset_password(&state, &caller, id.into_inner(), body.0.password).await?;
+        ops::users::reset_password(&state, &caller, UserId(id.into_inner()), body.0.password).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(UserWithPassword { user: User::from(user), generated_password }))
@@ -365,7 +366,7 @@ pub async fn revoke_service_credential(
     caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let credential = ops::users::revoke_credential(&state, &caller, id.into_inner()).await?;
+    let credential = ops::users::revoke_credential(&state, &caller, CredentialId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(ServiceCredential::from(credential)))
 }
 
@@ -471,6 +472,6 @@ pub async fn delete_sso_block(
     caller: Caller<policy::ManageUsers>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    ops::users::unblock_sso_subject(&state, &caller, id.into_inner()).await?;
+    ops::users::unblock_sso_subject(&state, &caller, SsoBlockId(id.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }

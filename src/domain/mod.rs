@@ -4,6 +4,7 @@ pub mod action_log;
 pub mod actor;
 pub mod chain;
 pub mod error;
+pub mod ids;
 pub mod lifecycle;
 pub mod reference;
 pub mod role;
@@ -14,6 +15,7 @@ pub mod version;
 
 pub use actor::Actor;
 pub use error::{Error, FieldError};
+pub use ids::{ActionId, AgendaItemId, CommitteeId, CredentialId, MeetingId, SsoBlockId, UserId};
 pub use lifecycle::{ActionKind, ActionStatus, MeetingStatus, Transition};
 pub use role::Role;
 pub use version::Version;

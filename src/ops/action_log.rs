@@ -8,13 +8,14 @@ use crate::auth::policy::{ManageActions, Read};
 use crate::auth::Caller;
 use crate::db::{snapshot, write_transaction};
 use crate::domain::text;
-use crate::domain::Error;
+use crate::domain::{CommitteeId, Error, MeetingId};
 use crate::store::action_log::{self, LogData, Stats};
 use crate::store::actions::ActionView;
 use crate::store::meetings::Meeting;
 
 /// Everything the action log for a meeting shows, read from one snapshot.
-pub async fn get(state: &AppState, _: &Caller<Read>, meeting_id: i64) -> Result<LogData, Error> {
+pub async fn get(state: &AppState, _: &Caller<Read>, meeting_id: MeetingId) -> Result<LogData, Error> {
+    let meeting_id = meeting_id.0;
     state.db(move |conn| snapshot(conn, |conn| action_log::action_log(conn, meeting_id))).await
 }
 
@@ -23,10 +24,11 @@ pub async fn get(state: &AppState, _: &Caller<Read>, meeting_id: i64) -> Result<
 pub async fn carry_forward_all(
     state: &AppState,
     caller: &Caller<ManageActions>,
-    meeting_id: i64,
+    meeting_id: MeetingId,
     to_meeting_id: Option<i64>,
     reason: Option<String>,
 ) -> Result<(Meeting, Vec<ActionView>), Error> {
+    let meeting_id = meeting_id.0;
     let reason = text::optional("reason", reason.as_deref(), text::LONG).map_err(|e| Error::Invalid(vec![e]))?;
     let actor = caller.actor();
     let now = crate::store::now();
@@ -43,10 +45,11 @@ pub async fn carry_forward_all(
 pub async fn stats(
     state: &AppState,
     _: &Caller<Read>,
-    committee_id: i64,
+    committee_id: CommitteeId,
     start: Option<NaiveDateTime>,
     end: Option<NaiveDateTime>,
 ) -> Result<Stats, Error> {
+    let committee_id = committee_id.0;
     let now = crate::store::now();
     state.db(move |conn| action_log::stats(conn, committee_id, start, end, now)).await
 }

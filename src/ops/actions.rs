@@ -9,7 +9,7 @@ use crate::auth::Caller;
 use crate::db::write_transaction;
 use crate::domain::lifecycle::Requirement;
 use crate::domain::text::{self, Checks};
-use crate::domain::{Error, Transition, Version};
+use crate::domain::{ActionId, Error, Transition, Version};
 use crate::store::actions::{self, ActionFilter, ActionPatch, ActionView, NewAction};
 use crate::store::events::{self, Event, Verification};
 use crate::store::idempotency::{self, Recorded, RequestKey};
@@ -26,7 +26,8 @@ pub async fn list(
     state.db(move |conn| actions::list(conn, &filter, after, limit, now)).await
 }
 
-pub async fn get(state: &AppState, _: &Caller<Read>, id: i64) -> Result<ActionView, Error> {
+pub async fn get(state: &AppState, _: &Caller<Read>, id: ActionId) -> Result<ActionView, Error> {
+    let id = id.0;
     state.db(move |conn| actions::get(conn, id)).await
 }
 
@@ -50,10 +51,11 @@ pub async fn create(
 pub async fn update(
     state: &AppState,
     caller: &Caller<ManageActions>,
-    id: i64,
+    id: ActionId,
     expected: Version,
     patch: ActionPatch,
 ) -> Result<ActionView, Error> {
+    let id = id.0;
     let actor = caller.actor();
     let now = crate::store::now();
     state.db(move |conn| write_transaction(conn, |conn| actions::update(conn, id, expected, &patch, &actor, now))).await
@@ -96,11 +98,12 @@ fn checked(transition: Transition, input: TransitionInput) -> Result<(Option<Str
 pub async fn transition<R: Capability>(
     state: &AppState,
     caller: &Caller<R>,
-    id: i64,
+    id: ActionId,
     expected: Version,
     transition: Transition,
     input: TransitionInput,
 ) -> Result<ActionView, Error> {
+    let id = id.0;
     if R::CAPABILITY != crate::auth::policy::for_transition(transition) {
         return Err(Error::internal(format!("{transition} called with the wrong capability")));
     }
@@ -121,11 +124,12 @@ pub async fn transition<R: Capability>(
 pub async fn carry_forward(
     state: &AppState,
     caller: &Caller<ManageActions>,
-    id: i64,
+    id: ActionId,
     expected: Version,
     to_meeting_id: Option<i64>,
     reason: Option<String>,
 ) -> Result<ActionView, Error> {
+    let id = id.0;
     let reason = text::optional("reason", reason.as_deref(), text::LONG).map_err(|e| Error::Invalid(vec![e]))?;
     let actor = caller.actor();
     let now = crate::store::now();
@@ -142,10 +146,11 @@ pub async fn carry_forward(
 pub async fn events(
     state: &AppState,
     _: &Caller<Read>,
-    id: i64,
+    id: ActionId,
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Event>, Error> {
+    let id = id.0;
     state
         .db(move |conn| {
             actions::get(conn, id)?;
@@ -158,7 +163,8 @@ pub async fn events(
 /// length. Every change bumps the version and appends one event, so the
 /// chain must be exactly `version` long: this catches events removed from
 /// its end, which the links alone cannot show.
-pub async fn verify_events(state: &AppState, _: &Caller<Read>, id: i64) -> Result<Verification, Error> {
+pub async fn verify_events(state: &AppState, _: &Caller<Read>, id: ActionId) -> Result<Verification, Error> {
+    let id = id.0;
     state
         .db(move |conn| {
             let version = actions::get(conn, id)?.row.version;

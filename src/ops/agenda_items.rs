@@ -4,7 +4,7 @@ use super::{AppState, Record};
 use crate::auth::policy::{ManageMeetings, Read};
 use crate::auth::Caller;
 use crate::db::write_transaction;
-use crate::domain::{Error, Version};
+use crate::domain::{AgendaItemId, Error, MeetingId, Version};
 use crate::store::agenda_items::{self, AgendaItem, AgendaItemChanges, NewAgendaItem};
 use crate::store::idempotency::{self, Recorded, RequestKey};
 use crate::store::meetings;
@@ -13,10 +13,11 @@ use crate::store::meetings;
 pub async fn list(
     state: &AppState,
     _: &Caller<Read>,
-    meeting_id: i64,
+    meeting_id: MeetingId,
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AgendaItem>, Error> {
+    let meeting_id = meeting_id.0;
     state
         .db(move |conn| {
             meetings::get(conn, meeting_id)?;
@@ -25,7 +26,8 @@ pub async fn list(
         .await
 }
 
-pub async fn get(state: &AppState, _: &Caller<Read>, id: i64) -> Result<AgendaItem, Error> {
+pub async fn get(state: &AppState, _: &Caller<Read>, id: AgendaItemId) -> Result<AgendaItem, Error> {
+    let id = id.0;
     state.db(move |conn| agenda_items::get(conn, id)).await
 }
 
@@ -50,10 +52,11 @@ pub async fn create(
 pub async fn update(
     state: &AppState,
     _: &Caller<ManageMeetings>,
-    id: i64,
+    id: AgendaItemId,
     expected: Version,
     changes: AgendaItemChanges,
 ) -> Result<AgendaItem, Error> {
+    let id = id.0;
     let now = crate::store::now();
     state.db(move |conn| write_transaction(conn, |conn| agenda_items::update(conn, id, expected, &changes, now))).await
 }

@@ -4,7 +4,7 @@ use super::{AppState, Record};
 use crate::auth::policy::{ManageMeetings, Read};
 use crate::auth::Caller;
 use crate::db::write_transaction;
-use crate::domain::{Error, Version};
+use crate::domain::{CommitteeId, Error, Version};
 use crate::store::committees::{self, Committee, CommitteeChanges, NewCommittee};
 use crate::store::idempotency::{self, Recorded, RequestKey};
 
@@ -12,7 +12,8 @@ pub async fn list(state: &AppState, _: &Caller<Read>, after: Option<i64>, limit:
     state.db(move |conn| committees::list(conn, after, limit)).await
 }
 
-pub async fn get(state: &AppState, _: &Caller<Read>, id: i64) -> Result<Committee, Error> {
+pub async fn get(state: &AppState, _: &Caller<Read>, id: CommitteeId) -> Result<Committee, Error> {
+    let id = id.0;
     state.db(move |conn| committees::get(conn, id)).await
 }
 
@@ -32,10 +33,11 @@ pub async fn create(
 pub async fn update(
     state: &AppState,
     _: &Caller<ManageMeetings>,
-    id: i64,
+    id: CommitteeId,
     expected: Version,
     changes: CommitteeChanges,
 ) -> Result<Committee, Error> {
+    let id = id.0;
     let now = crate::store::now();
     state.db(move |conn| write_transaction(conn, |conn| committees::update(conn, id, expected, &changes, now))).await
 }

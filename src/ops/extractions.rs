@@ -7,7 +7,7 @@ use actix_web::web;
 use super::{AppState, Record};
 use crate::auth::policy::ExtractCommitments;
 use crate::auth::Caller;
-use crate::domain::{Error, FieldError};
+use crate::domain::{Error, FieldError, MeetingId};
 use crate::extract::{self, Candidate};
 use crate::store::actions::{self, ActionView, NewAction};
 use crate::store::idempotency::{self, Recorded, RequestKey};
@@ -23,12 +23,13 @@ pub const EXTRACTION_RETRY_AFTER_SECONDS: u32 = 5;
 pub async fn extract<T: Send + 'static>(
     state: &AppState,
     _: &Caller<ExtractCommitments>,
-    meeting_id: i64,
+    meeting_id: MeetingId,
     minutes: String,
     budget: extract::Budget,
     limit: Duration,
     render: impl FnOnce(Vec<Candidate>) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
+    let meeting_id = meeting_id.0;
     state.db(move |conn| meetings::get(conn, meeting_id)).await?;
     web::block(move || {
         let stopped = |e: extract::Stopped| stopped(e, meeting_id, limit);
@@ -47,11 +48,12 @@ pub async fn extract<T: Send + 'static>(
 pub async fn accept(
     state: &AppState,
     caller: &Caller<ExtractCommitments>,
-    meeting_id: i64,
+    meeting_id: MeetingId,
     commitments: Vec<NewAction>,
     key: Option<RequestKey>,
     record: Record<Vec<ActionView>>,
 ) -> Result<Recorded, Error> {
+    let meeting_id = meeting_id.0;
     let actor = caller.actor();
     let now = crate::store::now();
     state

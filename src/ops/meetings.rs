@@ -5,7 +5,7 @@ use super::{AppState, Record};
 use crate::auth::policy::{ManageMeetings, Read};
 use crate::auth::Caller;
 use crate::db::write_transaction;
-use crate::domain::{Error, MeetingStatus, Version};
+use crate::domain::{Error, MeetingId, MeetingStatus, Version};
 use crate::store::idempotency::{self, Recorded, RequestKey};
 use crate::store::meetings::{self, Meeting, MeetingChanges, MeetingFilter, NewMeeting};
 use crate::store::{action_log, committees};
@@ -21,7 +21,8 @@ pub async fn list(
     state.db(move |conn| meetings::list(conn, &filter, after, limit)).await
 }
 
-pub async fn get(state: &AppState, _: &Caller<Read>, id: i64) -> Result<Meeting, Error> {
+pub async fn get(state: &AppState, _: &Caller<Read>, id: MeetingId) -> Result<Meeting, Error> {
+    let id = id.0;
     state.db(move |conn| meetings::get(conn, id)).await
 }
 
@@ -49,10 +50,11 @@ pub async fn create(
 pub async fn update(
     state: &AppState,
     caller: &Caller<ManageMeetings>,
-    id: i64,
+    id: MeetingId,
     expected: Version,
     changes: MeetingChanges,
 ) -> Result<Meeting, Error> {
+    let id = id.0;
     let now = crate::store::now();
     let actor = caller.actor();
     state

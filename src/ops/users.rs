@@ -12,7 +12,7 @@ use crate::auth::{password, Caller, Identity};
 use crate::db::{write_transaction, AnyConnection};
 use crate::domain::text::{self, Checks};
 use crate::domain::username::Username;
-use crate::domain::{Actor, Error, FieldError, Role, Version};
+use crate::domain::{Actor, CredentialId, Error, FieldError, Role, SsoBlockId, UserId, Version};
 use crate::store::users::{NewServiceCredential, NewSsoBlock, NewUser, ServiceCredential, SsoBlock, User, UserChanges};
 use crate::store::{self, users};
 
@@ -114,7 +114,8 @@ pub async fn list(
     state.db(move |conn| users::list(conn, after, limit)).await
 }
 
-pub async fn get(state: &AppState, _: &Caller<ManageUsers>, id: i64) -> Result<User, Error> {
+pub async fn get(state: &AppState, _: &Caller<ManageUsers>, id: UserId) -> Result<User, Error> {
+    let id = id.0;
     state.db(move |conn| users::get(conn, id)).await
 }
 
@@ -128,10 +129,11 @@ fn is_self(caller: &Caller<ManageUsers>, id: i64) -> bool {
 pub async fn update(
     state: &AppState,
     caller: &Caller<ManageUsers>,
-    id: i64,
+    id: UserId,
     expected: Version,
     changes: UserChanges,
 ) -> Result<User, Error> {
+    let id = id.0;
     if is_self(caller, id) && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin)) {
         // An admin who could do this could leave the service with no admin at all.
         return Err(Error::Conflict(
@@ -146,9 +148,10 @@ pub async fn update(
 pub async fn reset_password(
     state: &AppState,
     caller: &Caller<ManageUsers>,
-    id: i64,
+    id: UserId,
     given: Option<String>,
 ) -> Result<(User, Option<String>), Error> {
+    let id = id.0;
     if is_self(caller, id) {
         // Resetting without the current password is for other people's
         // accounts; a stolen admin token must not be able to take over its own.
@@ -208,7 +211,12 @@ pub async fn issue_credential(
     Ok((credential, token))
 }
 
-pub async fn revoke_credential(state: &AppState, _: &Caller<ManageUsers>, id: i64) -> Result<ServiceCredential, Error> {
+pub async fn revoke_credential(
+    state: &AppState,
+    _: &Caller<ManageUsers>,
+    id: CredentialId,
+) -> Result<ServiceCredential, Error> {
+    let id = id.0;
     let now = store::now();
     state.db(move |conn| write_transaction(conn, |conn| users::revoke_credential(conn, id, now))).await
 }
@@ -244,7 +252,8 @@ pub async fn block_sso_subject(
     Ok(block)
 }
 
-pub async fn unblock_sso_subject(state: &AppState, caller: &Caller<ManageUsers>, id: i64) -> Result<(), Error> {
+pub async fn unblock_sso_subject(state: &AppState, caller: &Caller<ManageUsers>, id: SsoBlockId) -> Result<(), Error> {
+    let id = id.0;
     let block = state.db(move |conn| write_transaction(conn, |conn| users::delete_sso_block(conn, id))).await?;
     log::info!("single sign-on subject {} unblocked by {}", block.subject, caller.actor().0);
     Ok(())

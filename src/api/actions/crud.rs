@@ -6,6 +6,7 @@ use chrono::Utc;
 use super::{Action, ActionListQuery, ActionPatch, NewActionRequest};
 use crate::api::{page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
+use crate::domain::ids::ActionId;
 use crate::domain::text::{self, Checks};
 use crate::domain::{ActionKind, ActionStatus};
 use crate::error::ApiError;
@@ -139,7 +140,7 @@ pub async fn get(
     caller: Caller<policy::Read>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = ops::actions::get(&state, &caller, id.into_inner()).await?;
+    let view = ops::actions::get(&state, &caller, ActionId(id.into_inner())).await?;
     let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }
@@ -190,7 +191,7 @@ pub async fn update(
     };
     patch.description = b.description.as_deref().map(|d| checks.check(text::required("description", d, text::LONG)));
     checks.finish().map_err(ApiError::Validation)?;
-    let view = ops::actions::update(&state, &caller, id, if_match.0, patch).await?;
+    let view = ops::actions::update(&state, &caller, ActionId(id), if_match.0, patch).await?;
     let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }

@@ -5,6 +5,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use super::{ActionEvent, ChainVerification};
 use crate::api::{page_response, AppState};
 use crate::auth::{policy, Caller};
+use crate::domain::ids::ActionId;
 use crate::error::ApiError;
 use crate::http::pagination::{self, Page, PageQuery};
 use crate::ops;
@@ -30,7 +31,7 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let (after, limit) = query.by_id()?;
-    let rows = ops::actions::events(&state, &caller, id, after, limit).await?;
+    let rows = ops::actions::events(&state, &caller, ActionId(id), after, limit).await?;
     Ok(page_response(&req, pagination::page(rows, limit, |e| vec![i64::from(e.sequence)], ActionEvent::from)))
 }
 
@@ -52,7 +53,7 @@ pub async fn verify_events(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let result = ops::actions::verify_events(&state, &caller, id).await?;
+    let result = ops::actions::verify_events(&state, &caller, ActionId(id)).await?;
     Ok(HttpResponse::Ok().json(ChainVerification {
         action_id: id,
         intact: result.first_broken_sequence.is_none(),

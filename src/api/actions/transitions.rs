@@ -8,6 +8,7 @@ use chrono::Utc;
 use super::{Action, CarryForwardRequest, NoBody, ReasonRequest, ResponseRequest, TransitionRequest};
 use crate::api::{resource_response, AppState};
 use crate::auth::{policy, Caller};
+use crate::domain::ids::ActionId;
 use crate::domain::Transition;
 use crate::error::{ApiError, Problem};
 use crate::http::body::OptionalJson;
@@ -26,7 +27,7 @@ async fn run_transition<R: policy::Requirement>(
     body: TransitionRequest,
 ) -> Result<HttpResponse, ApiError> {
     let input = TransitionInput { response: body.response, reason: body.reason };
-    let view = ops::actions::transition(&state, &caller, id, if_match.0, transition, input).await?;
+    let view = ops::actions::transition(&state, &caller, ActionId(id), if_match.0, transition, input).await?;
     let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }
@@ -117,9 +118,15 @@ pub async fn carry_forward(
     body: OptionalJson<CarryForwardRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let view =
-        ops::actions::carry_forward(&state, &caller, id.into_inner(), if_match.0, body.to_meeting_id, body.reason)
-            .await?;
+    let view = ops::actions::carry_forward(
+        &state,
+        &caller,
+        ActionId(id.into_inner()),
+        if_match.0,
+        body.to_meeting_id,
+        body.reason,
+    )
+    .await?;
     let action = Action::from_view(view, Utc::now());
     Ok(resource_response(action.version, &action))
 }
