@@ -100,78 +100,90 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::User { command: UserCommand::Create { username, role, display_name } } => {
-            let role: crate::auth::policy::Role = role.parse()?;
-            // The same rule as the API, checked before a password is asked for.
-            crate::domain::username::Username::parse(&username).map_err(|rule| format!("the username {rule}"))?;
-            let (password, generated) = password_from_stdin()?;
-            let settings = Settings::from_env()?;
-            let pool = db::build_pool(&settings.database, Some(1))?;
-            let mut conn = pool.get()?;
-            db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
-            let display_name = display_name.unwrap_or_else(|| username.clone());
-            let user = crate::ops::users::create_user_record(&mut conn, &username, &display_name, role, &password)
-                .map_err(|e| match e {
-                    crate::domain::Error::Invalid(fields) => {
-                        fields.iter().map(|f| format!("the {} {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
-                    }
-                    other => other.to_string(),
-                })?;
-            println!("created {} user {} (id {})", role, user.username, user.id);
-            if generated {
-                println!("password (shown once): {password}");
-            }
-            Ok(())
+            create_user(username, role, display_name)
         }
-        Command::Extract { eval, .. } if !eval.is_empty() => {
-            let reports = eval.iter().map(|dir| evaluate(dir)).collect::<Result<Vec<_>, _>>()?;
-            for (k, (dir, report)) in eval.iter().zip(&reports).enumerate() {
-                // The rules' support in the other corpora counts for the held-out figure.
-                let also = reports.iter().enumerate().filter(|(j, _)| *j != k).flat_map(|(_, r)| r.support()).collect();
-                print_evaluation(dir, report, &also);
-            }
-            Ok(())
-        }
-        Command::Extract { json, eval: _, file } => {
-            let text = read_minutes(file.as_deref().unwrap_or("-"))?;
-            let candidates = crate::extract::extract(&text);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&candidates)?);
-            } else {
-                println!("{:<8} {:<20} {:<5} {:<30} sentence", "para", "kind", "conf", "committed by -> owed to");
-                for c in &candidates {
-                    let who = format!(
-                        "{} -> {}",
-                        c.committed_by.as_deref().unwrap_or("?"),
-                        c.owed_to.as_deref().unwrap_or("?")
-                    );
-                    let sentence: String = c.sentence.split_whitespace().collect::<Vec<_>>().join(" ");
-                    let kind = serde_json::to_value(c.kind)?.as_str().unwrap_or("").to_string();
-                    println!(
-                        "{:<8} {:<20} {:<5.2} {:<30} {}",
-                        c.paragraph.as_deref().unwrap_or("-"),
-                        kind,
-                        c.confidence,
-                        who.chars().take(30).collect::<String>(),
-                        sentence
-                    );
-                }
-                println!("{} commitment(s)", candidates.len());
-            }
-            Ok(())
-        }
-        Command::Serve => {
-            let settings = Settings::from_env()?;
-            actix_web::rt::System::new().block_on(async {
-                let app = Application::build(&settings)?;
-                let host = settings.bind_addr.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
-                println!("panel-tracker listening on http://{host}:{} (database: {})", app.port(), settings.database);
-                println!("API docs at http://{host}:{}/docs/", app.port());
-                app.run_until_stopped().await?;
-                Ok::<(), Box<dyn std::error::Error>>(())
-            })?;
-            Ok(())
-        }
+        Command::Extract { eval, .. } if !eval.is_empty() => evaluate_corpora(&eval),
+        Command::Extract { json, eval: _, file } => extract(json, file.as_deref().unwrap_or("-")),
+        Command::Serve => serve(),
     }
+}
+
+/// `user create`: checks the role and username, reads or generates the
+/// password, then creates the user in the migrated database.
+fn create_user(username: String, role: String, display_name: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
+    let role: crate::auth::policy::Role = role.parse()?;
+    // The same rule as the API, checked before a password is asked for.
+    crate::domain::username::Username::parse(&username).map_err(|rule| format!("the username {rule}"))?;
+    let (password, generated) = password_from_stdin()?;
+    let settings = Settings::from_env()?;
+    let pool = db::build_pool(&settings.database, Some(1))?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+    let display_name = display_name.unwrap_or_else(|| username.clone());
+    let user = crate::ops::users::create_user_record(&mut conn, &username, &display_name, role, &password).map_err(
+        |e| match e {
+            crate::domain::Error::Invalid(fields) => {
+                fields.iter().map(|f| format!("the {} {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+            }
+            other => other.to_string(),
+        },
+    )?;
+    println!("created {} user {} (id {})", role, user.username, user.id);
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}
+
+/// `extract --eval`: scores the extractor on each corpus.
+fn evaluate_corpora(eval: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error::Error>> {
+    let reports = eval.iter().map(|dir| evaluate(dir)).collect::<Result<Vec<_>, _>>()?;
+    for (k, (dir, report)) in eval.iter().zip(&reports).enumerate() {
+        // The rules' support in the other corpora counts for the held-out figure.
+        let also = reports.iter().enumerate().filter(|(j, _)| *j != k).flat_map(|(_, r)| r.support()).collect();
+        print_evaluation(dir, report, &also);
+    }
+    Ok(())
+}
+
+/// `extract`: prints the commitments in the minutes at `path`, as JSON or a table.
+fn extract(json: bool, path: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let text = read_minutes(path)?;
+    let candidates = crate::extract::extract(&text);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&candidates)?);
+        return Ok(());
+    }
+    println!("{:<8} {:<20} {:<5} {:<30} sentence", "para", "kind", "conf", "committed by -> owed to");
+    for c in &candidates {
+        let who = format!("{} -> {}", c.committed_by.as_deref().unwrap_or("?"), c.owed_to.as_deref().unwrap_or("?"));
+        let sentence: String = c.sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+        let kind = serde_json::to_value(c.kind)?.as_str().unwrap_or("").to_string();
+        println!(
+            "{:<8} {:<20} {:<5.2} {:<30} {}",
+            c.paragraph.as_deref().unwrap_or("-"),
+            kind,
+            c.confidence,
+            who.chars().take(30).collect::<String>(),
+            sentence
+        );
+    }
+    println!("{} commitment(s)", candidates.len());
+    Ok(())
+}
+
+/// `serve`: runs the HTTP service until it is stopped.
+fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_env()?;
+    actix_web::rt::System::new().block_on(async {
+        let app = Application::build(&settings)?;
+        let host = settings.bind_addr.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+        println!("panel-tracker listening on http://{host}:{} (database: {})", app.port(), settings.database);
+        println!("API docs at http://{host}:{}/docs/", app.port());
+        app.run_until_stopped().await?;
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })?;
+    Ok(())
 }
 
 /// Reads minutes from a file or standard input: UTF-8, not empty, within the size limit.

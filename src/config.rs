@@ -104,68 +104,11 @@ impl Settings {
             .map(|v| v.parse::<usize>().ok().filter(|n| (1..=256).contains(n)))
             .map(|v| v.ok_or("WORKERS must be a number from 1 to 256"))
             .transpose()?;
-        let jwt_secret = match (get("JWT_SECRET"), get("JWT_SECRET_FILE")) {
-            (Some(_), Some(_)) => return Err("set JWT_SECRET or JWT_SECRET_FILE, not both".into()),
-            (Some(value), None) => SecretSource::Value(value),
-            (None, Some(file)) => SecretSource::File(file.into()),
-            (None, None) => SecretSource::Generated(match &database {
-                Backend::Sqlite(path) => PathBuf::from(format!("{path}.jwt-secret")),
-                Backend::Postgres(_) => PathBuf::from("panel-tracker.jwt-secret"),
-            }),
-        };
-        let number = |name: &str, default: i64, max: i64| -> Result<i64, String> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) => v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (1..=max).contains(n))
-                    .ok_or_else(|| format!("{name} must be a number from 1 to {max}")),
-            }
-        };
-        let token_ttl_secs = number("TOKEN_TTL_SECONDS", 3600, 7 * 24 * 3600)?;
-        let service_token_ttl_days = number("SERVICE_TOKEN_TTL_DAYS", 365, 3650)?;
-        let sso = match (get("SSO_ISSUER"), get("SSO_AUDIENCE"), get("SSO_JWKS_FILE"), get("SSO_ROLE_MAP")) {
-            (None, None, None, None) => None,
-            (Some(issuer), Some(audience), Some(jwks), Some(role_map)) => Some(SsoSettings {
-                issuer,
-                audience,
-                jwks_file: jwks.into(),
-                role_claim: get("SSO_ROLE_CLAIM").unwrap_or_else(|| "groups".into()),
-                role_map,
-            }),
-            _ => {
-                return Err(
-                    "single sign-on needs SSO_ISSUER, SSO_AUDIENCE, SSO_JWKS_FILE and SSO_ROLE_MAP together".into()
-                )
-            }
-        };
-        let defaults = Limits::default();
-        let limits = Limits {
-            request_timeout: Duration::from_secs(number(
-                "REQUEST_TIMEOUT_SECONDS",
-                defaults.request_timeout.as_secs() as i64,
-                600,
-            )? as u64),
-            keep_alive: Duration::from_secs(
-                number("KEEP_ALIVE_SECONDS", defaults.keep_alive.as_secs() as i64, 3600)? as u64
-            ),
-            pool_wait: Duration::from_millis(number(
-                "DATABASE_POOL_WAIT_MS",
-                defaults.pool_wait.as_millis() as i64,
-                60_000,
-            )? as u64),
-            busy_timeout: Duration::from_millis(number(
-                "DATABASE_BUSY_TIMEOUT_MS",
-                defaults.busy_timeout.as_millis() as i64,
-                60_000,
-            )? as u64),
-            extraction_time_limit: Duration::from_millis(number(
-                "EXTRACTION_TIME_LIMIT_MS",
-                defaults.extraction_time_limit.as_millis() as i64,
-                600_000,
-            )? as u64),
-        };
+        let jwt_secret = jwt_secret(&get, &database)?;
+        let token_ttl_secs = number(&get, "TOKEN_TTL_SECONDS", 3600, 7 * 24 * 3600)?;
+        let service_token_ttl_days = number(&get, "SERVICE_TOKEN_TTL_DAYS", 365, 3650)?;
+        let sso = sso_settings(&get)?;
+        let limits = limits(&get)?;
         let trusted_proxies = network::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?;
         Ok(Settings {
@@ -181,6 +124,66 @@ impl Settings {
             limits,
         })
     }
+}
+
+/// `name` as a number from 1 to `max`, `default` when it is not set.
+fn number(get: &impl Fn(&str) -> Option<String>, name: &str, default: i64, max: i64) -> Result<i64, String> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| format!("{name} must be a number from 1 to {max}")),
+    }
+}
+
+/// Where the token signing secret comes from: `JWT_SECRET`, `JWT_SECRET_FILE`,
+/// or a file generated beside the database.
+fn jwt_secret(get: &impl Fn(&str) -> Option<String>, database: &Backend) -> Result<SecretSource, String> {
+    Ok(match (get("JWT_SECRET"), get("JWT_SECRET_FILE")) {
+        (Some(_), Some(_)) => return Err("set JWT_SECRET or JWT_SECRET_FILE, not both".into()),
+        (Some(value), None) => SecretSource::Value(value),
+        (None, Some(file)) => SecretSource::File(file.into()),
+        (None, None) => SecretSource::Generated(match database {
+            Backend::Sqlite(path) => PathBuf::from(format!("{path}.jwt-secret")),
+            Backend::Postgres(_) => PathBuf::from("panel-tracker.jwt-secret"),
+        }),
+    })
+}
+
+/// Single sign-on: all of `SSO_ISSUER`, `SSO_AUDIENCE`, `SSO_JWKS_FILE` and
+/// `SSO_ROLE_MAP`, or none of them.
+fn sso_settings(get: &impl Fn(&str) -> Option<String>) -> Result<Option<SsoSettings>, String> {
+    match (get("SSO_ISSUER"), get("SSO_AUDIENCE"), get("SSO_JWKS_FILE"), get("SSO_ROLE_MAP")) {
+        (None, None, None, None) => Ok(None),
+        (Some(issuer), Some(audience), Some(jwks), Some(role_map)) => Ok(Some(SsoSettings {
+            issuer,
+            audience,
+            jwks_file: jwks.into(),
+            role_claim: get("SSO_ROLE_CLAIM").unwrap_or_else(|| "groups".into()),
+            role_map,
+        })),
+        _ => Err("single sign-on needs SSO_ISSUER, SSO_AUDIENCE, SSO_JWKS_FILE and SSO_ROLE_MAP together".into()),
+    }
+}
+
+/// The time limits, each from its setting or [`Limits::default`].
+fn limits(get: &impl Fn(&str) -> Option<String>) -> Result<Limits, String> {
+    let defaults = Limits::default();
+    let seconds = |name: &str, default: Duration, max: i64| -> Result<Duration, String> {
+        Ok(Duration::from_secs(number(get, name, default.as_secs() as i64, max)? as u64))
+    };
+    let millis = |name: &str, default: Duration, max: i64| -> Result<Duration, String> {
+        Ok(Duration::from_millis(number(get, name, default.as_millis() as i64, max)? as u64))
+    };
+    Ok(Limits {
+        request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", defaults.request_timeout, 600)?,
+        keep_alive: seconds("KEEP_ALIVE_SECONDS", defaults.keep_alive, 3600)?,
+        pool_wait: millis("DATABASE_POOL_WAIT_MS", defaults.pool_wait, 60_000)?,
+        busy_timeout: millis("DATABASE_BUSY_TIMEOUT_MS", defaults.busy_timeout, 60_000)?,
+        extraction_time_limit: millis("EXTRACTION_TIME_LIMIT_MS", defaults.extraction_time_limit, 600_000)?,
+    })
 }
 
 #[cfg(test)]

@@ -178,71 +178,9 @@ fn seed_records(conn: &mut AnyConnection) -> Result<String, Error> {
                 updated_at: now,
             },
         )?;
-        let mut meeting_ids = Vec::new();
-        let mut item_ids = Vec::new();
-        for (title, offset) in MEETINGS {
-            let starts_at = at_ten(now, offset);
-            let meeting = meetings::create(
-                conn,
-                &meetings::NewMeeting {
-                    committee_id: committee.id,
-                    title: title.into(),
-                    starts_at,
-                    location: Some("Council Chamber, County Hall".into()),
-                    status: if offset < 0 { MeetingStatus::Held } else { MeetingStatus::Scheduled },
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            let mut items = Vec::new();
-            for (number, item_title) in AGENDA {
-                let item = agenda_items::create(
-                    conn,
-                    &agenda_items::NewAgendaItem {
-                        meeting_id: meeting.id,
-                        number: number.into(),
-                        title: item_title.into(),
-                        created_at: now,
-                        updated_at: now,
-                    },
-                )?;
-                items.push(item.id);
-            }
-            meeting_ids.push(meeting.id);
-            item_ids.push(items);
-        }
+        let (meeting_ids, item_ids) = seed_meetings(conn, committee.id, now)?;
         for a in ACTIONS {
-            let mut view = actions::create(
-                conn,
-                &actions::NewAction {
-                    raised_at_meeting_id: meeting_ids[a.meeting],
-                    agenda_item_id: Some(item_ids[a.meeting][a.item]),
-                    minute_paragraph: Some(a.paragraph.into()),
-                    committed_by: Some("Commissioner".into()),
-                    owed_to: Some(a.owed_to.into()),
-                    source_sentence: Some(a.sentence.into()),
-                    description: a.description.into(),
-                    kind: a.kind,
-                    owner: a.owner.map(Into::into),
-                    due_meeting_id: None,
-                    due_date: None,
-                },
-                &actor,
-                now,
-            )?;
-            for (transition, text) in a.steps {
-                let (response, reason) = match transition.requirement() {
-                    crate::domain::lifecycle::Requirement::Response => (Some(*text), None),
-                    crate::domain::lifecycle::Requirement::Reason => (None, Some(*text)),
-                    crate::domain::lifecycle::Requirement::Nothing => (None, None),
-                };
-                let version = Version(view.row.version);
-                view = actions::transition(conn, view.row.id, version, *transition, response, reason, &actor, now)?;
-            }
-            if a.carry_forward {
-                let version = Version(view.row.version);
-                actions::carry_forward(conn, view.row.id, version, None, Some("Data not yet validated"), &actor, now)?;
-            }
+            seed_action(conn, a, &meeting_ids, &item_ids, &actor, now)?;
         }
         Ok(format!(
             "demo data added: committee DEMOPCP (id {}), {} meetings, {} actions",
@@ -251,4 +189,96 @@ fn seed_records(conn: &mut AnyConnection) -> Result<String, Error> {
             ACTIONS.len()
         ))
     })
+}
+
+/// The [`MEETINGS`] of the committee, each with the [`AGENDA`]: their ids,
+/// and for each meeting its agenda items' ids.
+fn seed_meetings(
+    conn: &mut AnyConnection,
+    committee_id: i64,
+    now: NaiveDateTime,
+) -> Result<(Vec<i64>, Vec<Vec<i64>>), Error> {
+    let mut meeting_ids = Vec::new();
+    let mut item_ids = Vec::new();
+    for (title, offset) in MEETINGS {
+        let starts_at = at_ten(now, offset);
+        let meeting = meetings::create(
+            conn,
+            &meetings::NewMeeting {
+                committee_id,
+                title: title.into(),
+                starts_at,
+                location: Some("Council Chamber, County Hall".into()),
+                status: if offset < 0 { MeetingStatus::Held } else { MeetingStatus::Scheduled },
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        item_ids.push(seed_agenda(conn, meeting.id, now)?);
+        meeting_ids.push(meeting.id);
+    }
+    Ok((meeting_ids, item_ids))
+}
+
+/// The [`AGENDA`] of one meeting: the items' ids.
+fn seed_agenda(conn: &mut AnyConnection, meeting_id: i64, now: NaiveDateTime) -> Result<Vec<i64>, Error> {
+    let mut items = Vec::new();
+    for (number, item_title) in AGENDA {
+        let item = agenda_items::create(
+            conn,
+            &agenda_items::NewAgendaItem {
+                meeting_id,
+                number: number.into(),
+                title: item_title.into(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        items.push(item.id);
+    }
+    Ok(items)
+}
+
+/// One demo action: created, taken through its steps, and carried forward
+/// if it says so.
+fn seed_action(
+    conn: &mut AnyConnection,
+    a: &DemoAction,
+    meeting_ids: &[i64],
+    item_ids: &[Vec<i64>],
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    let mut view = actions::create(
+        conn,
+        &actions::NewAction {
+            raised_at_meeting_id: meeting_ids[a.meeting],
+            agenda_item_id: Some(item_ids[a.meeting][a.item]),
+            minute_paragraph: Some(a.paragraph.into()),
+            committed_by: Some("Commissioner".into()),
+            owed_to: Some(a.owed_to.into()),
+            source_sentence: Some(a.sentence.into()),
+            description: a.description.into(),
+            kind: a.kind,
+            owner: a.owner.map(Into::into),
+            due_meeting_id: None,
+            due_date: None,
+        },
+        actor,
+        now,
+    )?;
+    for (transition, text) in a.steps {
+        let (response, reason) = match transition.requirement() {
+            crate::domain::lifecycle::Requirement::Response => (Some(*text), None),
+            crate::domain::lifecycle::Requirement::Reason => (None, Some(*text)),
+            crate::domain::lifecycle::Requirement::Nothing => (None, None),
+        };
+        let version = Version(view.row.version);
+        view = actions::transition(conn, view.row.id, version, *transition, response, reason, actor, now)?;
+    }
+    if a.carry_forward {
+        let version = Version(view.row.version);
+        actions::carry_forward(conn, view.row.id, version, None, Some("Data not yet validated"), actor, now)?;
+    }
+    Ok(())
 }

@@ -311,75 +311,112 @@ pub fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
     use serde_json::{json, Value};
     let Ok(mut value) = serde_json::to_value(&*doc) else { return };
     value["servers"] = json!([{"url": "/", "description": "This service, wherever it is served"}]);
-    let problem = |description: &str| {
-        json!({
-            "description": description,
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        })
-    };
     let schemas = value.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
     if let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else { continue };
             for operation in item.values_mut() {
                 let Some(operation) = operation.as_object_mut() else { continue };
-                let capability =
-                    operation.get("operationId").and_then(Value::as_str).and_then(crate::auth::policy::for_operation);
-                if capability.is_some_and(|needs| needs.is_none()) && !operation.contains_key("security") {
-                    operation.insert("security".into(), json!([]));
-                }
-                let parameters: Vec<(String, String)> = operation
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .map(|p| {
-                        (p["in"].as_str().unwrap_or_default().into(), p["name"].as_str().unwrap_or_default().into())
-                    })
-                    .collect();
-                let takes = |location: &str, name: &str| parameters.iter().any(|(l, n)| l == location && n == name);
-                let facts = Facts {
-                    capability,
-                    bearer: operation
-                        .get("security")
-                        .and_then(Value::as_array)
-                        .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some())),
-                    body_types: operation
-                        .get("requestBody")
-                        .and_then(|b| b["content"].as_object())
-                        .map(|c| c.keys().cloned().collect())
-                        .unwrap_or_default(),
-                    query: parameters.iter().any(|(location, _)| location == "query"),
-                    if_match: takes("header", "If-Match"),
-                    idempotency_key: takes("header", "Idempotency-Key"),
-                    names_records: operation
-                        .get("requestBody")
-                        .and_then(|b| b.pointer("/content/application~1json/schema"))
-                        .is_some_and(|schema| names_ids(&schemas, schema, 0)),
-                    path_noun: path_noun(path),
-                };
-                let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
-                for (status, description) in common_answers(&facts) {
-                    match responses.get_mut(status) {
-                        None => {
-                            responses.insert(status.into(), problem(&description));
-                        }
-                        Some(declared) if facts.idempotency_key && description.contains("Idempotency-Key") => {
-                            let own = declared["description"].as_str().unwrap_or_default().to_string();
-                            if !own.contains("Idempotency-Key") {
-                                declared["description"] =
-                                    json!(format!("{own}; or {}", description.replacen("The ", "the ", 1)));
-                            }
-                        }
-                        Some(_) => {}
-                    }
-                }
-                if !responses.keys().any(|status| status.starts_with('4')) {
-                    responses.insert("400".into(), problem("The query string is not valid UTF-8"));
-                }
+                answer_operation(path, operation, &schemas);
             }
         }
     }
+    name_page_items(&mut value);
+    if let Ok(declared) = serde_json::from_value(value) {
+        *doc = declared;
+    }
+}
+
+/// A problem answer: `description`, with a [`Problem`] body.
+fn problem(description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+/// Declares for one operation what [`declare_common_answers`] says of every
+/// operation: `security: []` when it is public, its common answers, and 400
+/// when it documents no other client error.
+fn answer_operation(
+    path: &str,
+    operation: &mut serde_json::Map<String, serde_json::Value>,
+    schemas: &serde_json::Value,
+) {
+    use serde_json::{json, Value};
+    let capability = operation.get("operationId").and_then(Value::as_str).and_then(crate::auth::policy::for_operation);
+    if capability.is_some_and(|needs| needs.is_none()) && !operation.contains_key("security") {
+        operation.insert("security".into(), json!([]));
+    }
+    let facts = operation_facts(path, operation, capability, schemas);
+    let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    add_common_answers(responses, &facts);
+    if !responses.keys().any(|status| status.starts_with('4')) {
+        responses.insert("400".into(), problem("The query string is not valid UTF-8"));
+    }
+}
+
+/// Reads an operation's [`Facts`] from the operation as the handler declared it.
+fn operation_facts(
+    path: &str,
+    operation: &serde_json::Map<String, serde_json::Value>,
+    capability: Option<Option<Capability>>,
+    schemas: &serde_json::Value,
+) -> Facts {
+    use serde_json::Value;
+    let parameters: Vec<(String, String)> = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| (p["in"].as_str().unwrap_or_default().into(), p["name"].as_str().unwrap_or_default().into()))
+        .collect();
+    let takes = |location: &str, name: &str| parameters.iter().any(|(l, n)| l == location && n == name);
+    Facts {
+        capability,
+        bearer: operation
+            .get("security")
+            .and_then(Value::as_array)
+            .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some())),
+        body_types: operation
+            .get("requestBody")
+            .and_then(|b| b["content"].as_object())
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default(),
+        query: parameters.iter().any(|(location, _)| location == "query"),
+        if_match: takes("header", "If-Match"),
+        idempotency_key: takes("header", "Idempotency-Key"),
+        names_records: operation
+            .get("requestBody")
+            .and_then(|b| b.pointer("/content/application~1json/schema"))
+            .is_some_and(|schema| names_ids(schemas, schema, 0)),
+        path_noun: path_noun(path),
+    }
+}
+
+/// Adds the [`common_answers`] an operation does not declare itself; to a
+/// 409 it declares, adds the `Idempotency-Key` conflict.
+fn add_common_answers(responses: &mut serde_json::Map<String, serde_json::Value>, facts: &Facts) {
+    use serde_json::json;
+    for (status, description) in common_answers(facts) {
+        match responses.get_mut(status) {
+            None => {
+                responses.insert(status.into(), problem(&description));
+            }
+            Some(declared) if facts.idempotency_key && description.contains("Idempotency-Key") => {
+                let own = declared["description"].as_str().unwrap_or_default().to_string();
+                if !own.contains("Idempotency-Key") {
+                    declared["description"] = json!(format!("{own}; or {}", description.replacen("The ", "the ", 1)));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Makes a page's items (`Page_X`) a reference to their named schema `X`.
+fn name_page_items(value: &mut serde_json::Value) {
+    use serde_json::{json, Value};
     let names: Vec<String> = value
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -394,9 +431,6 @@ pub fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
                 }
             }
         }
-    }
-    if let Ok(declared) = serde_json::from_value(value) {
-        *doc = declared;
     }
 }
 
@@ -415,107 +449,136 @@ const MONTH_DAY: &str = "(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
 /// and `cursor`. (The answers that follow from an operation's shape are
 /// [`declare_common_answers`]'s.)
 pub fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
-    use serde_json::{json, Value};
     let Ok(mut value) = serde_json::to_value(&*doc) else { return };
-    let date = format!("^{YEAR}-{MONTH_DAY}$");
-    let date_time = format!(
-        "^{YEAR}-{MONTH_DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-    );
-    let constrain = |name: &str, schema: &mut Value, non_blank: bool| {
-        let types: Vec<String> = match &schema["type"] {
-            Value::String(t) => vec![t.clone()],
-            Value::Array(ts) => ts.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
-            _ => vec![],
-        };
-        let Some(obj) = schema.as_object_mut() else { return };
-        if types.iter().any(|t| t == "string") && !obj.contains_key("pattern") {
-            match (obj.get("format").and_then(Value::as_str), obj.get("maxLength").and_then(Value::as_u64)) {
-                (Some("date"), _) => {
-                    obj.insert("pattern".into(), json!(date));
-                }
-                (Some("date-time"), _) => {
-                    obj.insert("pattern".into(), json!(date_time));
-                }
-                (_, Some(max)) if max == text::SHORT as u64 || max == text::LONG as u64 => {
-                    obj.insert("pattern".into(), json!(text::pattern(max as usize, non_blank)));
-                }
-                _ => {}
-            }
-        }
-        if types.iter().any(|t| t == "integer") && (name == "id" || name.ends_with("_id")) {
-            obj.insert("minimum".into(), json!(1));
-        }
-    };
-
-    if let Some(schemas) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-        for (schema_name, schema) in schemas.iter_mut() {
-            let required: Vec<String> = schema["required"]
-                .as_array()
-                .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-                .unwrap_or_default();
-            let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { continue };
-            for (name, property) in properties.iter_mut() {
-                let non_blank = required.contains(name) || NON_BLANK_WHEN_GIVEN.contains(&(schema_name.as_str(), name));
-                constrain(name, property, non_blank);
-                if PASSWORDS.contains(&(schema_name.as_str(), name)) {
-                    property["minLength"] = json!(crate::auth::password::MIN_LENGTH);
-                    property["maxLength"] = json!(crate::auth::password::MAX_LENGTH);
-                }
-                if schema_name == "NewUserRequest" && name == "username" {
-                    property["pattern"] = json!("^[a-z0-9._-]{2,64}$");
-                }
-                if schema_name == "MinutesBody" && name == "text" {
-                    property["pattern"] = json!("\\S");
-                }
-            }
-        }
-    }
-
-    if let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
-            for (method, operation) in item.iter_mut() {
-                if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
-                    continue;
-                }
-                let operation_id = operation["operationId"].as_str().unwrap_or_default().to_string();
-                for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
-                    let name = parameter["name"].as_str().unwrap_or_default().to_string();
-                    let location = parameter["in"].as_str().unwrap_or_default().to_string();
-                    let schema = &mut parameter["schema"];
-                    match (location.as_str(), name.as_str()) {
-                        ("header", "If-Match") => schema["pattern"] = json!("^\"[1-9][0-9]{0,17}\"$"),
-                        ("header", "Idempotency-Key") => schema["pattern"] = json!("^[!-~]{1,200}$"),
-                        ("query", "cursor") => {
-                            let parts = if operation_id == "list_meetings" { 2 } else { 1 };
-                            schema["pattern"] = json!(crate::http::pagination::cursor_pattern(parts));
-                        }
-                        ("query", "status") if operation_id == "list_actions" => {
-                            let one = "(open|in_progress|response_submitted|completed|withdrawn)";
-                            schema["pattern"] = json!(format!("^{one}(,{one})*$"));
-                        }
-                        ("query", "owner") => {
-                            schema["maxLength"] = json!(text::SHORT);
-                            schema["pattern"] = json!(text::pattern(text::SHORT, false));
-                        }
-                        ("query", "limit") => {
-                            schema["minimum"] = json!(1);
-                            schema["maximum"] = json!(crate::http::pagination::MAX_LIMIT);
-                        }
-                        // Path ids start at 1; a query filter naming no record just finds nothing.
-                        ("path", _) => constrain(&name, schema, false),
-                        ("query", _) if !name.ends_with("_id") => constrain(&name, schema, false),
-                        _ => {}
-                    }
-                }
-                if let Some(plain) = operation.pointer_mut("/requestBody/content/text~1plain/schema") {
-                    plain["pattern"] = json!("\\S");
-                }
-            }
-        }
-    }
+    constrain_schemas(&mut value);
+    constrain_operations(&mut value);
     if let Ok(constrained) = serde_json::from_value(value) {
         *doc = constrained;
+    }
+}
+
+/// The pattern of a date in the years dates may fall in.
+fn date_pattern() -> String {
+    format!("^{YEAR}-{MONTH_DAY}$")
+}
+
+/// The pattern of an RFC 3339 date-time in the years dates may fall in.
+fn date_time_pattern() -> String {
+    format!(
+        "^{YEAR}-{MONTH_DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    )
+}
+
+/// The rules that follow from a value's type and format: date and
+/// date-time patterns, text patterns for the `domain::text` lengths (not
+/// blank when `non_blank`), and ids from 1.
+fn constrain(name: &str, schema: &mut serde_json::Value, non_blank: bool) {
+    use serde_json::{json, Value};
+    let types: Vec<String> = match &schema["type"] {
+        Value::String(t) => vec![t.clone()],
+        Value::Array(ts) => ts.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+        _ => vec![],
+    };
+    let Some(obj) = schema.as_object_mut() else { return };
+    if types.iter().any(|t| t == "string") && !obj.contains_key("pattern") {
+        match (obj.get("format").and_then(Value::as_str), obj.get("maxLength").and_then(Value::as_u64)) {
+            (Some("date"), _) => {
+                obj.insert("pattern".into(), json!(date_pattern()));
+            }
+            (Some("date-time"), _) => {
+                obj.insert("pattern".into(), json!(date_time_pattern()));
+            }
+            (_, Some(max)) if max == text::SHORT as u64 || max == text::LONG as u64 => {
+                obj.insert("pattern".into(), json!(text::pattern(max as usize, non_blank)));
+            }
+            _ => {}
+        }
+    }
+    if types.iter().any(|t| t == "integer") && (name == "id" || name.ends_with("_id")) {
+        obj.insert("minimum".into(), json!(1));
+    }
+}
+
+/// Constrains the properties of the named schemas: by [`constrain`], and
+/// passwords, usernames and minutes by their own rules.
+fn constrain_schemas(value: &mut serde_json::Value) {
+    use serde_json::{json, Value};
+    let Some(schemas) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    for (schema_name, schema) in schemas.iter_mut() {
+        let required: Vec<String> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { continue };
+        for (name, property) in properties.iter_mut() {
+            let non_blank = required.contains(name) || NON_BLANK_WHEN_GIVEN.contains(&(schema_name.as_str(), name));
+            constrain(name, property, non_blank);
+            if PASSWORDS.contains(&(schema_name.as_str(), name)) {
+                property["minLength"] = json!(crate::auth::password::MIN_LENGTH);
+                property["maxLength"] = json!(crate::auth::password::MAX_LENGTH);
+            }
+            if schema_name == "NewUserRequest" && name == "username" {
+                property["pattern"] = json!("^[a-z0-9._-]{2,64}$");
+            }
+            if schema_name == "MinutesBody" && name == "text" {
+                property["pattern"] = json!("\\S");
+            }
+        }
+    }
+}
+
+/// Constrains every operation's parameters ([`constrain_parameter`]) and
+/// its plain-text body (not blank).
+fn constrain_operations(value: &mut serde_json::Value) {
+    use serde_json::{json, Value};
+    let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, operation) in item.iter_mut() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let operation_id = operation["operationId"].as_str().unwrap_or_default().to_string();
+            for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
+                constrain_parameter(&operation_id, parameter);
+            }
+            if let Some(plain) = operation.pointer_mut("/requestBody/content/text~1plain/schema") {
+                plain["pattern"] = json!("\\S");
+            }
+        }
+    }
+}
+
+/// The shapes of `If-Match`, `Idempotency-Key`, `cursor`, `status`, `owner`
+/// and `limit`; other path and query parameters by [`constrain`].
+fn constrain_parameter(operation_id: &str, parameter: &mut serde_json::Value) {
+    use serde_json::json;
+    let name = parameter["name"].as_str().unwrap_or_default().to_string();
+    let location = parameter["in"].as_str().unwrap_or_default().to_string();
+    let schema = &mut parameter["schema"];
+    match (location.as_str(), name.as_str()) {
+        ("header", "If-Match") => schema["pattern"] = json!("^\"[1-9][0-9]{0,17}\"$"),
+        ("header", "Idempotency-Key") => schema["pattern"] = json!("^[!-~]{1,200}$"),
+        ("query", "cursor") => {
+            let parts = if operation_id == "list_meetings" { 2 } else { 1 };
+            schema["pattern"] = json!(crate::http::pagination::cursor_pattern(parts));
+        }
+        ("query", "status") if operation_id == "list_actions" => {
+            let one = "(open|in_progress|response_submitted|completed|withdrawn)";
+            schema["pattern"] = json!(format!("^{one}(,{one})*$"));
+        }
+        ("query", "owner") => {
+            schema["maxLength"] = json!(text::SHORT);
+            schema["pattern"] = json!(text::pattern(text::SHORT, false));
+        }
+        ("query", "limit") => {
+            schema["minimum"] = json!(1);
+            schema["maximum"] = json!(crate::http::pagination::MAX_LIMIT);
+        }
+        // Path ids start at 1; a query filter naming no record just finds nothing.
+        ("path", _) => constrain(&name, schema, false),
+        ("query", _) if !name.ends_with("_id") => constrain(&name, schema, false),
+        _ => {}
     }
 }
 
