@@ -42,6 +42,33 @@ pub struct Settings {
     /// is `X-Forwarded-For` believed, to find the client's address for
     /// sign-in throttling.
     pub trusted_proxies: Vec<Network>,
+    /// The web pages' cookie sessions.
+    pub sessions: SessionSettings,
+}
+
+/// Browser sessions for the web pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// `SESSION_IDLE_MINUTES` (default 120): a session unused this long ends.
+    /// Long enough for a meeting's break, short enough for a shared laptop.
+    pub idle: Duration,
+    /// `SESSION_MAX_HOURS` (default 12): a session ends this long after sign-in, used or not.
+    pub absolute: Duration,
+    /// From `PUBLIC_URL` (the address people type, e.g. `https://panel.council.example`):
+    /// when it starts with `https://` the session cookie is `Secure` and named with
+    /// the `__Host-` prefix. The service cannot see TLS ended at a load balancer,
+    /// so it is told rather than guessing from headers a client could forge.
+    pub secure_cookies: bool,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle: Duration::from_secs(120 * 60),
+            absolute: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+        }
+    }
 }
 
 /// Time limits, each from its own variable. The defaults suit a council
@@ -111,7 +138,9 @@ impl Settings {
         let limits = limits(&get)?;
         let trusted_proxies = network::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?;
+        let sessions = session_settings(&get)?;
         Ok(Settings {
+            sessions,
             trusted_proxies,
             database,
             bind_addr,
@@ -168,6 +197,21 @@ fn sso_settings(get: &impl Fn(&str) -> Option<String>) -> Result<Option<SsoSetti
     }
 }
 
+/// Session timeouts and whether cookies need TLS, from `PUBLIC_URL`.
+fn session_settings(get: &impl Fn(&str) -> Option<String>) -> Result<SessionSettings, String> {
+    let secure_cookies = match get("PUBLIC_URL") {
+        None => false,
+        Some(url) if url.starts_with("https://") => true,
+        Some(url) if url.starts_with("http://") => false,
+        Some(_) => return Err("PUBLIC_URL must start with https:// (or http:// when not served over TLS)".into()),
+    };
+    Ok(SessionSettings {
+        idle: Duration::from_secs(number(get, "SESSION_IDLE_MINUTES", 120, 7 * 24 * 60)? as u64 * 60),
+        absolute: Duration::from_secs(number(get, "SESSION_MAX_HOURS", 12, 30 * 24)? as u64 * 3600),
+        secure_cookies,
+    })
+}
+
 /// The time limits, each from its setting or [`Limits::default`].
 fn limits(get: &impl Fn(&str) -> Option<String>) -> Result<Limits, String> {
     let defaults = Limits::default();
@@ -207,6 +251,17 @@ mod tests {
         assert!(s.sso.is_none());
         assert_eq!(s.limits, Limits::default());
         assert!(s.trusted_proxies.is_empty());
+        assert_eq!(s.sessions, SessionSettings::default());
+    }
+
+    #[test]
+    fn sessions_are_secure_behind_an_https_address() {
+        assert!(settings(&[("PUBLIC_URL", "https://panel.council.example")]).unwrap().sessions.secure_cookies);
+        assert!(!settings(&[("PUBLIC_URL", "http://127.0.0.1:8080")]).unwrap().sessions.secure_cookies);
+        assert!(settings(&[("PUBLIC_URL", "panel.council.example")]).is_err());
+        assert!(settings(&[("SESSION_IDLE_MINUTES", "0")]).is_err());
+        let s = settings(&[("SESSION_IDLE_MINUTES", "15"), ("SESSION_MAX_HOURS", "8")]).unwrap().sessions;
+        assert_eq!((s.idle, s.absolute), (Duration::from_secs(900), Duration::from_secs(8 * 3600)));
     }
 
     #[test]

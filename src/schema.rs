@@ -157,6 +157,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        secret_hash -> Text,
+        user_id -> BigInt,
+        token_generation -> Integer,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(web_sessions -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     committees,
     meetings,
@@ -169,4 +183,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_failures,
     sign_in_familiar,
     sso_blocks,
+    web_sessions,
 );

@@ -42,7 +42,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, AppState { pool, auth }, settings.workers, limits)?;
+        let server = run(listener, AppState { pool, auth, sessions: settings.sessions }, settings.workers, limits)?;
         let checkpointer = db::Checkpointer::start(&settings.database);
         Ok(Application { port, server, _checkpointer: checkpointer })
     }

@@ -15,12 +15,10 @@ use super::AppState;
 use crate::auth::{policy, Caller};
 use crate::domain::action_log::{self, Heading, LogRow, Section, RATING_RULE};
 use crate::domain::ids::{CommitteeId, MeetingId};
-use crate::domain::lifecycle::is_overdue;
 use crate::domain::text;
 use crate::error::{ApiError, Problem};
 use crate::http::body::OptionalJson;
 use crate::ops;
-use crate::store;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LogSection {
@@ -123,45 +121,6 @@ fn negotiate(req: &HttpRequest, query: Option<LogFormat>) -> LogFormat {
     }
 }
 
-/// The rows of each section, taking the text out of the loaded actions rather than copying it.
-fn rows(
-    sections: Vec<(Section, Vec<store::actions::ActionView>)>,
-    meeting_starts: &std::collections::HashMap<i64, chrono::NaiveDateTime>,
-    now: DateTime<Utc>,
-) -> Vec<(Section, Vec<LogRow>)> {
-    let date = |id: i64| meeting_starts.get(&id).map(|t| t.date());
-    sections
-        .into_iter()
-        .map(|(section, views)| {
-            let rows = views
-                .into_iter()
-                .map(|v| {
-                    let r = v.row;
-                    let status = r.status;
-                    let overdue = is_overdue(status, v.due_meeting_starts_at.map(store::utc), r.due_date, now);
-                    LogRow {
-                        action_id: r.id,
-                        raised_at_meeting_date: date(r.raised_at_meeting_id).unwrap_or_default(),
-                        due_meeting_date: r.due_meeting_id.and_then(date),
-                        reference: r.reference,
-                        minute_paragraph: r.minute_paragraph,
-                        description: r.description,
-                        committed_by: r.committed_by,
-                        owed_to: r.owed_to,
-                        owner: r.owner,
-                        status,
-                        overdue,
-                        rating: action_log::rating(status, overdue),
-                        times_carried_forward: r.times_carried_forward,
-                        response: r.response,
-                    }
-                })
-                .collect();
-            (section, rows)
-        })
-        .collect()
-}
-
 /// The meeting's action log: (1) actions due at this meeting, (2) outstanding
 /// actions from earlier meetings, (3) actions completed or withdrawn since the
 /// previous meeting; each row rated red, amber or green (see `rating_rule`).
@@ -191,7 +150,7 @@ pub async fn get_action_log(
     let format = negotiate(&req, query.format);
     let mut data = ops::action_log::get(&state, &caller, MeetingId(id)).await?;
     let now = Utc::now();
-    let sections = rows(std::mem::take(&mut data.sections), &data.meeting_starts, now);
+    let sections = ops::action_log::rows(std::mem::take(&mut data.sections), &data.meeting_starts, now);
     let committee = Committee::from(data.committee);
     let meeting = Meeting::from(data.meeting);
     let filename = format!("action-log-{}-{}", committee.code, meeting.starts_at.format("%Y-%m-%d"));

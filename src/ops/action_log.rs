@@ -1,12 +1,16 @@
 //! A meeting's action log, carrying a meeting's actions forward together,
 //! and a committee's statistics.
 
-use chrono::NaiveDateTime;
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::AppState;
 use crate::auth::policy::{ManageActions, Read};
 use crate::auth::Caller;
 use crate::db::{snapshot, write_transaction};
+use crate::domain::action_log::{self as log, LogRow, Section};
+use crate::domain::lifecycle::is_overdue;
 use crate::domain::text;
 use crate::domain::{CommitteeId, Error, MeetingId};
 use crate::store::action_log::{self, LogData, Stats};
@@ -52,4 +56,43 @@ pub async fn stats(
     let committee_id = committee_id.0;
     let now = crate::store::now();
     state.db(move |conn| action_log::stats(conn, committee_id, start, end, now)).await
+}
+
+/// The rows of each section, taking the text out of the loaded actions rather than copying it.
+pub fn rows(
+    sections: Vec<(Section, Vec<ActionView>)>,
+    meeting_starts: &HashMap<i64, NaiveDateTime>,
+    now: DateTime<Utc>,
+) -> Vec<(Section, Vec<LogRow>)> {
+    let date = |id: i64| meeting_starts.get(&id).map(|t| t.date());
+    sections
+        .into_iter()
+        .map(|(section, views)| {
+            let rows = views
+                .into_iter()
+                .map(|v| {
+                    let r = v.row;
+                    let status = r.status;
+                    let overdue = is_overdue(status, v.due_meeting_starts_at.map(crate::store::utc), r.due_date, now);
+                    LogRow {
+                        action_id: r.id,
+                        raised_at_meeting_date: date(r.raised_at_meeting_id).unwrap_or_default(),
+                        due_meeting_date: r.due_meeting_id.and_then(date),
+                        reference: r.reference,
+                        minute_paragraph: r.minute_paragraph,
+                        description: r.description,
+                        committed_by: r.committed_by,
+                        owed_to: r.owed_to,
+                        owner: r.owner,
+                        status,
+                        overdue,
+                        rating: log::rating(status, overdue),
+                        times_carried_forward: r.times_carried_forward,
+                        response: r.response,
+                    }
+                })
+                .collect();
+            (section, rows)
+        })
+        .collect()
 }

@@ -12,6 +12,7 @@ pub mod agenda_items;
 pub mod committees;
 pub mod extractions;
 pub mod meetings;
+pub mod sessions;
 pub mod sign_in;
 pub mod users;
 
@@ -31,6 +32,8 @@ pub type Record<T> = Box<dyn Fn(T) -> Result<Recorded, Error> + Send>;
 pub struct AppState {
     pub pool: DbPool,
     pub auth: AuthConfig,
+    /// Timeouts of the web pages' sessions.
+    pub sessions: crate::config::SessionSettings,
 }
 
 impl AppState {

@@ -121,15 +121,39 @@ fn failed_sign_in() -> Error {
     Error::Unauthenticated("the username or password is wrong".into())
 }
 
-/// Signs someone in with a username and password, throttled per address,
-/// username and both (`auth::throttle`). Failures are answered alike
-/// whether or not the user exists, and held back longer as they grow.
+/// Signs someone in with a username and password and issues their bearer token.
 pub async fn sign_in(
     state: &AppState,
     username: String,
     given_password: String,
     address: Option<IpAddr>,
 ) -> Result<IssuedToken, Error> {
+    let user = check_password(state, username, given_password, address).await?;
+    let now = store::now();
+    let ttl = state.auth.token_ttl_secs;
+    let token = issue_token(
+        &state.auth.keys,
+        user.username,
+        user.role,
+        TokenKind::User,
+        user.token_generation,
+        new_jti(),
+        now,
+        now + chrono::Duration::seconds(ttl),
+    )?;
+    Ok(IssuedToken { token, expires_in: ttl })
+}
+
+/// Checks a username and password, throttled per address, username and both
+/// (`auth::throttle`): the one check behind the API's tokens and the web
+/// pages' sessions. Failures are answered alike whether or not the user
+/// exists, and held back longer as they grow.
+pub async fn check_password(
+    state: &AppState,
+    username: String,
+    given_password: String,
+    address: Option<IpAddr>,
+) -> Result<users::User, Error> {
     // A username that could never exist is refused like a wrong password,
     // before it reaches the database (PostgreSQL refuses NUL in text), and
     // nothing is written for it. Not the full username rule: accounts made
@@ -166,18 +190,7 @@ pub async fn sign_in(
     match user {
         Some(user) if matches && user.active => {
             state.db(move |conn| users::sign_in_succeeded(conn, &subjects, now)).await?;
-            let ttl = state.auth.token_ttl_secs;
-            let token = issue_token(
-                &state.auth.keys,
-                user.username,
-                user.role,
-                TokenKind::User,
-                user.token_generation,
-                new_jti(),
-                now,
-                now + chrono::Duration::seconds(ttl),
-            )?;
-            Ok(IssuedToken { token, expires_in: ttl })
+            Ok(user)
         }
         _ => {
             actix_web::rt::time::sleep(throttle::delay(counted.most())).await;

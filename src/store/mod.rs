@@ -11,6 +11,7 @@ pub mod events;
 pub mod idempotency;
 pub mod meetings;
 pub mod users;
+pub mod web_sessions;
 
 #[cfg(test)]
 mod typed_columns;
