@@ -261,6 +261,7 @@ fn seed_action(
             description: a.description.into(),
             kind: a.kind,
             owner: a.owner.map(Into::into),
+            owner_id: None,
             due_meeting_id: None,
             due_date: None,
         },

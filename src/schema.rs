@@ -68,6 +68,7 @@ diesel::table! {
         updated_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        owner_id -> Nullable<BigInt>,
     }
 }
 

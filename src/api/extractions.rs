@@ -191,6 +191,7 @@ pub async fn accept_commitments(
             description: description.unwrap_or_default(),
             kind: a.kind.unwrap_or(ActionKind::Other),
             owner,
+            owner_id: None,
             due_meeting_id: a.due_meeting_id,
             due_date: a.due_date,
         });

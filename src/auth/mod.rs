@@ -12,7 +12,7 @@ pub mod token;
 
 use std::marker::PhantomData;
 
-use crate::domain::{Actor, Error};
+use crate::domain::{Actor, Error, UserId};
 use policy::{Requirement, Role};
 use token::{SsoKeys, TokenKeys};
 
@@ -57,6 +57,15 @@ impl<R: Requirement> Caller<R> {
             return Err(Error::Forbidden("service credentials cannot manage users or service credentials".into()));
         }
         Ok(Caller { identity, role, _requirement: PhantomData })
+    }
+
+    /// The caller's user account: `None` for a service credential or a
+    /// single sign-on caller, which have none here.
+    pub fn user_id(&self) -> Option<UserId> {
+        match &self.identity {
+            Identity::User { id, .. } => Some(UserId(*id)),
+            Identity::Service { .. } | Identity::Sso { .. } => None,
+        }
     }
 
     /// The name recorded in timelines.

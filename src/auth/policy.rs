@@ -177,6 +177,13 @@ mod tests {
     }
 
     #[test]
+    fn owners_are_the_roles_that_respond() {
+        for role in Role::ALL {
+            assert_eq!(role.can_own_actions(), allows(Capability::RecordProgress, role), "{role}");
+        }
+    }
+
+    #[test]
     fn only_people_manage_users() {
         assert!(people_only(Capability::ManageUsers));
         assert!(!people_only(Capability::ManageActions) && !people_only(Capability::Read));

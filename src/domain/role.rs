@@ -43,6 +43,14 @@ impl Role {
             Role::Reader => "reader",
         }
     }
+
+    /// Whether a user with this role can own actions: the roles that record
+    /// progress and submit responses (the policy table's `RecordProgress`,
+    /// which `auth::policy`'s tests check this agrees with). Members and
+    /// readers cannot.
+    pub fn can_own_actions(self) -> bool {
+        matches!(self, Role::Admin | Role::Secretariat | Role::Opcc)
+    }
 }
 
 impl fmt::Display for Role {

@@ -14,15 +14,33 @@ use crate::store::actions::{self, ActionFilter, ActionPatch, ActionView, NewActi
 use crate::store::events::{self, Event, Verification};
 use crate::store::idempotency::{self, Recorded, RequestKey};
 
-/// A page of actions (after the id of the last one seen), as they stand at `now`.
+/// A page of actions (after the id of the last one seen), as they stand at
+/// `now`. `mine` keeps the caller's own (those whose `owner_id` is the
+/// caller's account); like every filter it combines with the others, so with
+/// an `owner_id` naming someone else it finds nothing. A service credential
+/// or a single sign-on caller has no account here, so `mine` is invalid for them.
 pub async fn list(
     state: &AppState,
-    _: &Caller<Read>,
-    filter: ActionFilter,
+    caller: &Caller<Read>,
+    mut filter: ActionFilter,
+    mine: bool,
     after: Option<i64>,
     limit: i64,
     now: NaiveDateTime,
 ) -> Result<Vec<ActionView>, Error> {
+    if mine {
+        let me = caller.user_id().ok_or_else(|| {
+            Error::invalid(
+                "mine",
+                "only a person signed in with a user account owns actions; a service credential \
+                 or single sign-on caller has none: filter by owner_id instead",
+            )
+        })?;
+        match filter.owner_id {
+            Some(other) if other != me => return Ok(vec![]),
+            _ => filter.owner_id = Some(me),
+        }
+    }
     state.db(move |conn| actions::list(conn, &filter, after, limit, now)).await
 }
 

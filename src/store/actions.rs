@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 use super::write_versioned;
 use super::{events, meetings, Actor};
 use crate::db::AnyConnection;
-use crate::domain::{reference, ActionKind, ActionStatus, MeetingStatus, Transition, Version};
+use crate::domain::{reference, ActionKind, ActionStatus, MeetingStatus, Role, Transition, UserId, Version};
 use crate::domain::{Error, FieldError};
-use crate::schema::{actions, agenda_items, committees, meetings as meetings_table};
+use crate::schema::{actions, agenda_items, committees, meetings as meetings_table, users};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ActionRow {
@@ -42,6 +42,7 @@ pub struct ActionRow {
     pub updated_at: NaiveDateTime,
     pub completed_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    pub owner_id: Option<i64>,
 }
 
 impl ActionRow {
@@ -55,6 +56,7 @@ impl ActionRow {
             description: self.description.clone(),
             kind: self.kind,
             owner: self.owner.clone(),
+            owner_id: self.owner_id,
             due_meeting_id: self.due_meeting_id,
             due_date: self.due_date,
             status: self.status,
@@ -88,6 +90,7 @@ pub(super) struct ActionState {
     pub(super) description: String,
     pub(super) kind: ActionKind,
     pub(super) owner: Option<String>,
+    pub(super) owner_id: Option<i64>,
     pub(super) due_meeting_id: Option<i64>,
     pub(super) due_date: Option<NaiveDate>,
     pub(super) status: ActionStatus,
@@ -125,7 +128,11 @@ pub struct NewAction {
     pub source_sentence: Option<String>,
     pub description: String,
     pub kind: ActionKind,
+    /// The free-text label readers see; when `owner_id` is given and this is
+    /// not, the user's display name.
     pub owner: Option<String>,
+    /// The owner's account: an active admin, secretariat or OPCC user.
+    pub owner_id: Option<UserId>,
     pub due_meeting_id: Option<i64>,
     pub due_date: Option<NaiveDate>,
 }
@@ -141,6 +148,10 @@ pub struct ActionPatch {
     pub description: Option<String>,
     pub kind: Option<ActionKind>,
     pub owner: Option<Option<String>>,
+    /// Assigning to another account sets `owner` to its display name unless
+    /// an `owner` is given too; `Some(None)` unassigns the account, leaving
+    /// `owner` as it is.
+    pub owner_id: Option<Option<UserId>>,
     pub due_meeting_id: Option<Option<i64>>,
     pub due_date: Option<Option<NaiveDate>>,
 }
@@ -152,6 +163,8 @@ pub struct ActionFilter {
     pub raised_at_meeting_id: Option<i64>,
     pub due_meeting_id: Option<i64>,
     pub owner: Option<String>,
+    /// Actions whose owner is this account.
+    pub owner_id: Option<UserId>,
     pub overdue: Option<bool>,
     pub updated_since: Option<NaiveDateTime>,
 }
@@ -177,6 +190,27 @@ fn check_agenda_item(conn: &mut AnyConnection, agenda_item_id: i64, raised_at: i
             "the agenda item belongs to another meeting than the one the action was raised at",
         )),
         Some(_) => Ok(()),
+    }
+}
+
+/// An owner's account must exist (404 otherwise), be active and have a role
+/// that can own actions (409 otherwise); returns its display name, the
+/// default label. A deactivated user keeps the actions they already own:
+/// only assigning to them is refused.
+fn check_owner(conn: &mut AnyConnection, owner_id: UserId) -> Result<String, Error> {
+    let user: Option<(String, Role, bool)> = users::table
+        .find(owner_id.0)
+        .select((users::display_name, users::role, users::active))
+        .first(conn)
+        .optional()?;
+    match user {
+        None => Err(unknown("owner_id", "no user has this id")),
+        Some((_, _, false)) => Err(conflicting("owner_id", "the user is deactivated")),
+        Some((_, role, true)) if !role.can_own_actions() => Err(conflicting(
+            "owner_id",
+            &format!("a {role} user cannot own actions: the owner must be an admin, secretariat or opcc user"),
+        )),
+        Some((display_name, _, true)) => Ok(display_name),
     }
 }
 
@@ -236,6 +270,14 @@ pub fn create(
         None => meetings::next_after(conn, raised.committee_id, raised.starts_at)?.map(|m| m.id),
     };
 
+    let owner = match new.owner_id {
+        Some(owner_id) => {
+            let display_name = check_owner(conn, owner_id)?;
+            new.owner.clone().or(Some(display_name))
+        }
+        None => new.owner.clone(),
+    };
+
     let year = raised.starts_at.year();
     let (reference, number) = next_reference(conn, raised.committee_id, year)?;
 
@@ -247,7 +289,8 @@ pub fn create(
         source_sentence: new.source_sentence.clone(),
         description: new.description.clone(),
         kind: new.kind,
-        owner: new.owner.clone(),
+        owner,
+        owner_id: new.owner_id.map(|id| id.0),
         due_meeting_id,
         due_date: new.due_date,
         status: ActionStatus::Open,
@@ -272,6 +315,7 @@ pub fn create(
             actions::description.eq(&state.description),
             actions::kind.eq(state.kind),
             actions::owner.eq(&state.owner),
+            actions::owner_id.eq(state.owner_id),
             actions::due_meeting_id.eq(state.due_meeting_id),
             actions::due_date.eq(state.due_date),
             actions::status.eq(state.status),
@@ -396,6 +440,9 @@ fn list_one(
     if let Some(owner) = &filter.owner {
         query = query.filter(actions::owner.eq(owner.clone()));
     }
+    if let Some(owner_id) = filter.owner_id {
+        query = query.filter(actions::owner_id.eq(owner_id.0));
+    }
     if let Some(since) = filter.updated_since {
         query = query.filter(actions::updated_at.ge(since));
     }
@@ -475,6 +522,20 @@ pub fn update(
         )*};
     }
     set!(minute_paragraph, committed_by, owed_to, source_sentence, description, owner, due_date);
+    if let Some(owner_id) = patch.owner_id {
+        let owner_id = owner_id.map(|id| id.0);
+        // Only a change is checked: an edit that sends back the owner it
+        // read (since deactivated, say) leaves the action owned as it was.
+        if owner_id != current.owner_id {
+            if let Some(id) = owner_id {
+                let display_name = check_owner(conn, UserId(id))?;
+                if !matches!(patch.owner, Some(Some(_))) {
+                    state.owner = Some(display_name);
+                }
+            }
+            state.owner_id = owner_id;
+        }
+    }
     if let Some(kind) = patch.kind {
         state.kind = kind;
     }

@@ -18,4 +18,5 @@ mod health_and_docs;
 mod hostile;
 mod lifecycle;
 mod limits;
+mod owners;
 mod security;

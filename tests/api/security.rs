@@ -193,7 +193,7 @@ async fn deactivating_a_user_revokes_the_credentials_they_issued(app: TestApp) {
 }
 
 /// A token from the council's identity provider, signed by the test run's key.
-fn sso_token(subject: &str, groups: Value) -> String {
+pub(crate) fn sso_token(subject: &str, groups: Value) -> String {
     let idp = crate::helpers::test_idp();
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("council-1".into());

@@ -6,10 +6,10 @@ use chrono::Utc;
 use super::{Action, ActionListQuery, ActionPatch, NewActionRequest};
 use crate::api::{page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
-use crate::domain::ids::ActionId;
+use crate::domain::ids::{ActionId, UserId};
 use crate::domain::text::{self, Checks};
 use crate::domain::{ActionKind, ActionStatus};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
 use crate::http::idempotency::{created, respond, IdempotencyKey};
@@ -37,6 +37,7 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<ActionStatus>, ApiError> {
     responses(
         (status = 200, description = "A page of actions", body = Page<Action>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+        (status = 422, description = "`mine=true` from a caller without a user account (a service credential or single sign-on)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/actions")]
@@ -56,6 +57,7 @@ pub async fn list(
         raised_at_meeting_id: query.raised_at_meeting_id,
         due_meeting_id: query.due_meeting_id,
         owner,
+        owner_id: query.owner_id.map(UserId),
         overdue: query.overdue,
         updated_since: match query.updated_since {
             Some(t) => {
@@ -68,7 +70,8 @@ pub async fn list(
         },
     };
     let now = store::now();
-    let rows = ops::actions::list(&state, &caller, filter, after, limit, now).await?;
+    let mine = query.mine.unwrap_or(false);
+    let rows = ops::actions::list(&state, &caller, filter, mine, after, limit, now).await?;
     let page = pagination::page(rows, limit, |v| vec![v.row.id], |v| Action::from_view(v, store::utc(now)));
     Ok(page_response(&req, page))
 }
@@ -110,6 +113,7 @@ pub async fn create(
         description: checks.check(text::required("description", &body.description, text::LONG)),
         kind: body.kind.unwrap_or(ActionKind::Other),
         owner: checks.check(text::optional("owner", body.owner.as_deref(), text::SHORT)),
+        owner_id: body.owner_id.map(UserId),
         due_meeting_id: body.due_meeting_id,
         due_date: body.due_date,
     };
@@ -180,6 +184,7 @@ pub async fn update(
         owed_to: optional("owed_to", b.owed_to, text::SHORT),
         source_sentence: optional("source_sentence", b.source_sentence, text::LONG),
         owner: optional("owner", b.owner, text::SHORT),
+        owner_id: b.owner_id.map(|id| id.map(UserId)),
         kind: b.kind,
         due_meeting_id: b.due_meeting_id,
         due_date: b.due_date.inspect(|d| {

@@ -52,9 +52,16 @@ pub struct Action {
     #[schema(example = "Report back on which school in Folkestone will be involved in the Magnate Generation project")]
     pub description: String,
     pub kind: ActionKind,
-    /// Who in the OPCC is responsible; absent while unassigned.
+    /// Who is responsible, as readers see it (the action log and its CSV
+    /// too): a job title, or a person without an account. Set to the owner's
+    /// display name when the action is assigned to an account (`owner_id`)
+    /// without one. Absent while unassigned.
     #[schema(example = "Head of Partnerships, OPCC")]
     pub owner: Option<String>,
+    /// The owner's user account (an admin, secretariat or OPCC user), when the
+    /// owner has one; `null` otherwise. Stays when that user is deactivated.
+    #[schema(example = 7)]
+    pub owner_id: Option<i64>,
     /// The meeting the action is due at.
     pub due_meeting_id: Option<i64>,
     pub due_date: Option<NaiveDate>,
@@ -100,6 +107,7 @@ impl Action {
             source_sentence: r.source_sentence,
             description: r.description,
             owner: r.owner,
+            owner_id: r.owner_id,
             due_meeting_id: r.due_meeting_id,
             due_date: r.due_date,
             response: r.response,
@@ -134,8 +142,13 @@ pub struct NewActionRequest {
     pub description: String,
     /// Defaults to `other`.
     pub kind: Option<ActionKind>,
+    /// The label readers see; defaults to the display name of the `owner_id` user.
     #[schema(example = "Head of Partnerships, OPCC", max_length = 200)]
     pub owner: Option<String>,
+    /// The owner's account: an active admin, secretariat or OPCC user (404 when
+    /// no user has this id, 409 when the user is deactivated or a member or reader).
+    /// Without an `owner`, the user's display name becomes the label.
+    pub owner_id: Option<i64>,
     /// Defaults to the committee's next meeting after the one where it was raised.
     pub due_meeting_id: Option<i64>,
     pub due_date: Option<NaiveDate>,
@@ -164,10 +177,19 @@ pub struct ActionPatch {
     #[schema(max_length = 10000)]
     pub description: Option<String>,
     pub kind: Option<ActionKind>,
-    /// Assigns the action; `null` unassigns it.
+    /// Assigns the action (the label readers see); `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub owner: Option<Option<String>>,
+    /// Assigns the action to a user account: an active admin, secretariat or
+    /// OPCC user (404 when no user has this id, 409 when the user is
+    /// deactivated or a member or reader). Assigning it to another account
+    /// without an `owner` in the same request sets `owner` to the user's
+    /// display name. `null` unassigns the account and leaves `owner` as it is
+    /// (send `"owner": null` too to unassign entirely).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub owner_id: Option<Option<i64>>,
     /// Corrects the due meeting (use carry-forward to move it on and count it).
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
@@ -237,8 +259,15 @@ pub struct ActionListQuery {
     pub raised_at_meeting_id: Option<i64>,
     /// Actions due at this meeting.
     pub due_meeting_id: Option<i64>,
-    /// Actions assigned to this owner (exact match).
+    /// Actions assigned to this owner (exact match of the label).
     pub owner: Option<String>,
+    /// Actions owned by this user account.
+    pub owner_id: Option<i64>,
+    /// `true`: only the caller's own actions (owned by the caller's user account);
+    /// `false` is the same as leaving it out. Combines with the other filters like
+    /// any filter (with an `owner_id` naming someone else it finds nothing). A
+    /// service credential or single sign-on caller has no account here: 422.
+    pub mine: Option<bool>,
     /// `true`: only overdue actions; `false`: only those not overdue.
     pub overdue: Option<bool>,
     /// Only actions changed at or after this time (RFC 3339), for incremental sync.
