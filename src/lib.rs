@@ -17,3 +17,4 @@ pub mod ops;
 pub mod schema;
 pub mod startup;
 pub mod store;
+pub mod web;

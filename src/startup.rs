@@ -121,7 +121,8 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
             })
             .into_app()
             .route("/docs", web::get().to(docs_redirect))
-            .default_service(web::to(crate::http::routes::unmatched))
+            .configure(crate::web::configure)
+            .default_service(web::to(crate::web::unmatched))
     })
     // A client that sends its request slowly is cut off instead of holding a worker.
     .client_request_timeout(limits.request_timeout)

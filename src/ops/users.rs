@@ -114,6 +114,15 @@ pub async fn list(
     state.db(move |conn| users::list(conn, after, limit)).await
 }
 
+/// Who actions can be assigned to: for whoever logs and edits actions,
+/// which is why it needs that capability rather than managing users.
+pub async fn assignable(
+    state: &AppState,
+    _: &Caller<crate::auth::policy::ManageActions>,
+) -> Result<Vec<users::Assignable>, Error> {
+    state.db(users::assignable).await
+}
+
 pub async fn get(state: &AppState, _: &Caller<ManageUsers>, id: UserId) -> Result<User, Error> {
     let id = id.0;
     state.db(move |conn| users::get(conn, id)).await

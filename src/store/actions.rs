@@ -165,6 +165,8 @@ pub struct ActionFilter {
     pub owner: Option<String>,
     /// Actions whose owner is this account.
     pub owner_id: Option<UserId>,
+    /// Only actions with neither an owner account nor an owner's name.
+    pub unassigned: bool,
     pub overdue: Option<bool>,
     pub updated_since: Option<NaiveDateTime>,
 }
@@ -442,6 +444,9 @@ fn list_one(
     }
     if let Some(owner_id) = filter.owner_id {
         query = query.filter(actions::owner_id.eq(owner_id.0));
+    }
+    if filter.unassigned {
+        query = query.filter(actions::owner_id.is_null().and(actions::owner.is_null()));
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(actions::updated_at.ge(since));

@@ -52,6 +52,25 @@ pub fn create(conn: &mut AnyConnection, new: &NewUser) -> Result<User, Error> {
     Ok(diesel::insert_into(users::table).values(new).returning(users::all_columns).get_result(conn)?)
 }
 
+/// Someone an action can be assigned to.
+#[derive(Debug, Clone, Queryable)]
+pub struct Assignable {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Active users who can own actions (the OPCC, the secretariat, admins), by name.
+pub fn assignable(conn: &mut AnyConnection) -> Result<Vec<Assignable>, Error> {
+    Ok(users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Opcc, Role::Secretariat, Role::Admin]))
+        .order((users::display_name, users::id))
+        .select((users::id, users::display_name, users::role))
+        .limit(1000)
+        .load(conn)?)
+}
+
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<User, Error> {
     users::table.find(id).first(conn).optional()?.ok_or_else(|| Error::not_found("user", id))
 }

@@ -407,6 +407,7 @@ pub fn test_settings(database: Backend) -> Settings {
         }),
         limits: Default::default(),
         trusted_proxies: Vec::new(),
+        sessions: Default::default(),
     }
 }
 

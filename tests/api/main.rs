@@ -20,3 +20,4 @@ mod lifecycle;
 mod limits;
 mod owners;
 mod security;
+mod web;

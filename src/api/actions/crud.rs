@@ -58,6 +58,7 @@ pub async fn list(
         due_meeting_id: query.due_meeting_id,
         owner,
         owner_id: query.owner_id.map(UserId),
+        unassigned: query.unassigned.unwrap_or(false),
         overdue: query.overdue,
         updated_since: match query.updated_since {
             Some(t) => {

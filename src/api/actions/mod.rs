@@ -268,6 +268,9 @@ pub struct ActionListQuery {
     /// any filter (with an `owner_id` naming someone else it finds nothing). A
     /// service credential or single sign-on caller has no account here: 422.
     pub mine: Option<bool>,
+    /// `true`: only actions nobody owns (neither an owner account nor an
+    /// owner's name); `false` is the same as leaving it out.
+    pub unassigned: Option<bool>,
     /// `true`: only overdue actions; `false`: only those not overdue.
     pub overdue: Option<bool>,
     /// Only actions changed at or after this time (RFC 3339), for incremental sync.

@@ -1,0 +1,120 @@
+//! Home: what each role needs to see first.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::auth::policy::Read;
+use crate::domain::{ActionStatus, CommitteeId, MeetingStatus, Role, UserId};
+use crate::ops::{self, AppState};
+use crate::store::actions::ActionFilter;
+use crate::store::meetings::MeetingFilter;
+use crate::web::session::{self, Signed};
+use crate::web::view::{self, ActionLine};
+use crate::web::{html, see_other, Chrome, PageError};
+
+/// A committee as the home page lists it.
+struct CommitteeSummary {
+    id: i64,
+    name: String,
+    next_meeting: Option<(i64, String, usize)>,
+    open: usize,
+    overdue: usize,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    role: Role,
+    committees: Vec<CommitteeSummary>,
+    to_review: Vec<ActionLine>,
+    overdue: Vec<ActionLine>,
+    owed_by_me: Vec<ActionLine>,
+    unassigned: Vec<ActionLine>,
+}
+
+const SHOWN: i64 = 25;
+
+fn unfinished() -> Vec<ActionStatus> {
+    ActionStatus::ALL.into_iter().filter(|s| s.is_unfinished()).collect()
+}
+
+/// `/`: signed out, to the sign-in page; signed in, the page for the role.
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let Some(session) = session::current(&req).await? else {
+        return Ok(see_other("/sign-in"));
+    };
+    let Signed::<Read> { session, caller } =
+        Signed { caller: session.caller().map_err(|e| PageError::Forbidden { detail: e.to_string() })?, session };
+    let now = chrono::Utc::now().naive_utc();
+    let lines = |views: Vec<crate::store::actions::ActionView>| {
+        views.iter().take(SHOWN as usize).map(|v| ActionLine::new(v, None)).collect::<Vec<_>>()
+    };
+    let list = |filter: ActionFilter| ops::actions::list(&state, &caller, filter, false, None, SHOWN, now);
+
+    let mut committees = Vec::new();
+    for committee in ops::committees::list(&state, &caller, None, 50).await?.into_iter().take(50) {
+        let filter = MeetingFilter {
+            committee_id: Some(committee.id),
+            from: Some(now.date()),
+            status: Some(MeetingStatus::Scheduled),
+            ..Default::default()
+        };
+        let next = ops::meetings::list(&state, &caller, filter, None, 1).await?.into_iter().next();
+        let next_meeting = match next {
+            Some(m) => {
+                let due = ops::actions::list(
+                    &state,
+                    &caller,
+                    ActionFilter { due_meeting_id: Some(m.id), statuses: unfinished(), ..Default::default() },
+                    false,
+                    None,
+                    500,
+                    now,
+                )
+                .await?;
+                Some((m.id, view::meeting_name(&m), due.len()))
+            }
+            None => None,
+        };
+        let stats = ops::action_log::stats(&state, &caller, CommitteeId(committee.id), None, None).await?;
+        let open = unfinished().iter().map(|s| stats.by_status.get(s.as_str()).copied().unwrap_or(0)).sum();
+        committees.push(CommitteeSummary {
+            id: committee.id,
+            name: committee.name,
+            next_meeting,
+            open,
+            overdue: stats.overdue,
+        });
+    }
+
+    let role = session.role;
+    let (mut to_review, mut overdue, mut owed_by_me, mut unassigned) = (vec![], vec![], vec![], vec![]);
+    if matches!(role, Role::Admin | Role::Secretariat) {
+        to_review =
+            lines(list(ActionFilter { statuses: vec![ActionStatus::ResponseSubmitted], ..Default::default() }).await?);
+        overdue = lines(list(ActionFilter { overdue: Some(true), ..Default::default() }).await?);
+    }
+    if role == Role::Opcc {
+        owed_by_me = lines(
+            list(ActionFilter {
+                owner_id: Some(UserId(session.user_id)),
+                statuses: unfinished(),
+                ..Default::default()
+            })
+            .await?,
+        );
+        unassigned =
+            lines(list(ActionFilter { unassigned: true, statuses: unfinished(), ..Default::default() }).await?);
+    }
+    let page = HomePage {
+        chrome: Chrome::new("Home", Some(&session), "/"),
+        role,
+        committees,
+        to_review,
+        overdue,
+        owed_by_me,
+        unassigned,
+    };
+    html(&page)
+}

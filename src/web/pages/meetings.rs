@@ -1,0 +1,559 @@
+//! Committees and meetings: the meeting page with its agenda, its actions and
+//! meeting mode (logging actions as they are promised), pasted minutes, the
+//! printable action log, carrying forward and cancelling.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::policy::{ExtractCommitments, ManageActions, ManageMeetings, Read};
+use crate::domain::action_log::{self as log, LogRow, Section, RATING_RULE};
+use crate::domain::text::{self, Checks};
+use crate::domain::{ActionKind, CommitteeId, Error, FieldError, MeetingId, MeetingStatus, UserId, Version};
+use crate::extract::{self, Candidate};
+use crate::http::idempotency::IdempotencyKey;
+use crate::ops::{self, AppState, Record};
+use crate::store::actions::{ActionFilter, ActionView, NewAction};
+use crate::store::agenda_items::AgendaItem;
+use crate::store::idempotency::Recorded;
+use crate::store::meetings::{Meeting, MeetingChanges, MeetingFilter};
+use crate::store::users::Assignable;
+use crate::web::session::{Posted, Signed};
+use crate::web::view::{self, ActionLine};
+use crate::web::{field_message, html, html_with_status, see_other, Chrome, PageError};
+
+#[derive(Template)]
+#[template(path = "committee.html")]
+struct CommitteePage {
+    chrome: Chrome,
+    name: String,
+    description: String,
+    upcoming: Vec<(i64, String, &'static str)>,
+    past: Vec<(i64, String, &'static str)>,
+    stats: crate::store::action_log::Stats,
+    open: usize,
+}
+
+pub async fn committee(
+    page: Signed<Read>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let Signed { session, caller } = page;
+    let committee = ops::committees::get(&state, &caller, CommitteeId(*id)).await?;
+    let filter = MeetingFilter { committee_id: Some(committee.id), ..Default::default() };
+    let meetings = ops::meetings::list(&state, &caller, filter, None, 500).await?;
+    let now = Utc::now().naive_utc();
+    let (mut upcoming, mut past) = (vec![], vec![]);
+    for m in meetings.iter().take(500) {
+        let line = (m.id, view::meeting_name(m), view::meeting_status_label(m.status));
+        if m.starts_at >= now {
+            upcoming.push(line)
+        } else {
+            past.push(line)
+        }
+    }
+    past.reverse();
+    let stats = ops::action_log::stats(&state, &caller, CommitteeId(committee.id), None, None).await?;
+    let open = stats.by_status.iter().filter(|(s, _)| !matches!(**s, "completed" | "withdrawn")).map(|(_, n)| n).sum();
+    html(&CommitteePage {
+        chrome: Chrome::new(committee.name.clone(), Some(&session), "/committees"),
+        name: committee.name,
+        description: committee.description.unwrap_or_default(),
+        upcoming,
+        past,
+        stats,
+        open,
+    })
+}
+
+/// What the meeting-mode form holds, as typed.
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    pub agenda_item_id: String,
+    #[serde(default)]
+    pub minute_paragraph: String,
+    #[serde(default)]
+    pub committed_by: String,
+    #[serde(default)]
+    pub owed_to: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub due_meeting_id: String,
+    #[serde(default)]
+    pub form_id: String,
+}
+
+fn optional_id(field: &str, value: &str, checks: &mut Checks) -> Option<i64> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match value.parse::<i64>() {
+        Ok(id) if id > 0 => Some(id),
+        _ => {
+            checks.push(field, String::from("is not one of the choices"));
+            None
+        }
+    }
+}
+
+impl ActionForm {
+    /// The action this form describes, or what is wrong with it.
+    fn parse(&self, meeting_id: i64) -> Result<NewAction, Vec<FieldError>> {
+        let mut checks = Checks::new();
+        let short = |c: &mut Checks, field: &str, v: &str| c.check(text::optional(field, Some(v), text::SHORT));
+        let new = NewAction {
+            raised_at_meeting_id: meeting_id,
+            agenda_item_id: optional_id("agenda_item_id", &self.agenda_item_id, &mut checks),
+            minute_paragraph: short(&mut checks, "minute_paragraph", &self.minute_paragraph),
+            committed_by: short(&mut checks, "committed_by", &self.committed_by),
+            owed_to: short(&mut checks, "owed_to", &self.owed_to),
+            source_sentence: None,
+            description: checks.check(text::required("description", &self.description, text::LONG)),
+            kind: ActionKind::Other,
+            owner: short(&mut checks, "owner", &self.owner),
+            owner_id: optional_id("owner_id", &self.owner_id, &mut checks).map(UserId),
+            due_meeting_id: optional_id("due_meeting_id", &self.due_meeting_id, &mut checks),
+            due_date: None,
+        };
+        match checks.finish() {
+            Ok(()) => Ok(new),
+            Err(errors) => Err(errors),
+        }
+    }
+}
+
+/// The meeting-mode form as shown: its values, its errors, its choices.
+pub struct MeetingModeForm {
+    pub values: ActionForm,
+    pub errors: Vec<FieldError>,
+    pub agenda_items: Vec<(i64, String)>,
+    pub owners: Vec<Assignable>,
+    pub later_meetings: Vec<(i64, String)>,
+}
+
+impl MeetingModeForm {
+    fn error(&self, field: &str) -> Option<String> {
+        field_message(&self.errors, field)
+    }
+
+    fn is(&self, value: &str, id: &i64) -> bool {
+        value == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    chrome: Chrome,
+    meeting: Meeting,
+    meeting_name: String,
+    committee_id: i64,
+    committee_name: String,
+    status: &'static str,
+    agenda: Vec<AgendaItem>,
+    raised_here: Vec<ActionLine>,
+    due_here: Vec<ActionLine>,
+    logged: Option<String>,
+    notice: Option<String>,
+    form: Option<MeetingModeForm>,
+    may_extract: bool,
+    may_manage_meetings: bool,
+    unfinished_due_here: usize,
+}
+
+#[derive(Deserialize)]
+pub struct MeetingQuery {
+    logged: Option<i64>,
+    notice: Option<String>,
+}
+
+/// Everything the meeting page shows; `form` is the meeting-mode form when
+/// the caller may log actions (kept as sent when it had errors).
+async fn meeting_page(
+    state: &AppState,
+    page: &Signed<Read>,
+    id: i64,
+    form: Option<(ActionForm, Vec<FieldError>)>,
+    logged: Option<i64>,
+    notice: Option<String>,
+) -> Result<MeetingPage, PageError> {
+    let Signed { session, caller } = page;
+    let meeting = ops::meetings::get(state, caller, MeetingId(id)).await?;
+    let committee = ops::committees::get(state, caller, CommitteeId(meeting.committee_id)).await?;
+    let agenda = ops::agenda_items::list(state, caller, MeetingId(id), None, 200).await?;
+    let now = Utc::now().naive_utc();
+    let raised = ops::actions::list(
+        state,
+        caller,
+        ActionFilter { raised_at_meeting_id: Some(id), ..Default::default() },
+        false,
+        None,
+        500,
+        now,
+    )
+    .await?;
+    let due = ops::actions::list(
+        state,
+        caller,
+        ActionFilter { due_meeting_id: Some(id), ..Default::default() },
+        false,
+        None,
+        500,
+        now,
+    )
+    .await?;
+    let unfinished_due_here = due.iter().filter(|v| v.row.status.is_unfinished()).count();
+    let later = ops::meetings::list(
+        state,
+        caller,
+        MeetingFilter {
+            committee_id: Some(meeting.committee_id),
+            status: Some(MeetingStatus::Scheduled),
+            ..Default::default()
+        },
+        Some((meeting.starts_at, meeting.id)),
+        50,
+    )
+    .await?;
+    let later_meetings: Vec<(i64, String)> = later.iter().take(50).map(|m| (m.id, view::meeting_name(m))).collect();
+    let form = match session.caller::<ManageActions>() {
+        Ok(manage) => {
+            let owners = ops::users::assignable(state, &manage).await?;
+            let (mut values, errors) = form.unwrap_or_default();
+            if values.form_id.is_empty() {
+                values.form_id = ops::sessions::random_token();
+                // The due meeting defaults to the committee's next one.
+                values.due_meeting_id = later_meetings.first().map(|(id, _)| id.to_string()).unwrap_or_default();
+            }
+            let agenda_items = agenda.iter().map(|a| (a.id, format!("{} {}", a.number, a.title))).collect();
+            Some(MeetingModeForm { values, errors, agenda_items, owners, later_meetings })
+        }
+        Err(_) => None,
+    };
+    let logged = match logged {
+        Some(action_id) => raised.iter().find(|v| v.row.id == action_id).map(|v| v.row.reference.clone()),
+        None => None,
+    };
+    let notice = notice.and_then(|n| match n.as_str() {
+        "carried" => Some("The unfinished actions due at this meeting were carried forward.".to_string()),
+        "cancelled" => Some("The meeting was cancelled; its unfinished actions moved to the next meeting.".into()),
+        "minutes" => Some("The selected commitments were logged as actions.".into()),
+        _ => None,
+    });
+    Ok(MeetingPage {
+        chrome: Chrome::new(view::meeting_name(&meeting), Some(session), "/meetings"),
+        meeting_name: view::meeting_name(&meeting),
+        committee_id: committee.id,
+        committee_name: committee.name,
+        status: view::meeting_status_label(meeting.status),
+        agenda: agenda.into_iter().take(200).collect(),
+        raised_here: raised.iter().take(500).map(|v| ActionLine::new(v, None)).collect(),
+        due_here: due.iter().take(500).map(|v| ActionLine::new(v, Some(&meeting))).collect(),
+        logged,
+        notice,
+        form,
+        may_extract: session.may::<ExtractCommitments>(),
+        may_manage_meetings: session.may::<ManageMeetings>(),
+        unfinished_due_here,
+        meeting,
+    })
+}
+
+pub async fn meeting(
+    page: Signed<Read>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<MeetingQuery>,
+) -> Result<HttpResponse, PageError> {
+    let query = query.into_inner();
+    html(&meeting_page(&state, &page, *id, None, query.logged, query.notice).await?)
+}
+
+/// Meeting mode: logs one action and shows the form again, empty and ready.
+/// The form's `form_id` is the idempotency key, so a form sent twice (a
+/// double click, a resend after a dropped connection) logs one action.
+pub async fn log_action(
+    posted: Posted<ManageActions>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let id = *id;
+    let form: ActionForm = posted.form()?;
+    let new = match form.parse(id) {
+        Ok(new) => new,
+        Err(errors) => return form_with_errors(&state, &posted, id, form, errors).await,
+    };
+    let key = IdempotencyKey(Some(form.form_id.clone()).filter(|k| !k.is_empty() && k.len() <= 200)).scoped(
+        &posted.caller.actor(),
+        "web log action",
+        &form,
+    );
+    let record: Record<ActionView> = Box::new(move |view: ActionView| {
+        Ok(Recorded {
+            status: 303,
+            location: Some(format!("/meetings/{id}?logged={}#log-action", view.row.id)),
+            body: String::new(),
+            replayed: false,
+        })
+    });
+    match ops::actions::create(&state, &posted.caller, new, key, record).await {
+        Ok(recorded) => Ok(see_other(recorded.location.as_deref().unwrap_or("/"))),
+        Err(Error::Invalid(errors) | Error::UnknownReference(errors) | Error::ConflictingReference(errors)) => {
+            form_with_errors(&state, &posted, id, form, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn form_with_errors(
+    state: &AppState,
+    posted: &Posted<ManageActions>,
+    id: i64,
+    form: ActionForm,
+    errors: Vec<FieldError>,
+) -> Result<HttpResponse, PageError> {
+    let reader = Signed::<Read> { caller: posted.session.caller()?, session: posted.session.clone() };
+    let page = meeting_page(state, &reader, id, Some((form, errors)), None, None).await?;
+    html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+#[derive(Template)]
+#[template(path = "action_log.html")]
+struct ActionLogPage {
+    chrome: Chrome,
+    meeting_id: i64,
+    meeting_name: String,
+    committee_name: String,
+    sections: Vec<(Section, Vec<LogRow>)>,
+    rating_rule: &'static str,
+    generated: String,
+}
+
+impl ActionLogPage {
+    fn rating_tag(&self, row: &LogRow) -> &'static str {
+        view::rating_tag(row.rating)
+    }
+    fn rating_label(&self, row: &LogRow) -> &'static str {
+        view::rating_label(row.rating)
+    }
+    fn status_label(&self, row: &LogRow) -> &'static str {
+        view::status_label(row.status)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogQuery {
+    format: Option<String>,
+}
+
+/// The action log as the agenda pack prints it, or as CSV for a spreadsheet.
+pub async fn action_log(
+    page: Signed<Read>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, PageError> {
+    let Signed { session, caller } = page;
+    let mut data = ops::action_log::get(&state, &caller, MeetingId(*id)).await?;
+    let now = Utc::now();
+    let sections = ops::action_log::rows(std::mem::take(&mut data.sections), &data.meeting_starts, now);
+    if query.format.as_deref() == Some("csv") {
+        let filename = format!("action-log-{}-{}.csv", data.committee.code, data.meeting.starts_at.format("%Y-%m-%d"));
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(log::to_csv(&sections)));
+    }
+    html(&ActionLogPage {
+        chrome: Chrome::new(format!("Action log: {}", view::meeting_name(&data.meeting)), Some(&session), "/meetings"),
+        meeting_id: data.meeting.id,
+        meeting_name: view::meeting_name(&data.meeting),
+        committee_name: data.committee.name,
+        sections,
+        rating_rule: RATING_RULE,
+        generated: now.format("%-d %B %Y %H:%M UTC").to_string(),
+    })
+}
+
+/// Carries every unfinished action due at this meeting to the committee's next one.
+pub async fn carry_forward(
+    posted: Posted<ManageActions>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    ops::action_log::carry_forward_all(&state, &posted.caller, MeetingId(*id), None, None).await?;
+    Ok(see_other(&format!("/meetings/{}?notice=carried", *id)))
+}
+
+#[derive(Deserialize)]
+struct VersionForm {
+    version: i64,
+}
+
+/// Cancels the meeting; its unfinished actions move on to the next meeting.
+pub async fn cancel(
+    posted: Posted<ManageMeetings>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let form: VersionForm = posted.form()?;
+    let changes = MeetingChanges { status: Some(MeetingStatus::Cancelled), ..Default::default() };
+    ops::meetings::update(&state, &posted.caller, MeetingId(*id), Version(form.version), changes).await?;
+    Ok(see_other(&format!("/meetings/{}?notice=cancelled", *id)))
+}
+
+/// A commitment the extractor found, as the table of candidates shows it.
+struct CandidateRow {
+    n: usize,
+    candidate: Candidate,
+    rule: String,
+}
+
+#[derive(Template)]
+#[template(path = "minutes.html")]
+struct MinutesPage {
+    chrome: Chrome,
+    meeting_id: i64,
+    meeting_name: String,
+    candidates: Vec<CandidateRow>,
+    owners: Vec<Assignable>,
+    later_meetings: Vec<(i64, String)>,
+    next_meeting: Option<i64>,
+    form_id: String,
+}
+
+#[derive(Deserialize)]
+struct MinutesForm {
+    #[serde(default)]
+    minutes: String,
+}
+
+/// Pasted minutes: the extractor's candidates, each to confirm and edit.
+pub async fn read_minutes(
+    posted: Posted<ExtractCommitments>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    limit: Option<web::Data<crate::api::extractions::ExtractionTimeLimit>>,
+) -> Result<HttpResponse, PageError> {
+    let form: MinutesForm = posted.form()?;
+    if form.minutes.trim().is_empty() {
+        return Err(PageError::BadForm("Paste the minutes into the box first.".into()));
+    }
+    let limit = limit.map_or(crate::config::Limits::default().extraction_time_limit, |l| l.0);
+    let budget = extract::Budget::within(limit);
+    let candidates =
+        ops::extractions::extract(&state, &posted.caller, MeetingId(*id), form.minutes, budget, limit, Ok).await?;
+    minutes_page(&state, &posted, *id, candidates).await
+}
+
+async fn minutes_page(
+    state: &AppState,
+    posted: &Posted<ExtractCommitments>,
+    id: i64,
+    candidates: Vec<Candidate>,
+) -> Result<HttpResponse, PageError> {
+    let reader: crate::auth::Caller<Read> = posted.session.caller()?;
+    let meeting = ops::meetings::get(state, &reader, MeetingId(id)).await?;
+    let manage = posted.session.caller::<ManageActions>()?;
+    let owners = ops::users::assignable(state, &manage).await?;
+    let later = ops::meetings::list(
+        state,
+        &reader,
+        MeetingFilter {
+            committee_id: Some(meeting.committee_id),
+            status: Some(MeetingStatus::Scheduled),
+            ..Default::default()
+        },
+        Some((meeting.starts_at, meeting.id)),
+        50,
+    )
+    .await?;
+    let later_meetings: Vec<(i64, String)> = later.iter().take(50).map(|m| (m.id, view::meeting_name(m))).collect();
+    html(&MinutesPage {
+        chrome: Chrome::new("Commitments in the minutes", Some(&posted.session), "/meetings"),
+        meeting_id: id,
+        meeting_name: view::meeting_name(&meeting),
+        candidates: candidates
+            .into_iter()
+            .enumerate()
+            .map(|(n, candidate)| CandidateRow { n, rule: format!("{:?}", candidate.rule), candidate })
+            .collect(),
+        owners,
+        next_meeting: later_meetings.first().map(|(id, _)| *id),
+        later_meetings,
+        form_id: ops::sessions::random_token(),
+    })
+}
+
+/// Logs the selected candidates, all or none, once per form.
+pub async fn log_minutes(
+    posted: Posted<ExtractCommitments>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let id = *id;
+    let field = |n: usize, name: &str| posted.value(&format!("c{n}_{name}")).unwrap_or("").to_string();
+    let count = posted.value("count").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0).min(1000);
+    let mut commitments = Vec::new();
+    let mut errors = Vec::new();
+    for n in 0..count {
+        if field(n, "selected").is_empty() {
+            continue;
+        }
+        let form = ActionForm {
+            agenda_item_id: String::new(),
+            minute_paragraph: field(n, "paragraph"),
+            committed_by: field(n, "committed_by"),
+            owed_to: field(n, "owed_to"),
+            description: field(n, "description"),
+            owner_id: field(n, "owner_id"),
+            owner: String::new(),
+            due_meeting_id: field(n, "due_meeting_id"),
+            form_id: String::new(),
+        };
+        match form.parse(id) {
+            Ok(mut new) => {
+                new.source_sentence = Some(field(n, "sentence")).filter(|s| !s.trim().is_empty());
+                commitments.push(new);
+            }
+            Err(e) => errors.extend(e.into_iter().map(|mut f| {
+                f.field = format!("c{n}_{}", f.field);
+                f
+            })),
+        }
+    }
+    if commitments.is_empty() && errors.is_empty() {
+        return Err(PageError::BadForm("Select at least one commitment to log.".into()));
+    }
+    if !errors.is_empty() {
+        return Err(PageError::from(Error::Invalid(errors)));
+    }
+    let form_id = posted.value("form_id").unwrap_or("").to_string();
+    let fingerprint_source: Vec<_> = posted.pairs().iter().filter(|(k, _)| k != "csrf_token").cloned().collect();
+    let key = IdempotencyKey(Some(form_id).filter(|k| !k.is_empty() && k.len() <= 200)).scoped(
+        &posted.caller.actor(),
+        "web log minutes",
+        &fingerprint_source,
+    );
+    let record: Record<Vec<ActionView>> = Box::new(move |_| {
+        Ok(Recorded {
+            status: 303,
+            location: Some(format!("/meetings/{id}?notice=minutes")),
+            body: String::new(),
+            replayed: false,
+        })
+    });
+    let recorded = ops::extractions::accept(&state, &posted.caller, MeetingId(id), commitments, key, record).await?;
+    Ok(see_other(recorded.location.as_deref().unwrap_or("/")))
+}

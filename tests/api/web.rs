@@ -1,0 +1,465 @@
+//! The web pages through HTTP, as a browser without JavaScript uses them:
+//! cookie sessions, CSRF, meeting mode, stale edits, the policy table per
+//! page, hostile text, and the pages' security headers.
+
+use std::collections::BTreeMap;
+
+use panel_tracker::domain::{ActionStatus, Role};
+use serde_json::json;
+
+use crate::helpers::{http_client, send, Response, TestApp};
+
+/// A browser: a cookie jar and forms sent as browsers send them.
+pub struct Browser {
+    base: String,
+    http: awc::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser { base: app.address.clone(), http: http_client(), cookies: BTreeMap::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep_cookies(&mut self, r: &Response) {
+        for value in r.headers.get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap();
+            let (name, v) = pair.split_once('=').unwrap();
+            let removed = value.to_ascii_lowercase().contains("max-age=0") || v.is_empty();
+            if removed {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), v.to_string());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        let cookie = self.cookie_header();
+        let r = send(&self.http, &self.base, "GET", path, &[("cookie", &cookie)], None).await.unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    /// Sends a form's fields as they are (see [`form_fields`]).
+    pub async fn submit(&mut self, path: &str, fields: &[(String, String)]) -> Response {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post(path, &pairs).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let cookie = self.cookie_header();
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let headers = [("cookie", cookie.as_str()), ("content-type", "application/x-www-form-urlencoded")];
+        let r = send(&self.http, &self.base, "POST", path, &headers, Some(body.into_bytes())).await.unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    /// Signs in through the sign-in page.
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> Response {
+        let form = self.get("/sign-in").await.expect(200);
+        let token = hidden(&form.text, "form_token");
+        self.post("/sign-in", &[("username", username), ("password", password), ("form_token", &token), ("next", "/")])
+            .await
+    }
+
+    /// The CSRF token of the page at `path`.
+    pub async fn csrf(&mut self, path: &str) -> String {
+        hidden(&self.get(path).await.expect(200).text, "csrf_token")
+    }
+}
+
+/// Every field of the form posting to `action`, as the page fills it in
+/// (inputs with a value, textareas, the selected option of each select).
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form for {action}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let attr = |tag: &str, name: &str| {
+        let marker = format!("{name}=\"");
+        tag.find(&marker).map(|i| tag[i + marker.len()..].split('"').next().unwrap().to_string())
+    };
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    };
+    let mut fields = Vec::new();
+    for part in form.split('<').skip(1) {
+        let tag = part.split('>').next().unwrap();
+        if let Some(rest) = tag.strip_prefix("input ") {
+            if let (Some(name), value) = (attr(rest, "name"), attr(rest, "value")) {
+                fields.push((name, unescape(&value.unwrap_or_default())));
+            }
+        } else if let Some(rest) = tag.strip_prefix("textarea ") {
+            let text = part.split_once('>').unwrap().1;
+            fields.push((attr(rest, "name").unwrap(), unescape(text)));
+        } else if let Some(rest) = tag.strip_prefix("select ") {
+            let name = attr(rest, "name").unwrap();
+            let select = &form[form.find(tag).unwrap()..];
+            let select = &select[..select.find("</select>").unwrap()];
+            let selected = select
+                .split("<option ")
+                .skip(1)
+                .find(|o| o.contains(" selected"))
+                .or_else(|| select.split("<option ").nth(1));
+            fields.push((name, selected.and_then(|o| attr(o, "value")).unwrap_or_default()));
+        }
+    }
+    fields
+}
+
+/// Sets a field of a form's fields.
+pub fn set(fields: &mut [(String, String)], name: &str, value: &str) {
+    fields.iter_mut().find(|(k, _)| k == name).unwrap_or_else(|| panic!("no field {name}")).1 = value.to_string();
+}
+
+/// The value of the first hidden input with this name.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in the page")) + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn signed_in(app: &TestApp, username: &str, role: Role) -> Browser {
+    app.create_user(username, role);
+    let mut browser = Browser::new(app);
+    let r = browser.sign_in(username, &format!("{username}-password")).await.expect(303);
+    assert_eq!(r.header("location").as_deref(), Some("/"));
+    browser
+}
+
+async fn signed_out_browsers_go_to_sign_in_and_the_api_keeps_its_json(app: TestApp) {
+    let mut browser = Browser::new(&app);
+    let r = browser.get("/").await.expect(303);
+    assert_eq!(r.header("location").as_deref(), Some("/sign-in"));
+    let r = browser.get("/meetings/1").await.expect(303);
+    assert_eq!(r.header("location").as_deref(), Some("/sign-in?next=/meetings/1"));
+    let r = browser.get("/api/v1/nothing-here").await;
+    assert_eq!(r.status, 401, "the API still wants a token first");
+    let r = browser.get("/api/nothing").await.expect(404);
+    assert!(r.header("content-type").unwrap().contains("problem+json"));
+    let r = browser.get("/no-such-page").await.expect(404);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(r.text.contains("Page not found"));
+    // The sign-in page: security headers, no inline script, the form's own token cookie.
+    let r = browser.get("/sign-in").await.expect(200);
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"));
+    assert!(!r.text.contains("<script>"), "no inline script");
+    let set = r.header("set-cookie").unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+}
+
+async fn signing_in_sets_a_session_cookie_and_signing_out_ends_it(app: TestApp) {
+    app.create_user("dso", Role::Secretariat);
+    let mut browser = Browser::new(&app);
+    let r = browser.sign_in("dso", "wrong password").await.expect(401);
+    assert!(r.text.contains("The username or password is not right"));
+    assert!(r.text.contains("value=\"dso\""), "the username is kept");
+    let r = browser.sign_in("dso", "dso-password").await.expect(303);
+    let set = r.header("set-cookie").unwrap();
+    assert!(set.starts_with("pt_session=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    assert!(!set.contains("Secure"), "plain http on a laptop: PUBLIC_URL is not https");
+    let home = browser.get("/").await.expect(200);
+    assert!(home.text.contains("Signed in as dso"));
+    assert_eq!(home.header("cache-control").as_deref(), Some("no-store"));
+    // Only the hash of the cookie's secret is stored.
+    let secret = browser.cookies["pt_session"].clone();
+    assert_eq!(app.count_rows(&format!("web_sessions WHERE secret_hash = '{secret}'")), 0);
+    assert_eq!(app.count_rows("web_sessions"), 1);
+    // Sign out ends it everywhere: the old cookie no longer works.
+    let csrf = hidden(&home.text, "csrf_token");
+    browser.post("/sign-out", &[("csrf_token", &csrf)]).await.expect(303);
+    assert_eq!(app.count_rows("web_sessions"), 0);
+    let mut replay = Browser::new(&app);
+    replay.cookies.insert("pt_session".into(), secret);
+    replay.get("/").await.expect(303);
+}
+
+async fn deactivation_and_password_changes_end_sessions(app: TestApp) {
+    let mut opcc = signed_in(&app, "officer", Role::Opcc).await;
+    opcc.get("/").await.expect(200);
+    // The officer changes their password through the API: the session ends.
+    let token = app.sign_in("officer", "officer-password").await.expect(200).json::<serde_json::Value>()
+        ["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.client_with_token(&token)
+        .post(
+            "/api/v1/me/password",
+            json!({"current_password": "officer-password", "new_password": "a much longer new password 42"}),
+        )
+        .await
+        .expect(204);
+    opcc.get("/").await.expect(303);
+    // An admin deactivates a signed-in user: their session ends at once.
+    let mut member = signed_in(&app, "councillor", Role::Member).await;
+    member.get("/actions").await.expect(200);
+    let admin = app.new_user("boss", Role::Admin).await;
+    let user = admin.user_named("councillor").await;
+    let etag = admin.get(&format!("/api/v1/users/{}", user.id)).await.etag();
+    admin.patch(&format!("/api/v1/users/{}", user.id), &etag, json!({"active": false})).await.expect(200);
+    member.get("/actions").await.expect(303);
+}
+
+async fn forms_without_the_sessions_csrf_token_are_refused(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("CSRF").await;
+    let mut browser = signed_in(&app, "dso", Role::Secretariat).await;
+    let path = format!("/meetings/{}/actions", panel.meetings[0]);
+    let before = app.count_rows("actions");
+    for token in [None, Some("forged"), Some("")] {
+        let mut fields = vec![("description", "Report back on the estate"), ("form_id", "abc")];
+        if let Some(t) = token {
+            fields.push(("csrf_token", t));
+        }
+        let r = browser.post(&path, &fields).await.expect(403);
+        assert!(r.text.contains("This form has expired"));
+    }
+    // Another session's token is not this one's.
+    let mut other = signed_in(&app, "dso2", Role::Secretariat).await;
+    let theirs = other.csrf("/").await;
+    browser.post(&path, &[("description", "x"), ("form_id", "abc"), ("csrf_token", &theirs)]).await.expect(403);
+    assert_eq!(app.count_rows("actions"), before, "nothing was written");
+    // The sign-in form needs its own token too.
+    let mut stranger = Browser::new(&app);
+    stranger.post("/sign-in", &[("username", "dso"), ("password", "dso-password")]).await.expect(403);
+}
+
+async fn meeting_mode_logs_once_however_often_the_form_is_sent(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("MM").await;
+    app.create_user("officer", Role::Opcc);
+    let officer = app.new_user("boss", Role::Admin).await.user_named("officer").await;
+    let mut browser = signed_in(&app, "dso", Role::Secretariat).await;
+    let meeting = format!("/meetings/{}", panel.meetings[2]);
+    let page = browser.get(&meeting).await.expect(200);
+    let csrf = hidden(&page.text, "csrf_token");
+    let form_id = hidden(&page.text, "form_id");
+    // The due meeting defaults to the committee's next one.
+    assert!(page.text.contains(&format!("<option value=\"{}\" selected>", panel.meetings[3])), "next meeting chosen");
+    let owner = officer.id.to_string();
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("form_id", form_id.as_str()),
+        ("minute_paragraph", "7"),
+        ("committed_by", "Commissioner"),
+        ("owed_to", "Cllr Jones"),
+        ("description", "Report back on which school would be involved"),
+        ("owner_id", owner.as_str()),
+        ("due_meeting_id", ""),
+    ];
+    let first = browser.post(&format!("{meeting}/actions"), &fields).await.expect(303);
+    let again = browser.post(&format!("{meeting}/actions"), &fields).await.expect(303);
+    assert_eq!(first.header("location"), again.header("location"), "the resend is answered as the first");
+    let actions =
+        clerk.page::<serde_json::Value>(&format!("/api/v1/actions?raised_at_meeting_id={}", panel.meetings[2])).await;
+    assert_eq!(actions.items.len(), 1, "one action for two sends");
+    assert_eq!(actions.items[0]["owner_id"], json!(officer.id));
+    let after = browser.get(first.header("location").unwrap().split('#').next().unwrap()).await.expect(200);
+    assert!(after.text.contains("logged. The form is ready for the next one"));
+    assert_ne!(hidden(&after.text, "form_id"), form_id, "a fresh form for the next action");
+    // A form with a mistake comes back with the typed text and the error.
+    let fresh = hidden(&after.text, "form_id");
+    let r = browser
+        .post(&format!("{meeting}/actions"), &[("csrf_token", &csrf), ("form_id", &fresh), ("owed_to", "the Panel")])
+        .await
+        .expect(422);
+    assert!(r.text.contains("There is a problem") && r.text.contains("value=\"the Panel\""));
+}
+
+async fn a_stale_edit_is_shown_not_lost(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("ST").await;
+    let action = clerk.create_action(panel.meetings[2], "Circulate the briefing").await;
+    let mut browser = signed_in(&app, "dso", Role::Secretariat).await;
+    let edit = format!("/actions/{}/edit", action.id);
+    let form = browser.get(&edit).await.expect(200);
+    let mut fields = form_fields(&form.text, &edit);
+    // Someone else changes it meanwhile.
+    let etag = clerk.get(&format!("/api/v1/actions/{}", action.id)).await.etag();
+    clerk.patch(&format!("/api/v1/actions/{}", action.id), &etag, json!({"owed_to": "Cllr Patel"})).await.expect(200);
+    let mine = "Circulate the briefing to every Member by Friday";
+    set(&mut fields, "description", mine);
+    let r = browser.submit(&edit, &fields).await.expect(409);
+    assert!(r.text.contains("Someone changed this action after you opened it"));
+    assert!(r.text.contains("Cllr Patel") && r.text.contains("clerk"), "what changed and who changed it");
+    assert!(r.text.contains(mine), "the user's text is kept");
+    assert_eq!(clerk.get_action(action.id).await.description, "Circulate the briefing", "nothing overwritten");
+    // Sending it again applies it to the current version, keeping the other change.
+    let fields = form_fields(&r.text, &edit);
+    browser.submit(&edit, &fields).await.expect(303);
+    let now = clerk.get_action(action.id).await;
+    assert_eq!((now.description.as_str(), now.owed_to.as_deref()), (mine, Some("Cllr Patel")));
+    // Even a stale form that changed nothing else writes only what it changed.
+    let form = browser.get(&edit).await.expect(200);
+    let mut fields = form_fields(&form.text, &edit);
+    let etag = clerk.get(&format!("/api/v1/actions/{}", action.id)).await.etag();
+    clerk
+        .patch(&format!("/api/v1/actions/{}", action.id), &etag, json!({"committed_by": "Chief Executive"}))
+        .await
+        .expect(200);
+    set(&mut fields, "minute_paragraph", "12");
+    let again = browser.submit(&edit, &fields).await.expect(409);
+    browser.submit(&edit, &form_fields(&again.text, &edit)).await.expect(303);
+    let now = clerk.get_action(action.id).await;
+    assert_eq!((now.minute_paragraph.as_deref(), now.committed_by.as_deref()), (Some("12"), Some("Chief Executive")));
+}
+
+async fn each_page_answers_as_the_policy_table_says(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("PW").await;
+    let action = clerk.create_action(panel.meetings[2], "Check the figures").await;
+    let (m, a) = (panel.meetings[2], action.id);
+    let pages = [
+        ("/", [200, 200, 200, 200, 200]),
+        ("/actions", [200, 200, 200, 200, 200]),
+        (&format!("/actions/{a}") as &str, [200, 200, 200, 200, 200]),
+        (&format!("/actions/{a}/edit"), [403, 403, 403, 200, 200]),
+        (&format!("/meetings/{m}"), [200, 200, 200, 200, 200]),
+        (&format!("/meetings/{m}/action-log"), [200, 200, 200, 200, 200]),
+        (&format!("/committees/{}", panel.committee), [200, 200, 200, 200, 200]),
+        ("/review", [403, 403, 403, 200, 200]),
+        ("/admin/users", [403, 403, 403, 403, 200]),
+        ("/admin/credentials", [403, 403, 403, 403, 200]),
+    ];
+    let roles = [Role::Reader, Role::Member, Role::Opcc, Role::Secretariat, Role::Admin];
+    let mut browsers = Vec::new();
+    for role in roles {
+        browsers.push(signed_in(&app, &format!("walk-{role}"), role).await);
+    }
+    let mut anonymous = Browser::new(&app);
+    for (path, expected) in pages.iter() {
+        let r = anonymous.get(path).await.expect(303);
+        assert!(r.header("location").unwrap().starts_with("/sign-in"), "{path}");
+        for (browser, (want, role)) in browsers.iter_mut().zip(expected.iter().zip(roles)) {
+            let r = browser.get(path).await;
+            assert_eq!(r.status, *want, "{path} as {role}");
+        }
+    }
+    // Forms: a reader's valid session and token still cannot log, move or administer.
+    let reader = &mut browsers[0];
+    let csrf = reader.csrf("/").await;
+    for path in [
+        format!("/meetings/{m}/actions"),
+        format!("/actions/{a}/start"),
+        format!("/actions/{a}/withdraw"),
+        "/admin/users".into(),
+        format!("/meetings/{m}/carry-forward"),
+    ] {
+        let r = reader.post(&path, &[("csrf_token", &csrf), ("description", "x"), ("version", "1")]).await;
+        assert_eq!(r.status, 403, "{path}");
+    }
+    assert_eq!(clerk.get_action(a).await.status, ActionStatus::Open);
+}
+
+async fn the_story_of_a_response_through_the_pages(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("ST2").await;
+    app.create_user("officer", Role::Opcc);
+    let officer = app.new_user("boss", Role::Admin).await.user_named("officer").await;
+    let action = clerk
+        .post("/api/v1/actions", json!({"raised_at_meeting_id": panel.meetings[2], "description": "Find out which school", "owner_id": officer.id}))
+        .await
+        .expect(201)
+        .id();
+    let mut opcc = Browser::new(&app);
+    opcc.sign_in("officer", "officer-password").await.expect(303);
+    let home = opcc.get("/").await.expect(200);
+    assert!(home.text.contains("Owed by me") && home.text.contains("Find out which school"));
+    let page = opcc.get(&format!("/actions/{action}")).await.expect(200);
+    assert!(page.text.contains("Submit response") && !page.text.contains("Accept response"));
+    let (csrf, version) = (hidden(&page.text, "csrf_token"), hidden(&page.text, "version"));
+    // Without the response the form comes back with the error.
+    let r = opcc
+        .post(
+            &format!("/actions/{action}/submit_response"),
+            &[("csrf_token", &csrf), ("version", &version), ("response", " ")],
+        )
+        .await
+        .expect(422);
+    assert!(r.text.contains("There is a problem"));
+    opcc.post(
+        &format!("/actions/{action}/submit_response"),
+        &[("csrf_token", &csrf), ("version", &version), ("response", "Oakfield Primary")],
+    )
+    .await
+    .expect(303);
+    let mut dso = signed_in(&app, "dso", Role::Secretariat).await;
+    let review = dso.get("/review").await.expect(200);
+    assert!(review.text.contains("Oakfield Primary"));
+    let (csrf, version) = (hidden(&review.text, "csrf_token"), hidden(&review.text, "version"));
+    dso.post(
+        &format!("/actions/{action}/return"),
+        &[("csrf_token", &csrf), ("version", &version), ("reason", "Which year group?")],
+    )
+    .await
+    .expect(303);
+    assert_eq!(clerk.get_action(action).await.status, ActionStatus::InProgress);
+    let page = dso.get(&format!("/actions/{action}")).await.expect(200);
+    assert!(page.text.contains("Which year group?") && page.text.contains("Verified"));
+}
+
+async fn hostile_text_is_shown_as_text(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("XSS").await;
+    let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+    let action = clerk
+        .post("/api/v1/actions", json!({"raised_at_meeting_id": panel.meetings[2], "description": hostile, "owed_to": hostile, "committed_by": hostile}))
+        .await
+        .expect(201)
+        .id();
+    let mut browser = signed_in(&app, "dso", Role::Secretariat).await;
+    for path in [
+        format!("/actions/{action}"),
+        format!("/actions/{action}/edit"),
+        format!("/meetings/{}", panel.meetings[2]),
+        "/actions".into(),
+        format!("/meetings/{}/action-log", panel.meetings[3]),
+    ] {
+        let r = browser.get(&path).await.expect(200);
+        assert!(!r.text.contains("<script>alert") && !r.text.contains("<img src=x"), "{path} escapes");
+        assert!(r.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path} shows it as text");
+    }
+}
+
+async fn assets_are_embedded_with_hashed_addresses(app: TestApp) {
+    let mut browser = Browser::new(&app);
+    let page = browser.get("/sign-in").await.expect(200);
+    let css = page
+        .text
+        .split("href=\"")
+        .find_map(|s| s.split('"').next().filter(|h| h.ends_with(".css")))
+        .unwrap()
+        .to_string();
+    let r = browser.get(&css).await.expect(200);
+    assert_eq!(r.header("cache-control").as_deref(), Some("public, max-age=31536000, immutable"));
+    assert!(r.header("content-type").unwrap().starts_with("text/css"));
+    assert!(!r.text.contains("GDS Transport"));
+    browser.get("/assets/000000000000/govuk-frontend.min.css").await.expect(404);
+    // A first view of a page transfers under 250 KB.
+    let mut total = page.text.len();
+    for href in page.text.split(['"']).filter(|s| s.starts_with("/assets/")) {
+        total += browser.get(href).await.expect(200).text.len();
+    }
+    assert!(total < 250_000, "{total} bytes");
+}
+
+crate::on_both_backends!(
+    signed_out_browsers_go_to_sign_in_and_the_api_keeps_its_json,
+    signing_in_sets_a_session_cookie_and_signing_out_ends_it,
+    deactivation_and_password_changes_end_sessions,
+    forms_without_the_sessions_csrf_token_are_refused,
+    meeting_mode_logs_once_however_often_the_form_is_sent,
+    a_stale_edit_is_shown_not_lost,
+    each_page_answers_as_the_policy_table_says,
+    the_story_of_a_response_through_the_pages,
+    hostile_text_is_shown_as_text,
+    assets_are_embedded_with_hashed_addresses,
+);
