@@ -41,3 +41,60 @@ pub async fn update(
     let now = crate::store::now();
     state.db(move |conn| write_transaction(conn, |conn| committees::update(conn, id, expected, &changes, now))).await
 }
+
+/// A committee as the home page shows it.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub committee: Committee,
+    /// Its next scheduled meeting, with the unfinished actions due at it.
+    pub next_meeting: Option<(crate::store::meetings::Meeting, i64)>,
+    pub unfinished: i64,
+    pub overdue: i64,
+}
+
+/// The first `limit` committees with their next meeting and counts, read
+/// in one snapshot with a fixed number of grouped queries plus one indexed
+/// lookup per committee for its next meeting.
+pub async fn overview(
+    state: &AppState,
+    _: &Caller<Read>,
+    limit: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<Overview>, Error> {
+    use crate::domain::MeetingStatus;
+    use crate::store::{actions, meetings};
+    state
+        .db(move |conn| {
+            crate::db::snapshot(conn, |conn| {
+                let mut list = committees::list(conn, None, limit)?;
+                list.truncate(limit as usize);
+                let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+                let counts = actions::counts_by_committee(conn, &ids, now)?;
+                let mut next = Vec::with_capacity(list.len());
+                for id in &ids {
+                    let filter = meetings::MeetingFilter {
+                        committee_id: Some(*id),
+                        from: Some(now.date()),
+                        status: Some(MeetingStatus::Scheduled),
+                        ..Default::default()
+                    };
+                    next.push(meetings::list(conn, &filter, None, 1)?.into_iter().find(|m| m.starts_at >= now));
+                }
+                let meeting_ids: Vec<i64> = next.iter().flatten().map(|m| m.id).collect();
+                let due = actions::unfinished_due_at(conn, &meeting_ids)?;
+                Ok(list
+                    .into_iter()
+                    .zip(next)
+                    .map(|(committee, next)| {
+                        let (unfinished, overdue) = counts.get(&committee.id).copied().unwrap_or_default();
+                        let next_meeting = next.map(|m| {
+                            let n = due.get(&m.id).copied().unwrap_or(0);
+                            (m, n)
+                        });
+                        Overview { committee, next_meeting, unfinished, overdue }
+                    })
+                    .collect())
+            })
+        })
+        .await
+}

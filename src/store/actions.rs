@@ -631,3 +631,57 @@ pub(super) fn carry_to(
     state.times_carried_forward += 1;
     write(conn, current, &state, "carried_forward", reason, actor, now)
 }
+
+/// Unfinished and overdue actions of each of these committees, counted in
+/// two grouped queries (the home page shows them for every committee).
+pub fn counts_by_committee(
+    conn: &mut AnyConnection,
+    committee_ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<std::collections::HashMap<i64, (i64, i64)>, Error> {
+    let unfinished_statuses: Vec<ActionStatus> = ActionStatus::ALL.into_iter().filter(|s| s.is_unfinished()).collect();
+    let unfinished: Vec<(i64, i64)> = actions::table
+        .filter(actions::committee_id.eq_any(committee_ids))
+        .filter(actions::status.eq_any(unfinished_statuses))
+        .group_by(actions::committee_id)
+        .select((actions::committee_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let overdue: Vec<(i64, i64)> = actions::table
+        .left_join(meetings_table::table.on(meetings_table::id.nullable().eq(actions::due_meeting_id)))
+        .filter(actions::committee_id.eq_any(committee_ids))
+        .filter(actions::status.eq_any([ActionStatus::Open, ActionStatus::InProgress]))
+        .filter(
+            sql::<Bool>("(")
+                .sql(OVERDUE_BEFORE_TODAY)
+                .bind::<Date, _>(now.date())
+                .sql(OVERDUE_BEFORE_NOW)
+                .bind::<Timestamp, _>(now)
+                .sql(OVERDUE_END),
+        )
+        .group_by(actions::committee_id)
+        .select((actions::committee_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut counts: std::collections::HashMap<i64, (i64, i64)> = std::collections::HashMap::new();
+    for (id, n) in unfinished {
+        counts.entry(id).or_default().0 = n;
+    }
+    for (id, n) in overdue {
+        counts.entry(id).or_default().1 = n;
+    }
+    Ok(counts)
+}
+
+/// Unfinished actions due at each of these meetings.
+pub fn unfinished_due_at(
+    conn: &mut AnyConnection,
+    meeting_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, Error> {
+    let unfinished_statuses: Vec<ActionStatus> = ActionStatus::ALL.into_iter().filter(|s| s.is_unfinished()).collect();
+    let rows: Vec<(Option<i64>, i64)> = actions::table
+        .filter(actions::due_meeting_id.eq_any(meeting_ids))
+        .filter(actions::status.eq_any(unfinished_statuses))
+        .group_by(actions::due_meeting_id)
+        .select((actions::due_meeting_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, n)| id.map(|id| (id, n))).collect())
+}

@@ -451,7 +451,40 @@ async fn assets_are_embedded_with_hashed_addresses(app: TestApp) {
     assert!(total < 250_000, "{total} bytes");
 }
 
+async fn home_shows_each_committee_with_its_next_meeting_and_counts(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("HOME").await;
+    let overdue = clerk.create_action(panel.meetings[0], "Send the overdue figures").await;
+    assert_eq!(overdue.due_meeting_id, Some(panel.meetings[1]));
+    clerk
+        .post(
+            "/api/v1/actions",
+            json!({"raised_at_meeting_id": panel.meetings[1], "description": "Bring the plan", "due_meeting_id": panel.meetings[2]}),
+        )
+        .await
+        .expect(201);
+    let mut dso = signed_in(&app, "dso", Role::Secretariat).await;
+    let home = dso.get("/").await.expect(200);
+    let row = home
+        .text
+        .split("<tr class=\"govuk-table__row\">")
+        .find(|r| r.contains(&format!("/committees/{}", panel.committee)))
+        .unwrap();
+    assert!(row.contains(&format!("/meetings/{}", panel.meetings[2])) && row.contains("(1 due)"), "{row}");
+    let numbers: Vec<&str> =
+        row.split("govuk-table__cell--numeric\">").skip(1).map(|c| c.split('<').next().unwrap()).collect();
+    assert_eq!(numbers.first(), Some(&"2"), "two unfinished: {row}");
+    assert!(row.contains("govuk-tag--red\">1<"), "one overdue: {row}");
+    assert!(home.text.contains("Send the overdue figures"), "the overdue list");
+    // A reader sees the committees but not the secretariat's queues.
+    let mut reader = signed_in(&app, "councillor", Role::Member).await;
+    let home = reader.get("/").await.expect(200);
+    assert!(home.text.contains(&format!("/committees/{}", panel.committee)));
+    assert!(!home.text.contains("Responses waiting for review"));
+}
+
 crate::on_both_backends!(
+    home_shows_each_committee_with_its_next_meeting_and_counts,
     signed_out_browsers_go_to_sign_in_and_the_api_keeps_its_json,
     signing_in_sets_a_session_cookie_and_signing_out_ends_it,
     deactivation_and_password_changes_end_sessions,

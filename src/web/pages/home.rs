@@ -4,10 +4,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::auth::policy::Read;
-use crate::domain::{ActionStatus, CommitteeId, MeetingStatus, Role, UserId};
+use crate::domain::{ActionStatus, Role, UserId};
 use crate::ops::{self, AppState};
 use crate::store::actions::ActionFilter;
-use crate::store::meetings::MeetingFilter;
 use crate::web::session::{self, Signed};
 use crate::web::view::{self, ActionLine};
 use crate::web::{html, see_other, Chrome, PageError};
@@ -16,9 +15,9 @@ use crate::web::{html, see_other, Chrome, PageError};
 struct CommitteeSummary {
     id: i64,
     name: String,
-    next_meeting: Option<(i64, String, usize)>,
-    open: usize,
-    overdue: usize,
+    next_meeting: Option<(i64, String, i64)>,
+    open: i64,
+    overdue: i64,
 }
 
 #[derive(Template)]
@@ -34,6 +33,9 @@ struct HomePage {
 }
 
 const SHOWN: i64 = 25;
+/// A panel's secretariat serves a handful of committees; past this many the
+/// home page lists the first ones (every committee's page is still there).
+const COMMITTEES_SHOWN: i64 = 50;
 
 fn unfinished() -> Vec<ActionStatus> {
     ActionStatus::ALL.into_iter().filter(|s| s.is_unfinished()).collect()
@@ -52,41 +54,17 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     let list = |filter: ActionFilter| ops::actions::list(&state, &caller, filter, false, None, SHOWN, now);
 
-    let mut committees = Vec::new();
-    for committee in ops::committees::list(&state, &caller, None, 50).await?.into_iter().take(50) {
-        let filter = MeetingFilter {
-            committee_id: Some(committee.id),
-            from: Some(now.date()),
-            status: Some(MeetingStatus::Scheduled),
-            ..Default::default()
-        };
-        let next = ops::meetings::list(&state, &caller, filter, None, 1).await?.into_iter().next();
-        let next_meeting = match next {
-            Some(m) => {
-                let due = ops::actions::list(
-                    &state,
-                    &caller,
-                    ActionFilter { due_meeting_id: Some(m.id), statuses: unfinished(), ..Default::default() },
-                    false,
-                    None,
-                    500,
-                    now,
-                )
-                .await?;
-                Some((m.id, view::meeting_name(&m), due.len()))
-            }
-            None => None,
-        };
-        let stats = ops::action_log::stats(&state, &caller, CommitteeId(committee.id), None, None).await?;
-        let open = unfinished().iter().map(|s| stats.by_status.get(s.as_str()).copied().unwrap_or(0)).sum();
-        committees.push(CommitteeSummary {
-            id: committee.id,
-            name: committee.name,
-            next_meeting,
-            open,
-            overdue: stats.overdue,
-        });
-    }
+    let committees = ops::committees::overview(&state, &caller, COMMITTEES_SHOWN, now)
+        .await?
+        .into_iter()
+        .map(|o| CommitteeSummary {
+            id: o.committee.id,
+            name: o.committee.name,
+            next_meeting: o.next_meeting.map(|(m, due)| (m.id, view::meeting_name(&m), due)),
+            open: o.unfinished,
+            overdue: o.overdue,
+        })
+        .collect();
 
     let role = session.role;
     let (mut to_review, mut overdue, mut owed_by_me, mut unassigned) = (vec![], vec![], vec![], vec![]);
