@@ -483,7 +483,43 @@ async fn home_shows_each_committee_with_its_next_meeting_and_counts(app: TestApp
     assert!(!home.text.contains("Responses waiting for review"));
 }
 
+async fn pasted_minutes_become_actions_after_a_check(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("MIN").await;
+    let mut dso = signed_in(&app, "dso", Role::Secretariat).await;
+    let meeting = format!("/meetings/{}", panel.meetings[2]);
+    let csrf = dso.csrf(&meeting).await;
+    let minutes = "7. In response to a question about the youth scheme the Commissioner would report back to the \
+                   Member on which school would be involved.\n\n8. The Chief Executive agreed to circulate the \
+                   action plan to all Members.\n\n9. The report was noted.";
+    let found =
+        dso.post(&format!("{meeting}/minutes"), &[("csrf_token", &csrf), ("minutes", minutes)]).await.expect(200);
+    assert!(found.text.contains("Commitment 1") && found.text.contains("Commitment 2"), "two candidates");
+    assert!(!found.text.contains("Commitment 3"), "the noting is not a commitment");
+    let log = format!("{meeting}/minutes/log");
+    let mut fields = form_fields(&found.text, &log);
+    // A mistake comes back with every candidate as typed and the error named.
+    set(&mut fields, "c1_description", "");
+    let r = dso.submit(&log, &fields).await.expect(422);
+    assert!(r.text.contains("Commitment 2: description"), "the error names the commitment");
+    assert!(r.text.contains("which school would be involved"), "the rows are kept");
+    assert_eq!(app.count_rows("actions"), 0, "nothing logged");
+    // Unselect the second, log the first; sending it twice logs it once.
+    let mut fields = form_fields(&r.text, &log);
+    fields.retain(|(k, _)| k != "c1_selected");
+    dso.submit(&log, &fields).await.expect(303);
+    dso.submit(&log, &fields).await.expect(303);
+    let actions =
+        clerk.page::<serde_json::Value>(&format!("/api/v1/actions?raised_at_meeting_id={}", panel.meetings[2])).await;
+    assert_eq!(actions.items.len(), 1);
+    let action = &actions.items[0];
+    assert_eq!(action["minute_paragraph"], json!("7"));
+    assert!(action["source_sentence"].as_str().unwrap().contains("would report back"), "{action}");
+    assert_eq!(action["due_meeting_id"], json!(panel.meetings[3]), "due at the next meeting by default");
+}
+
 crate::on_both_backends!(
+    pasted_minutes_become_actions_after_a_check,
     home_shows_each_committee_with_its_next_meeting_and_counts,
     signed_out_browsers_go_to_sign_in_and_the_api_keeps_its_json,
     signing_in_sets_a_session_cookie_and_signing_out_ends_it,

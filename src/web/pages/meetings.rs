@@ -416,8 +416,65 @@ pub async fn cancel(
 /// A commitment the extractor found, as the table of candidates shows it.
 struct CandidateRow {
     n: usize,
-    candidate: Candidate,
-    rule: String,
+    sentence: String,
+    /// Which rule found it and on which words, to explain the suggestion.
+    found_by: String,
+    selected: bool,
+    description: String,
+    paragraph: String,
+    committed_by: String,
+    owed_to: String,
+    owner_id: String,
+    due_meeting_id: String,
+}
+
+impl CandidateRow {
+    fn found(n: usize, c: Candidate, due_meeting_id: String) -> CandidateRow {
+        let rule = serde_json::to_value(c.rule).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " ")));
+        CandidateRow {
+            n,
+            found_by: format!("found by the rule “{}” on “{}”", rule.unwrap_or_default(), c.cue),
+            sentence: c.sentence,
+            selected: true,
+            description: c.summary,
+            paragraph: c.paragraph.unwrap_or_default(),
+            committed_by: c.committed_by.unwrap_or_default(),
+            owed_to: c.owed_to.unwrap_or_default(),
+            owner_id: String::new(),
+            due_meeting_id,
+        }
+    }
+
+    /// The row as the form sent it back.
+    fn posted(n: usize, posted: &Posted<ExtractCommitments>) -> CandidateRow {
+        let field = |name: &str| posted.value(&format!("c{n}_{name}")).unwrap_or("").to_string();
+        CandidateRow {
+            n,
+            sentence: field("sentence"),
+            found_by: field("found_by"),
+            selected: !field("selected").is_empty(),
+            description: field("description"),
+            paragraph: field("paragraph"),
+            committed_by: field("committed_by"),
+            owed_to: field("owed_to"),
+            owner_id: field("owner_id"),
+            due_meeting_id: field("due_meeting_id"),
+        }
+    }
+
+    fn form(&self) -> ActionForm {
+        ActionForm {
+            agenda_item_id: String::new(),
+            minute_paragraph: self.paragraph.clone(),
+            committed_by: self.committed_by.clone(),
+            owed_to: self.owed_to.clone(),
+            description: self.description.clone(),
+            owner_id: self.owner_id.clone(),
+            owner: String::new(),
+            due_meeting_id: self.due_meeting_id.clone(),
+            form_id: String::new(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -429,8 +486,17 @@ struct MinutesPage {
     candidates: Vec<CandidateRow>,
     owners: Vec<Assignable>,
     later_meetings: Vec<(i64, String)>,
-    next_meeting: Option<i64>,
     form_id: String,
+    errors: Vec<FieldError>,
+}
+
+impl MinutesPage {
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.clone())
+    }
+    fn is(&self, value: &str, id: &i64) -> bool {
+        value == id.to_string()
+    }
 }
 
 #[derive(Deserialize)]
@@ -454,14 +520,22 @@ pub async fn read_minutes(
     let budget = extract::Budget::within(limit);
     let candidates =
         ops::extractions::extract(&state, &posted.caller, MeetingId(*id), form.minutes, budget, limit, Ok).await?;
-    minutes_page(&state, &posted, *id, candidates).await
+    minutes_page(&state, &posted, *id, Found::New(candidates), vec![], None).await
+}
+
+/// The candidates to show: fresh from the extractor, or as the form sent them back.
+enum Found {
+    New(Vec<Candidate>),
+    Posted(Vec<CandidateRow>),
 }
 
 async fn minutes_page(
     state: &AppState,
     posted: &Posted<ExtractCommitments>,
     id: i64,
-    candidates: Vec<Candidate>,
+    found: Found,
+    errors: Vec<FieldError>,
+    form_id: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let reader: crate::auth::Caller<Read> = posted.session.caller()?;
     let meeting = ops::meetings::get(state, &reader, MeetingId(id)).await?;
@@ -480,20 +554,27 @@ async fn minutes_page(
     )
     .await?;
     let later_meetings: Vec<(i64, String)> = later.iter().take(50).map(|m| (m.id, view::meeting_name(m))).collect();
-    html(&MinutesPage {
-        chrome: Chrome::new("Commitments in the minutes", Some(&posted.session), "/meetings"),
-        meeting_id: id,
-        meeting_name: view::meeting_name(&meeting),
-        candidates: candidates
-            .into_iter()
-            .enumerate()
-            .map(|(n, candidate)| CandidateRow { n, rule: format!("{:?}", candidate.rule), candidate })
-            .collect(),
-        owners,
-        next_meeting: later_meetings.first().map(|(id, _)| *id),
-        later_meetings,
-        form_id: ops::sessions::random_token(),
-    })
+    let next = later_meetings.first().map(|(id, _)| id.to_string()).unwrap_or_default();
+    let candidates = match found {
+        Found::New(candidates) => {
+            candidates.into_iter().enumerate().map(|(n, c)| CandidateRow::found(n, c, next.clone())).collect()
+        }
+        Found::Posted(rows) => rows,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    html_with_status(
+        status,
+        &MinutesPage {
+            chrome: Chrome::new("Commitments in the minutes", Some(&posted.session), "/meetings"),
+            meeting_id: id,
+            meeting_name: view::meeting_name(&meeting),
+            candidates,
+            owners,
+            later_meetings,
+            form_id: form_id.unwrap_or_else(ops::sessions::random_token),
+            errors,
+        },
+    )
 }
 
 /// Logs the selected candidates, all or none, once per form.
@@ -503,45 +584,32 @@ pub async fn log_minutes(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     let id = *id;
-    let field = |n: usize, name: &str| posted.value(&format!("c{n}_{name}")).unwrap_or("").to_string();
     let count = posted.value("count").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0).min(1000);
+    let rows: Vec<CandidateRow> = (0..count).map(|n| CandidateRow::posted(n, &posted)).collect();
     let mut commitments = Vec::new();
     let mut errors = Vec::new();
-    for n in 0..count {
-        if field(n, "selected").is_empty() {
-            continue;
-        }
-        let form = ActionForm {
-            agenda_item_id: String::new(),
-            minute_paragraph: field(n, "paragraph"),
-            committed_by: field(n, "committed_by"),
-            owed_to: field(n, "owed_to"),
-            description: field(n, "description"),
-            owner_id: field(n, "owner_id"),
-            owner: String::new(),
-            due_meeting_id: field(n, "due_meeting_id"),
-            form_id: String::new(),
-        };
-        match form.parse(id) {
+    for row in rows.iter().filter(|r| r.selected) {
+        match row.form().parse(id) {
             Ok(mut new) => {
-                new.source_sentence = Some(field(n, "sentence")).filter(|s| !s.trim().is_empty());
+                new.source_sentence = Some(row.sentence.clone()).filter(|s| !s.trim().is_empty());
                 commitments.push(new);
             }
             Err(e) => errors.extend(e.into_iter().map(|mut f| {
-                f.field = format!("c{n}_{}", f.field);
+                f.message = format!("Commitment {}: {} {}", row.n + 1, f.field.replace('_', " "), f.message);
+                f.field = format!("c{}_{}", row.n, f.field);
                 f
             })),
         }
     }
     if commitments.is_empty() && errors.is_empty() {
-        return Err(PageError::BadForm("Select at least one commitment to log.".into()));
-    }
-    if !errors.is_empty() {
-        return Err(PageError::from(Error::Invalid(errors)));
+        errors.push(FieldError::new("c0_selected", "Select at least one commitment to log"));
     }
     let form_id = posted.value("form_id").unwrap_or("").to_string();
+    if !errors.is_empty() {
+        return minutes_page(&state, &posted, id, Found::Posted(rows), errors, Some(form_id)).await;
+    }
     let fingerprint_source: Vec<_> = posted.pairs().iter().filter(|(k, _)| k != "csrf_token").cloned().collect();
-    let key = IdempotencyKey(Some(form_id).filter(|k| !k.is_empty() && k.len() <= 200)).scoped(
+    let key = IdempotencyKey(Some(form_id.clone()).filter(|k| !k.is_empty() && k.len() <= 200)).scoped(
         &posted.caller.actor(),
         "web log minutes",
         &fingerprint_source,
@@ -554,6 +622,25 @@ pub async fn log_minutes(
             replayed: false,
         })
     });
-    let recorded = ops::extractions::accept(&state, &posted.caller, MeetingId(id), commitments, key, record).await?;
-    Ok(see_other(recorded.location.as_deref().unwrap_or("/")))
+    match ops::extractions::accept(&state, &posted.caller, MeetingId(id), commitments, key, record).await {
+        Ok(recorded) => Ok(see_other(recorded.location.as_deref().unwrap_or("/"))),
+        Err(Error::Invalid(errors) | Error::UnknownReference(errors) | Error::ConflictingReference(errors)) => {
+            // `actions[k].field` names the k-th selected row.
+            let selected: Vec<usize> = rows.iter().filter(|r| r.selected).map(|r| r.n).collect();
+            let errors = errors
+                .into_iter()
+                .map(|mut f| {
+                    if let Some((k, field)) = f.field.strip_prefix("actions[").and_then(|r| r.split_once("].")) {
+                        if let Some(n) = k.parse::<usize>().ok().and_then(|k| selected.get(k)) {
+                            f.message = format!("Commitment {}: {} {}", n + 1, field.replace('_', " "), f.message);
+                            f.field = format!("c{n}_{field}");
+                        }
+                    }
+                    f
+                })
+                .collect();
+            minutes_page(&state, &posted, id, Found::Posted(rows), errors, Some(form_id)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
