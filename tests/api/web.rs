@@ -325,6 +325,7 @@ async fn each_page_answers_as_the_policy_table_says(app: TestApp) {
         (&format!("/meetings/{m}"), [200, 200, 200, 200, 200]),
         (&format!("/meetings/{m}/action-log"), [200, 200, 200, 200, 200]),
         (&format!("/committees/{}", panel.committee), [200, 200, 200, 200, 200]),
+        (&format!("/meetings/{m}/cancel"), [403, 403, 403, 200, 200]),
         ("/review", [403, 403, 403, 200, 200]),
         ("/admin/users", [403, 403, 403, 403, 200]),
         ("/admin/credentials", [403, 403, 403, 403, 200]),
@@ -518,7 +519,44 @@ async fn pasted_minutes_become_actions_after_a_check(app: TestApp) {
     assert_eq!(action["due_meeting_id"], json!(panel.meetings[3]), "due at the next meeting by default");
 }
 
+async fn the_sign_in_page_is_throttled_like_the_api(app: TestApp) {
+    app.create_user("dso", Role::Secretariat);
+    let mut browser = Browser::new(&app);
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(browser.sign_in("dso", "a wrong guess").await.status);
+    }
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    let refused = browser.sign_in("dso", "dso-password").await.expect(429);
+    assert!(refused.header("retry-after").is_some());
+    assert!(refused.text.contains("too many failed sign-ins"), "the sign-in page says why: {}", refused.text);
+    // The API counts the same failures: it refuses too.
+    app.sign_in("dso", "dso-password").await.expect_problem(429);
+}
+
+async fn cancelling_a_meeting_is_confirmed_and_moves_its_actions(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("CAN").await;
+    let action = clerk.create_action(panel.meetings[1], "Bring the revised plan").await;
+    let etag = clerk.get(&format!("/api/v1/actions/{}", action.id)).await.etag();
+    clerk
+        .patch(&format!("/api/v1/actions/{}", action.id), &etag, json!({"due_meeting_id": panel.meetings[2]}))
+        .await
+        .expect(200);
+    let mut dso = signed_in(&app, "dso", Role::Secretariat).await;
+    let cancel = format!("/meetings/{}/cancel", panel.meetings[2]);
+    let confirm = dso.get(&cancel).await.expect(200);
+    assert!(confirm.text.contains("Are you sure") && confirm.text.contains("The 1 unfinished actions"));
+    let r = dso.submit(&cancel, &form_fields(&confirm.text, &cancel)).await.expect(303);
+    assert_eq!(r.header("location").unwrap(), format!("/meetings/{}?notice=cancelled", panel.meetings[2]));
+    assert_eq!(clerk.get_action(action.id).await.due_meeting_id, Some(panel.meetings[3]), "moved to the next meeting");
+    // The same confirmation sent again is stale: refused, nothing moves twice.
+    dso.submit(&cancel, &form_fields(&confirm.text, &cancel)).await.expect(412);
+}
+
 crate::on_both_backends!(
+    cancelling_a_meeting_is_confirmed_and_moves_its_actions,
+    the_sign_in_page_is_throttled_like_the_api,
     pasted_minutes_become_actions_after_a_check,
     home_shows_each_committee_with_its_next_meeting_and_counts,
     signed_out_browsers_go_to_sign_in_and_the_api_keeps_its_json,

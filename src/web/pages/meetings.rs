@@ -396,6 +396,33 @@ pub async fn carry_forward(
     Ok(see_other(&format!("/meetings/{}?notice=carried", *id)))
 }
 
+#[derive(Template)]
+#[template(path = "cancel_meeting.html")]
+struct CancelPage {
+    chrome: Chrome,
+    meeting: Meeting,
+    meeting_name: String,
+    unfinished_due_here: usize,
+}
+
+/// "Are you sure?": cancelling moves the meeting's actions, so it is confirmed first.
+pub async fn confirm_cancel(
+    page: Signed<ManageMeetings>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let reader = page.session.caller::<Read>()?;
+    let meeting = ops::meetings::get(&state, &reader, MeetingId(*id)).await?;
+    let filter = ActionFilter { due_meeting_id: Some(meeting.id), ..Default::default() };
+    let due = ops::actions::list(&state, &reader, filter, false, None, 500, Utc::now().naive_utc()).await?;
+    html(&CancelPage {
+        chrome: Chrome::new(format!("Cancel {}", view::meeting_name(&meeting)), Some(&page.session), "/meetings"),
+        meeting_name: view::meeting_name(&meeting),
+        unfinished_due_here: due.iter().filter(|v| v.row.status.is_unfinished()).count(),
+        meeting,
+    })
+}
+
 #[derive(Deserialize)]
 struct VersionForm {
     version: i64,

@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/meetings/{id}/actions", web::post().to(meetings::log_action))
         .route("/meetings/{id}/action-log", web::get().to(meetings::action_log))
         .route("/meetings/{id}/carry-forward", web::post().to(meetings::carry_forward))
+        .route("/meetings/{id}/cancel", web::get().to(meetings::confirm_cancel))
         .route("/meetings/{id}/cancel", web::post().to(meetings::cancel))
         .route("/meetings/{id}/minutes", web::post().to(meetings::read_minutes))
         .route("/meetings/{id}/minutes/log", web::post().to(meetings::log_minutes))

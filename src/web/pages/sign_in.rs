@@ -109,6 +109,18 @@ pub async fn sign_in(
             let message = "The username or password is not right".to_string();
             page(StatusCode::UNAUTHORIZED, next, username, Some(message), expected, secure)
         }
+        Err(Error::TooManyAttempts { retry_after }) => {
+            let minutes = (retry_after + 59) / 60;
+            let message = format!(
+                "There have been too many failed sign-ins. Try again in {minutes} minute{}",
+                if minutes == 1 { "" } else { "s" }
+            );
+            let mut response = page(StatusCode::TOO_MANY_REQUESTS, next, username, Some(message), expected, secure)?;
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string()) {
+                response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+            }
+            Ok(response)
+        }
         Err(e) => Err(e.into()),
     }
 }
