@@ -106,7 +106,7 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
                     .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                     .app_data(state.clone())
                     .app_data(body::BodyTimeout(limits.request_timeout))
-                    .app_data(api::extractions::ExtractionTimeLimit(limits.extraction_time_limit))
+                    .app_data(crate::ops::extractions::ExtractionTimeLimit(limits.extraction_time_limit))
                     .app_data(routes)
                     .app_data(web::QueryConfig::default().error_handler(body::query_error))
                     .app_data(web::PathConfig::default().error_handler(body::path_error))

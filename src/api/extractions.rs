@@ -1,7 +1,5 @@
 //! Minutes in, candidate actions out; then the confirmed ones logged in one go.
 
-use std::time::Duration;
-
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -67,13 +65,6 @@ pub struct AcceptedActions {
 /// The most commitments accepted in one request.
 const MAX_BATCH: usize = 500;
 
-/// How long one extraction may take, waiting for its turn included
-/// (`EXTRACTION_TIME_LIMIT_MS`, default 10 s). The extractor is linear (2 MiB
-/// of any shape takes well under 2 s on two cores), so only a busy server
-/// runs past it: the request is then answered 503 with `Retry-After`.
-#[derive(Debug, Clone, Copy)]
-pub struct ExtractionTimeLimit(pub Duration);
-
 /// Finds the commitments in a meeting's minutes and returns them as
 /// candidates, saving nothing. Send the minutes as `text/plain` (or a whole
 /// HTML page as `text/html`), or as JSON `{"text": "..."}`; up to 2 MiB.
@@ -107,8 +98,7 @@ pub async fn extract_commitments(
     id: web::Path<i64>,
     minutes: MinutesText,
 ) -> Result<HttpResponse, ApiError> {
-    let limit =
-        req.app_data::<ExtractionTimeLimit>().map_or(crate::config::Limits::default().extraction_time_limit, |l| l.0);
+    let limit = ops::extractions::ExtractionTimeLimit::of(&req);
     let budget = extract::Budget::within(limit);
     // Actix drops this future when the client goes away; the guard goes with
     // it and tells the extraction, on its blocking thread, to stop.

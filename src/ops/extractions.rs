@@ -13,6 +13,20 @@ use crate::store::actions::{self, ActionView, NewAction};
 use crate::store::idempotency::{self, Recorded, RequestKey};
 use crate::store::meetings;
 
+/// How long one extraction may take, waiting for its turn included
+/// (`EXTRACTION_TIME_LIMIT_MS`, default 10 s). The extractor is linear (2 MiB
+/// of any shape takes well under 2 s on two cores), so only a busy server
+/// runs past it: the request is then answered 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtractionTimeLimit(pub Duration);
+
+impl ExtractionTimeLimit {
+    /// The limit the server was started with (the default when none was given).
+    pub fn of(req: &actix_web::HttpRequest) -> Duration {
+        req.app_data::<ExtractionTimeLimit>().map_or(crate::config::Limits::default().extraction_time_limit, |l| l.0)
+    }
+}
+
 /// Seconds a client is told to wait after an extraction stopped early.
 pub const EXTRACTION_RETRY_AFTER_SECONDS: u32 = 5;
 

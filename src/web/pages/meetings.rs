@@ -537,13 +537,13 @@ pub async fn read_minutes(
     posted: Posted<ExtractCommitments>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    limit: Option<web::Data<crate::api::extractions::ExtractionTimeLimit>>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let form: MinutesForm = posted.form()?;
     if form.minutes.trim().is_empty() {
         return Err(PageError::BadForm("Paste the minutes into the box first.".into()));
     }
-    let limit = limit.map_or(crate::config::Limits::default().extraction_time_limit, |l| l.0);
+    let limit = ops::extractions::ExtractionTimeLimit::of(&req);
     let budget = extract::Budget::within(limit);
     let candidates =
         ops::extractions::extract(&state, &posted.caller, MeetingId(*id), form.minutes, budget, limit, Ok).await?;
