@@ -33,6 +33,17 @@ pub struct BrowserSession {
 }
 
 impl BrowserSession {
+    fn new(session: web_sessions::WebSession, user: crate::store::users::User) -> BrowserSession {
+        BrowserSession {
+            id: session.id,
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role: user.role,
+            csrf_token: session.csrf_token,
+        }
+    }
+
     pub fn identity(&self) -> Identity {
         Identity::User { id: self.user_id, username: self.username.clone() }
     }
@@ -89,15 +100,7 @@ pub async fn begin(
             web_sessions::create(conn, &new)
         })
         .await?;
-    let browser = BrowserSession {
-        id: session.id,
-        user_id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role: user.role,
-        csrf_token: session.csrf_token,
-    };
-    Ok((secret, browser))
+    Ok((secret, BrowserSession::new(session, user)))
 }
 
 fn limits(settings: &SessionSettings, now: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
@@ -128,14 +131,7 @@ pub async fn resolve(state: &AppState, secret: String) -> Result<Option<BrowserS
             if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
                 web_sessions::touch(conn, session.id, now)?;
             }
-            Ok(Some(BrowserSession {
-                id: session.id,
-                user_id: user.id,
-                username: user.username,
-                display_name: user.display_name,
-                role: user.role,
-                csrf_token: session.csrf_token,
-            }))
+            Ok(Some(BrowserSession::new(session, user)))
         })
         .await
 }

@@ -177,6 +177,22 @@ pub struct MeetingQuery {
     notice: Option<String>,
 }
 
+/// The committee's scheduled meetings after this one, soonest first: where
+/// an action raised here can be due.
+async fn later_meetings(
+    state: &AppState,
+    caller: &crate::auth::Caller<Read>,
+    meeting: &Meeting,
+) -> Result<Vec<(i64, String)>, PageError> {
+    let filter = MeetingFilter {
+        committee_id: Some(meeting.committee_id),
+        status: Some(MeetingStatus::Scheduled),
+        ..Default::default()
+    };
+    let later = ops::meetings::list(state, caller, filter, Some((meeting.starts_at, meeting.id)), 50).await?;
+    Ok(later.iter().take(50).map(|m| (m.id, view::meeting_name(m))).collect())
+}
+
 /// Everything the meeting page shows; `form` is the meeting-mode form when
 /// the caller may log actions (kept as sent when it had errors).
 async fn meeting_page(
@@ -192,40 +208,11 @@ async fn meeting_page(
     let committee = ops::committees::get(state, caller, CommitteeId(meeting.committee_id)).await?;
     let agenda = ops::agenda_items::list(state, caller, MeetingId(id), None, 200).await?;
     let now = Utc::now().naive_utc();
-    let raised = ops::actions::list(
-        state,
-        caller,
-        ActionFilter { raised_at_meeting_id: Some(id), ..Default::default() },
-        false,
-        None,
-        500,
-        now,
-    )
-    .await?;
-    let due = ops::actions::list(
-        state,
-        caller,
-        ActionFilter { due_meeting_id: Some(id), ..Default::default() },
-        false,
-        None,
-        500,
-        now,
-    )
-    .await?;
+    let actions = |filter: ActionFilter| ops::actions::list(state, caller, filter, false, None, 500, now);
+    let raised = actions(ActionFilter { raised_at_meeting_id: Some(id), ..Default::default() }).await?;
+    let due = actions(ActionFilter { due_meeting_id: Some(id), ..Default::default() }).await?;
     let unfinished_due_here = due.iter().filter(|v| v.row.status.is_unfinished()).count();
-    let later = ops::meetings::list(
-        state,
-        caller,
-        MeetingFilter {
-            committee_id: Some(meeting.committee_id),
-            status: Some(MeetingStatus::Scheduled),
-            ..Default::default()
-        },
-        Some((meeting.starts_at, meeting.id)),
-        50,
-    )
-    .await?;
-    let later_meetings: Vec<(i64, String)> = later.iter().take(50).map(|m| (m.id, view::meeting_name(m))).collect();
+    let later_meetings = later_meetings(state, caller, &meeting).await?;
     let form = match session.caller::<ManageActions>() {
         Ok(manage) => {
             let owners = ops::users::assignable(state, &manage).await?;
@@ -568,19 +555,7 @@ async fn minutes_page(
     let meeting = ops::meetings::get(state, &reader, MeetingId(id)).await?;
     let manage = posted.session.caller::<ManageActions>()?;
     let owners = ops::users::assignable(state, &manage).await?;
-    let later = ops::meetings::list(
-        state,
-        &reader,
-        MeetingFilter {
-            committee_id: Some(meeting.committee_id),
-            status: Some(MeetingStatus::Scheduled),
-            ..Default::default()
-        },
-        Some((meeting.starts_at, meeting.id)),
-        50,
-    )
-    .await?;
-    let later_meetings: Vec<(i64, String)> = later.iter().take(50).map(|m| (m.id, view::meeting_name(m))).collect();
+    let later_meetings = later_meetings(state, &reader, &meeting).await?;
     let next = later_meetings.first().map(|(id, _)| id.to_string()).unwrap_or_default();
     let candidates = match found {
         Found::New(candidates) => {
