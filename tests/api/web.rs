@@ -84,9 +84,6 @@ pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
         let marker = format!("{name}=\"");
         tag.find(&marker).map(|i| tag[i + marker.len()..].split('"').next().unwrap().to_string())
     };
-    let unescape = |s: &str| {
-        s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    };
     let mut fields = Vec::new();
     for part in form.split('<').skip(1) {
         let tag = part.split('>').next().unwrap();
@@ -110,6 +107,41 @@ pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
         }
     }
     fields
+}
+
+/// Text as the browser reads it from HTML: entities decoded (askama writes `&#60;` and friends).
+pub fn unescape(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|e| *e <= 8) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            _ => entity.strip_prefix('#').and_then(|n| n.parse::<u32>().ok()).and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Sets a field of a form's fields.
@@ -554,7 +586,42 @@ async fn cancelling_a_meeting_is_confirmed_and_moves_its_actions(app: TestApp) {
     dso.submit(&cancel, &form_fields(&confirm.text, &cancel)).await.expect(412);
 }
 
+async fn the_action_list_filters_and_pages_like_the_api(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("LST").await;
+    let other = clerk.panel("OTH").await;
+    for n in 0..55 {
+        clerk.create_action(panel.meetings[2], &format!("Panel action {n:02}")).await;
+    }
+    let elsewhere = clerk.create_action(other.meetings[0], "Elsewhere and overdue").await;
+    let mut reader = signed_in(&app, "councillor", Role::Member).await;
+    let first = reader.get(&format!("/actions?committee_id={}", panel.committee)).await.expect(200);
+    assert_eq!(first.text.matches("Panel action").count(), 50, "a page of 50");
+    assert!(!first.text.contains("Elsewhere"));
+    let next =
+        first.text.split("href=\"").find(|h| h.contains("after=")).unwrap().split('"').next().unwrap().to_string();
+    let next = unescape(&next);
+    let second = reader.get(&next).await.expect(200);
+    assert_eq!(second.text.matches("Panel action").count(), 5, "the rest, by the same filter");
+    assert!(!second.text.contains("rel=\"next\""));
+    // The filters of the API: overdue, due meeting, status.
+    let overdue = reader.get("/actions?overdue=true").await.expect(200);
+    assert!(overdue.text.contains(&elsewhere.reference) && !overdue.text.contains("Panel action"));
+    let due = reader.get(&format!("/actions?due_meeting_id={}", panel.meetings[3])).await.expect(200);
+    assert_eq!(due.text.matches("Panel action").count(), 50);
+    assert!(
+        due.text.contains(&format!("<option value=\"{}\" selected>", panel.meetings[3]))
+            || !due.text.contains("<option"),
+        "the chosen meeting stays chosen"
+    );
+    let withdrawn = reader.get("/actions?status=withdrawn").await.expect(200);
+    assert!(withdrawn.text.contains("No actions match."));
+    // A filter value that is not one is ignored rather than an error page.
+    reader.get("/actions?committee_id=abc&due_meeting_id=%3Cx%3E").await.expect(200);
+}
+
 crate::on_both_backends!(
+    the_action_list_filters_and_pages_like_the_api,
     cancelling_a_meeting_is_confirmed_and_moves_its_actions,
     the_sign_in_page_is_throttled_like_the_api,
     pasted_minutes_become_actions_after_a_check,

@@ -11,11 +11,13 @@ use serde::Deserialize;
 use crate::auth::policy::{self, DecideResponse, ManageActions, Read, RecordProgress};
 use crate::domain::lifecycle::Requirement;
 use crate::domain::text::{self, Checks};
+use crate::domain::MeetingStatus;
 use crate::domain::{ActionId, ActionStatus, CommitteeId, Error, FieldError, MeetingId, Transition, UserId, Version};
 use crate::ops::actions::TransitionInput;
 use crate::ops::{self, AppState};
 use crate::store::actions::{ActionFilter, ActionPatch, ActionView};
 use crate::store::events::Event;
+use crate::store::meetings::MeetingFilter;
 use crate::store::users::Assignable;
 use crate::web::session::{Posted, Signed};
 use crate::web::view::{self, ActionLine};
@@ -44,6 +46,9 @@ struct ListPage {
     chrome: Chrome,
     actions: Vec<ActionLine>,
     committees: Vec<(i64, String)>,
+    /// The meetings an action can be due at, to filter by: the chosen
+    /// committee's, or the next ones of every committee.
+    meetings: Vec<(i64, String)>,
     status: String,
     committee_id: String,
     owner: String,
@@ -90,6 +95,16 @@ pub async fn list(
         .take(100)
         .map(|c| (c.id, c.name))
         .collect();
+    let meeting_filter = match id_param(&q.committee_id) {
+        Some(committee_id) => MeetingFilter { committee_id: Some(committee_id), ..Default::default() },
+        None => MeetingFilter { from: Some(now.date()), status: Some(MeetingStatus::Scheduled), ..Default::default() },
+    };
+    let meetings = ops::meetings::list(&state, &caller, meeting_filter, None, 200)
+        .await?
+        .iter()
+        .take(200)
+        .map(|m| (m.id, view::meeting_name(m)))
+        .collect();
     let next_page = match (more, views.last()) {
         (true, Some(last)) => Some(format!(
             "/actions?status={}&committee_id={}&owner={}&overdue={}&due_meeting_id={}&mine={}&after={}",
@@ -107,6 +122,7 @@ pub async fn list(
         chrome: Chrome::new("Actions", Some(&session), "/actions"),
         actions: views.iter().map(|v| ActionLine::new(v, None)).collect(),
         committees,
+        meetings,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         committee_id: q.committee_id.unwrap_or_default(),
         owner: q.owner,
