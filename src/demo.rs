@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime, NaiveTime};
 
 use crate::db::{write_transaction, AnyConnection};
-use crate::domain::{ActionKind, Actor, Error, MeetingStatus, Role, Transition, Version};
+use crate::domain::{ActionKind, Actor, Error, MeetingStatus, Role, Transition, UserId, Version};
 use crate::store::{self, actions, agenda_items, committees, meetings};
 
 struct DemoAction {
@@ -143,6 +143,9 @@ pub const DEMO_USERS: [(&str, Role, &str); 5] = [
     ("demo-reader", Role::Reader, "demo-reader-password"),
 ];
 
+/// The owner label of the demo actions the demo OPCC user owns.
+const DEMO_OPCC_OWNS: &str = "Head of Performance, OPCC";
+
 /// Fills an empty database with the sample; refuses one that holds any user,
 /// service credential or committee.
 pub fn seed(conn: &mut AnyConnection) -> Result<String, Error> {
@@ -154,15 +157,21 @@ pub fn seed(conn: &mut AnyConnection) -> Result<String, Error> {
              this one holds {users} user(s), {credentials} service credential(s) and {committees} committee(s)"
         )));
     }
-    let summary = seed_records(conn)?;
+    let mut opcc = None;
     for (username, role, password) in DEMO_USERS {
         let display = format!("Demo {role} (demo only)");
-        crate::ops::users::create_user_record(conn, username, &display, role, password)?;
+        let user = crate::ops::users::create_user_record(conn, username, &display, role, password)?;
+        if role == Role::Opcc {
+            opcc = Some(user.id);
+        }
     }
+    let summary = seed_records(conn, opcc)?;
     Ok(format!("{summary}; demo users demo-admin, demo-secretariat, demo-opcc, demo-member, demo-reader (password: <username>-password; demo only)"))
 }
 
-fn seed_records(conn: &mut AnyConnection) -> Result<String, Error> {
+/// The records; the actions of [`DEMO_OPCC_OWNS`] are owned by the demo OPCC
+/// user's account, so "owed by me" shows something when they sign in.
+fn seed_records(conn: &mut AnyConnection, opcc: Option<i64>) -> Result<String, Error> {
     let now = store::now();
     let actor = Actor("demo".into());
     write_transaction(conn, |conn| {
@@ -180,7 +189,8 @@ fn seed_records(conn: &mut AnyConnection) -> Result<String, Error> {
         )?;
         let (meeting_ids, item_ids) = seed_meetings(conn, committee.id, now)?;
         for a in ACTIONS {
-            seed_action(conn, a, &meeting_ids, &item_ids, &actor, now)?;
+            let owner_id = opcc.filter(|_| a.owner == Some(DEMO_OPCC_OWNS)).map(UserId);
+            seed_action(conn, a, owner_id, &meeting_ids, &item_ids, &actor, now)?;
         }
         Ok(format!(
             "demo data added: committee DEMOPCP (id {}), {} meetings, {} actions",
@@ -244,6 +254,7 @@ fn seed_agenda(conn: &mut AnyConnection, meeting_id: i64, now: NaiveDateTime) ->
 fn seed_action(
     conn: &mut AnyConnection,
     a: &DemoAction,
+    owner_id: Option<UserId>,
     meeting_ids: &[i64],
     item_ids: &[Vec<i64>],
     actor: &Actor,
@@ -261,7 +272,7 @@ fn seed_action(
             description: a.description.into(),
             kind: a.kind,
             owner: a.owner.map(Into::into),
-            owner_id: None,
+            owner_id,
             due_meeting_id: None,
             due_date: None,
         },

@@ -620,6 +620,18 @@ async fn the_action_list_filters_and_pages_like_the_api(app: TestApp) {
     reader.get("/actions?committee_id=abc&due_meeting_id=%3Cx%3E").await.expect(200);
 }
 
+/// The demo as a newcomer meets it: the OPCC user owns actions, so
+/// "owed by me" has something in it.
+#[actix_web::test]
+async fn the_demo_opcc_user_sees_what_they_owe() {
+    let app = crate::helpers::spawn_demo(false).await.unwrap();
+    let mut opcc = Browser::new(&app);
+    opcc.sign_in("demo-opcc", "demo-opcc-password").await.expect(303);
+    let home = opcc.get("/").await.expect(200);
+    let owed = home.text.split("id=\"owed-by-me\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(owed.contains("Head of Performance, OPCC"), "{owed}");
+}
+
 crate::on_both_backends!(
     the_action_list_filters_and_pages_like_the_api,
     cancelling_a_meeting_is_confirmed_and_moves_its_actions,
