@@ -42,6 +42,13 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
+        if !settings.sessions.secure_cookies && !listener.local_addr()?.ip().is_loopback() {
+            // Behind an https load balancer the service cannot see the TLS: it must be told.
+            log::warn!(
+                "web session cookies are sent without Secure: set PUBLIC_URL=https://... when people reach \
+                 this service over https"
+            );
+        }
         let server = run(listener, AppState { pool, auth, sessions: settings.sessions }, settings.workers, limits)?;
         let checkpointer = db::Checkpointer::start(&settings.database);
         Ok(Application { port, server, _checkpointer: checkpointer })

@@ -62,9 +62,6 @@ pub struct AcceptedActions {
     pub actions: Vec<Action>,
 }
 
-/// The most commitments accepted in one request.
-const MAX_BATCH: usize = 500;
-
 /// Finds the commitments in a meeting's minutes and returns them as
 /// candidates, saving nothing. Send the minutes as `text/plain` (or a whole
 /// HTML page as `text/html`), or as JSON `{"text": "..."}`; up to 2 MiB.
@@ -146,8 +143,8 @@ pub async fn accept_commitments(
     let meeting_id = id.into_inner();
     let body = body.into_inner();
     let mut checks = Checks::new();
-    if body.actions.is_empty() || body.actions.len() > MAX_BATCH {
-        checks.push("actions", format!("must hold 1 to {MAX_BATCH} commitments"));
+    if body.actions.is_empty() || body.actions.len() > ops::extractions::MAX_BATCH {
+        checks.push("actions", format!("must hold 1 to {} commitments", ops::extractions::MAX_BATCH));
     }
     let mut new = Vec::new();
     for (n, a) in body.actions.iter().enumerate() {

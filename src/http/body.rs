@@ -46,7 +46,11 @@ async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, 
     read_body_limited(req, payload, MAX_BODY_BYTES).await
 }
 
-async fn read_body_limited(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body_limited(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let timeout = BodyTimeout::of(req);
     actix_web::rt::time::timeout(timeout, read_body_untimed(req, payload, limit)).await.map_err(|_| {
         ApiError::RequestTimeout(format!("the request body did not arrive within {} seconds", timeout.as_secs_f32()))

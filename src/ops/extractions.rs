@@ -56,6 +56,9 @@ pub async fn extract<T: Send + 'static>(
     .map_err(Error::internal)?
 }
 
+/// Most commitments one acceptance may log (one transaction holds them all).
+pub const MAX_BATCH: usize = 500;
+
 /// Logs confirmed commitments as actions raised at a meeting, all in one
 /// transaction (once per client key), in the order given. A problem with
 /// one commitment's links names it (`actions[3].due_meeting_id`) and logs none.
@@ -68,6 +71,9 @@ pub async fn accept(
     record: Record<Vec<ActionView>>,
 ) -> Result<Recorded, Error> {
     let meeting_id = meeting_id.0;
+    if commitments.is_empty() || commitments.len() > MAX_BATCH {
+        return Err(Error::invalid("actions", format!("must hold 1 to {MAX_BATCH} commitments")));
+    }
     let actor = caller.actor();
     let now = crate::store::now();
     state

@@ -20,8 +20,8 @@ use crate::store::{self, web_sessions};
 /// not turn into a write per request.
 const TOUCH_EVERY_SECS: i64 = 60;
 
-/// A signed-in browser.
-#[derive(Debug, Clone)]
+/// A signed-in browser. Its `Debug` leaves the CSRF token out.
+#[derive(Clone)]
 pub struct BrowserSession {
     pub id: i64,
     pub user_id: i64,
@@ -30,6 +30,16 @@ pub struct BrowserSession {
     pub role: Role,
     /// The token every form of this session carries.
     pub csrf_token: String,
+}
+
+impl std::fmt::Debug for BrowserSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrowserSession")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BrowserSession {

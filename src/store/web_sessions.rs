@@ -10,7 +10,8 @@ use crate::db::AnyConnection;
 use crate::domain::Error;
 use crate::schema::{users, web_sessions};
 
-#[derive(Debug, Clone, Queryable)]
+/// A session as stored. No `Debug`: it holds the CSRF token and the secret's hash.
+#[derive(Clone, Queryable)]
 pub struct WebSession {
     pub id: i64,
     pub secret_hash: String,
@@ -21,7 +22,7 @@ pub struct WebSession {
     pub last_seen_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Insertable)]
+#[derive(Clone, Insertable)]
 #[diesel(table_name = web_sessions)]
 pub struct NewWebSession {
     pub secret_hash: String,

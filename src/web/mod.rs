@@ -54,8 +54,14 @@ pub fn see_other(location: &str) -> HttpResponse {
 
 /// A `next` address from a query or form, only if it is a path on this site.
 pub fn local_path(next: Option<&str>) -> String {
+    // Printable ASCII only: browsers drop tabs and line breaks from a URL, so
+    // `/\t/evil.example` would become `//evil.example`, another site.
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n']) => {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'\\') =>
+        {
             p.to_string()
         }
         _ => "/".into(),
@@ -256,6 +262,10 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
+        assert_eq!(local_path(Some("/\r\n/evil.example")), "/");
+        assert_eq!(local_path(Some("/a\u{7f}")), "/");
+        assert_eq!(local_path(Some("/actions?status=open&mine=true")), "/actions?status=open&mine=true");
         assert_eq!(local_path(None), "/");
     }
 

@@ -25,8 +25,21 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// The cookie that carries the sign-in form's CSRF token before there is a session.
-pub const SIGN_IN_COOKIE: &str = "pt_sign_in";
+/// The cookie that carries the sign-in form's CSRF token before there is a
+/// session; `__Host-` prefixed over TLS so a sibling subdomain cannot plant one.
+pub fn sign_in_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-sign_in"
+    } else {
+        "pt_sign_in"
+    }
+}
+
+/// Whether a value has the shape of [`sessions::random_token`]'s: only such a
+/// value from the sign-in cookie is reused.
+pub fn is_token(value: &str) -> bool {
+    value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// A cookie the script on the page cannot read, sent only to this site's
 /// own pages and on top-level links from elsewhere (`SameSite=Lax`).
@@ -83,19 +96,24 @@ impl<R: Requirement + 'static> FromRequest for Signed<R> {
     }
 }
 
-/// Largest form the pages accept: pasted minutes are the big one.
-pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest form most pages accept.
+pub const SMALL_FORM: usize = 64 * 1024;
+/// Largest form of pasted minutes and their candidates.
+pub const LARGE_FORM: usize = 2 * 1024 * 1024;
+/// Most fields a form may have (the candidates of 500 commitments need ~5,000).
+const MAX_FIELDS: usize = 6_000;
 
 /// A form posted by a signed-in browser whose role may do `R`, with its CSRF
 /// token checked against the session's. The only way a page handler reads a
-/// form, so none can forget the check.
-pub struct Posted<R: Requirement> {
+/// form, so none can forget the check. The role is checked before the body
+/// is read, and the body is read within the request timeout and `LIMIT`.
+pub struct Posted<R: Requirement, const LIMIT: usize = SMALL_FORM> {
     pub session: BrowserSession,
     pub caller: Caller<R>,
     pairs: Vec<(String, String)>,
 }
 
-impl<R: Requirement> Posted<R> {
+impl<R: Requirement, const LIMIT: usize> Posted<R, LIMIT> {
     /// The form as a typed value (unknown fields are ignored, as browsers send buttons' names).
     pub fn form<T: DeserializeOwned>(&self) -> Result<T, PageError> {
         let encoded = serde_urlencoded::to_string(&self.pairs).map_err(PageError::internal)?;
@@ -117,7 +135,7 @@ pub fn same_token(given: &str, expected: &str) -> bool {
     given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-/// The form's fields, refused unless it is URL-encoded.
+/// The form's fields, refused unless it is URL-encoded and of a sane number of fields.
 pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Vec<(String, String)>, PageError> {
     let is_form = req
         .headers()
@@ -127,38 +145,33 @@ pub fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Vec<(String, String)
     if !is_form {
         return Err(PageError::BadForm("the form must be sent as application/x-www-form-urlencoded".into()));
     }
+    if body.iter().filter(|b| **b == b'&').count() >= MAX_FIELDS {
+        return Err(PageError::BadForm(format!("the form has more than {MAX_FIELDS} fields")));
+    }
     serde_urlencoded::from_bytes(body).map_err(|e| PageError::BadForm(e.to_string()))
 }
 
-/// The body, up to [`FORM_LIMIT`].
-async fn read_body(mut payload: Payload) -> Result<Vec<u8>, PageError> {
-    use futures_util::StreamExt;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| PageError::BadForm(e.to_string()))?;
-        if body.len() + chunk.len() > FORM_LIMIT {
-            return Err(PageError::BadForm("the form is too large".into()));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+/// The body within the request timeout and `limit` (the API's reader: 408 and 413 as there).
+pub async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<Vec<u8>, PageError> {
+    crate::http::body::read_body_limited(req, payload, limit).await.map_err(PageError::Domain)
 }
 
-impl<R: Requirement + 'static> FromRequest for Posted<R> {
+impl<R: Requirement + 'static, const LIMIT: usize> FromRequest for Posted<R, LIMIT> {
     type Error = PageError;
     type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let payload = payload.take();
+        let mut payload = payload.take();
         Box::pin(async move {
             let session = current(&req).await?.ok_or_else(|| sign_in_first(&req))?;
-            let pairs = parse_form(&req, &read_body(payload).await?)?;
+            // Who may send this form is known before a byte of it is read.
+            let caller = session.caller::<R>().map_err(|e| PageError::Forbidden { detail: e.to_string() })?;
+            let pairs = parse_form(&req, &read_body(&req, &mut payload, LIMIT).await?)?;
             let token = pairs.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or("");
             if !same_token(token, &session.csrf_token) {
                 return Err(PageError::Csrf);
             }
-            let caller = session.caller::<R>().map_err(|e| PageError::Forbidden { detail: e.to_string() })?;
             Ok(Posted { session, caller, pairs })
         })
     }
@@ -174,6 +187,13 @@ mod tests {
         assert!(!same_token("abd", "abc"));
         assert!(!same_token("ab", "abc"));
         assert!(!same_token("", "abc"));
+    }
+
+    #[test]
+    fn only_tokens_of_our_shape_are_reused() {
+        assert!(is_token(&sessions::random_token()));
+        assert!(!is_token("planted-by-someone-else"));
+        assert!(!is_token(&"a".repeat(44)));
     }
 
     #[test]

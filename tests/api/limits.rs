@@ -93,13 +93,13 @@ crate::on_both_backends!(
 
 // ---- slow and idle clients --------------------------------------------------
 
-fn host_port(app: &TestApp) -> String {
+pub(crate) fn host_port(app: &TestApp) -> String {
     app.address.trim_start_matches("http://").to_string()
 }
 
 /// Reads until the server closes the connection or `limit` passes; returns
 /// what arrived and how long it took.
-fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
+pub(crate) fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
     let started = Instant::now();
     stream.set_read_timeout(Some(limit)).unwrap();
     let mut received = Vec::new();
@@ -116,7 +116,7 @@ fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Durati
 
 /// An app that cuts slow clients off after a second (and, with `idle`,
 /// idle connections too: then the test's own pooled client cannot be reused).
-async fn short_timeouts(idle: bool) -> TestApp {
+pub(crate) async fn short_timeouts(idle: bool) -> TestApp {
     spawn_custom(false, |s| {
         s.limits.request_timeout = Duration::from_secs(1);
         if idle {

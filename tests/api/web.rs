@@ -632,7 +632,105 @@ async fn the_demo_opcc_user_sees_what_they_owe() {
     assert!(owed.contains("Head of Performance, OPCC"), "{owed}");
 }
 
+async fn forms_are_held_to_the_apis_rules(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("RUL").await;
+    let mut dso = signed_in(&app, "dso", Role::Secretariat).await;
+    // `next` never leaves the site, even with characters browsers drop.
+    for next in ["/%09/evil.example/phish", "//evil.example", "/%0d%0a/evil.example", "https://evil.example"] {
+        let r = dso.get(&format!("/sign-in?next={next}")).await.expect(303);
+        assert_eq!(r.header("location").as_deref(), Some("/"), "{next}");
+    }
+    // A pasted sentence is held to the API's text rules.
+    let (a, b) = (panel.meetings[2], panel.meetings[3]);
+    let csrf = dso.csrf(&format!("/meetings/{a}")).await;
+    let long = format!("{}\u{1}", "x".repeat(10_001));
+    let r = dso
+        .post(
+            &format!("/meetings/{a}/minutes/log"),
+            &[
+                ("csrf_token", &csrf),
+                ("form_id", "f1"),
+                ("count", "1"),
+                ("c0_selected", "yes"),
+                ("c0_description", "Report back"),
+                ("c0_sentence", &long),
+            ],
+        )
+        .await
+        .expect(422);
+    assert!(r.text.contains("Commitment 1: the sentence"));
+    assert_eq!(app.count_rows("actions"), 0);
+    // One form key at two meetings is two forms: each logs its own action.
+    let fields =
+        [("csrf_token", csrf.as_str()), ("form_id", "same"), ("description", "Report back"), ("due_meeting_id", "")];
+    let first = dso.post(&format!("/meetings/{a}/actions"), &fields).await.expect(303);
+    let second = dso.post(&format!("/meetings/{b}/actions"), &fields).await.expect(303);
+    assert_ne!(first.header("location"), second.header("location"));
+    assert_eq!(app.count_rows("actions"), 2);
+    // A form bigger than its page takes is refused before anything is done.
+    let big = "x".repeat(100 * 1024);
+    dso.post(&format!("/meetings/{a}/actions"), &[("csrf_token", &csrf), ("form_id", "big"), ("description", &big)])
+        .await
+        .expect(413);
+    // A reader's large form is refused for the role, whatever its size.
+    let mut reader = signed_in(&app, "councillor", Role::Reader).await;
+    reader.post(&format!("/meetings/{a}/minutes"), &[("minutes", &big)]).await.expect(403);
+    assert_eq!(app.count_rows("actions"), 2);
+}
+
+async fn signing_in_again_ends_the_session_before(app: TestApp) {
+    let mut browser = signed_in(&app, "first", Role::Member).await;
+    let old = browser.cookies["pt_session"].clone();
+    app.create_user("second", Role::Opcc);
+    // A sign-in form still open from before (its token cookie as it was) is sent as someone else.
+    let mut fresh = Browser::new(&app);
+    let token = hidden(&fresh.get("/sign-in").await.expect(200).text, "form_token");
+    browser.cookies.insert("pt_sign_in".into(), token.clone());
+    browser
+        .post("/sign-in", &[("username", "second"), ("password", "second-password"), ("form_token", &token)])
+        .await
+        .expect(303);
+    assert_ne!(browser.cookies["pt_session"], old);
+    assert_eq!(app.count_rows("web_sessions"), 1, "only the new session is left");
+    let mut stale = Browser::new(&app);
+    stale.cookies.insert("pt_session".into(), old);
+    stale.get("/").await.expect(303);
+    // A planted sign-in cookie of another shape is not reused.
+    let mut planted = Browser::new(&app);
+    planted.cookies.insert("pt_sign_in".into(), "chosen-by-an-attacker".into());
+    let form = planted.get("/sign-in").await.expect(200);
+    assert_ne!(hidden(&form.text, "form_token"), "chosen-by-an-attacker");
+    planted
+        .post(
+            "/sign-in",
+            &[("username", "first"), ("password", "first-password"), ("form_token", "chosen-by-an-attacker")],
+        )
+        .await;
+    assert!(!planted.cookies.contains_key("pt_session") || planted.cookies["pt_sign_in"] != "chosen-by-an-attacker");
+}
+
+/// The sign-in page cuts off a client that sends its form slowly, as the API does.
+#[actix_web::test]
+async fn a_slow_sign_in_form_is_cut_off() {
+    use std::io::Write;
+    let app = crate::limits::short_timeouts(false).await;
+    let mut browser = Browser::new(&app);
+    let token = hidden(&browser.get("/sign-in").await.expect(200).text, "form_token");
+    let mut stream = std::net::TcpStream::connect(crate::limits::host_port(&app)).unwrap();
+    let head = format!(
+        "POST /sign-in HTTP/1.1\r\nHost: localhost\r\nCookie: pt_sign_in={token}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\nusername="
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let (answer, took) = crate::limits::read_until_closed(&mut stream, std::time::Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(took < std::time::Duration::from_secs(5), "cut off after {took:?}");
+}
+
 crate::on_both_backends!(
+    forms_are_held_to_the_apis_rules,
+    signing_in_again_ends_the_session_before,
     the_action_list_filters_and_pages_like_the_api,
     cancelling_a_meeting_is_confirmed_and_moves_its_actions,
     the_sign_in_page_is_throttled_like_the_api,

@@ -12,15 +12,18 @@ use crate::auth::policy::{ExtractCommitments, ManageActions, ManageMeetings, Rea
 use crate::domain::action_log::{self as log, LogRow, Section, RATING_RULE};
 use crate::domain::text::{self, Checks};
 use crate::domain::{ActionKind, CommitteeId, Error, FieldError, MeetingId, MeetingStatus, UserId, Version};
+use std::collections::HashMap;
+
 use crate::extract::{self, Candidate};
 use crate::http::idempotency::IdempotencyKey;
+use crate::ops::extractions::MAX_BATCH;
 use crate::ops::{self, AppState, Record};
 use crate::store::actions::{ActionFilter, ActionView, NewAction};
 use crate::store::agenda_items::AgendaItem;
 use crate::store::idempotency::Recorded;
 use crate::store::meetings::{Meeting, MeetingChanges, MeetingFilter};
 use crate::store::users::Assignable;
-use crate::web::session::{Posted, Signed};
+use crate::web::session::{Posted, Signed, LARGE_FORM};
 use crate::web::view::{self, ActionLine};
 use crate::web::{field_message, html, html_with_status, see_other, Chrome, PageError};
 
@@ -282,7 +285,7 @@ pub async fn log_action(
     };
     let key = IdempotencyKey(Some(form.form_id.clone()).filter(|k| !k.is_empty() && k.len() <= 200)).scoped(
         &posted.caller.actor(),
-        "web log action",
+        &format!("web log action at meeting {id}"),
         &form,
     );
     let record: Record<ActionView> = Box::new(move |view: ActionView| {
@@ -460,8 +463,8 @@ impl CandidateRow {
     }
 
     /// The row as the form sent it back.
-    fn posted(n: usize, posted: &Posted<ExtractCommitments>) -> CandidateRow {
-        let field = |name: &str| posted.value(&format!("c{n}_{name}")).unwrap_or("").to_string();
+    fn posted(n: usize, fields: &HashMap<&str, &str>) -> CandidateRow {
+        let field = |name: &str| fields.get(format!("c{n}_{name}").as_str()).unwrap_or(&"").to_string();
         CandidateRow {
             n,
             sentence: field("sentence"),
@@ -521,7 +524,7 @@ struct MinutesForm {
 
 /// Pasted minutes: the extractor's candidates, each to confirm and edit.
 pub async fn read_minutes(
-    posted: Posted<ExtractCommitments>,
+    posted: Posted<ExtractCommitments, LARGE_FORM>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     req: actix_web::HttpRequest,
@@ -545,7 +548,7 @@ enum Found {
 
 async fn minutes_page(
     state: &AppState,
-    posted: &Posted<ExtractCommitments>,
+    posted: &Posted<ExtractCommitments, LARGE_FORM>,
     id: i64,
     found: Found,
     errors: Vec<FieldError>,
@@ -581,21 +584,32 @@ async fn minutes_page(
 
 /// Logs the selected candidates, all or none, once per form.
 pub async fn log_minutes(
-    posted: Posted<ExtractCommitments>,
+    posted: Posted<ExtractCommitments, LARGE_FORM>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
     let id = *id;
-    let count = posted.value("count").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0).min(1000);
-    let rows: Vec<CandidateRow> = (0..count).map(|n| CandidateRow::posted(n, &posted)).collect();
+    // Fields looked up once each, however many the form has (first value wins).
+    let mut fields: HashMap<&str, &str> = HashMap::with_capacity(posted.pairs().len());
+    for (k, v) in posted.pairs().iter().rev() {
+        fields.insert(k.as_str(), v.as_str());
+    }
+    let count = fields.get("count").and_then(|c| c.parse::<usize>().ok()).unwrap_or(0).min(MAX_BATCH);
+    let rows: Vec<CandidateRow> = (0..count).map(|n| CandidateRow::posted(n, &fields)).collect();
     let mut commitments = Vec::new();
     let mut errors = Vec::new();
     for row in rows.iter().filter(|r| r.selected) {
         match row.form().parse(id) {
-            Ok(mut new) => {
-                new.source_sentence = Some(row.sentence.clone()).filter(|s| !s.trim().is_empty());
-                commitments.push(new);
-            }
+            Ok(mut new) => match text::optional("sentence", Some(&row.sentence), text::LONG) {
+                Ok(sentence) => {
+                    new.source_sentence = sentence;
+                    commitments.push(new);
+                }
+                Err(e) => errors.push(FieldError::new(
+                    format!("c{}_sentence", row.n),
+                    format!("Commitment {}: the sentence {}", row.n + 1, e.message),
+                )),
+            },
             Err(e) => errors.extend(e.into_iter().map(|mut f| {
                 f.message = format!("Commitment {}: {} {}", row.n + 1, f.field.replace('_', " "), f.message);
                 f.field = format!("c{}_{}", row.n, f.field);
@@ -613,7 +627,7 @@ pub async fn log_minutes(
     let fingerprint_source: Vec<_> = posted.pairs().iter().filter(|(k, _)| k != "csrf_token").cloned().collect();
     let key = IdempotencyKey(Some(form_id.clone()).filter(|k| !k.is_empty() && k.len() <= 200)).scoped(
         &posted.caller.actor(),
-        "web log minutes",
+        &format!("web log minutes of meeting {id}"),
         &fingerprint_source,
     );
     let record: Record<Vec<ActionView>> = Box::new(move |_| {

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use crate::domain::Error;
 use crate::http::client_address::client_address;
 use crate::ops::{sessions, AppState};
-use crate::web::session::{self, cookie, cookie_name, parse_form, removal, same_token, SIGN_IN_COOKIE};
+use crate::web::session::{
+    self, cookie, cookie_name, is_token, parse_form, read_body, removal, same_token, sign_in_cookie_name, SMALL_FORM,
+};
 use crate::web::{html_with_status, local_path, see_other, Chrome, PageError};
 
 #[derive(Template)]
@@ -42,7 +44,7 @@ fn page(
         form_token: form_token.clone(),
     };
     let mut response = html_with_status(status, &page)?;
-    response.add_cookie(&cookie(SIGN_IN_COOKIE, form_token, secure)).map_err(PageError::internal)?;
+    response.add_cookie(&cookie(sign_in_cookie_name(secure), form_token, secure)).map_err(PageError::internal)?;
     Ok(response)
 }
 
@@ -59,9 +61,9 @@ pub async fn form(
     // Before there is a session, the form's CSRF token is also in a cookie
     // of its own (double submit): a form posted from elsewhere lacks it.
     let token = req
-        .cookie(SIGN_IN_COOKIE)
+        .cookie(sign_in_cookie_name(state.sessions.secure_cookies))
         .map(|c| c.value().to_string())
-        .filter(|v| v.len() >= 32)
+        .filter(|v| is_token(v))
         .unwrap_or_else(sessions::random_token);
     page(StatusCode::OK, next, String::new(), None, token, state.sessions.secure_cookies)
 }
@@ -81,16 +83,23 @@ struct SignInForm {
 pub async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let secure = state.sessions.secure_cookies;
+    // No form of ours was shown to a browser without the cookie: nothing to read.
+    let expected = req.cookie(sign_in_cookie_name(secure)).map(|c| c.value().to_string()).unwrap_or_default();
+    if !is_token(&expected) {
+        return Err(PageError::Csrf);
+    }
+    let body = read_body(&req, &mut payload.into_inner(), SMALL_FORM).await?;
     let pairs = parse_form(&req, &body)?;
     let encoded = serde_urlencoded::to_string(&pairs).map_err(PageError::internal)?;
     let form: SignInForm = serde_urlencoded::from_str(&encoded).map_err(|e| PageError::BadForm(e.to_string()))?;
-    let expected = req.cookie(SIGN_IN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    if expected.is_empty() || !same_token(&form.form_token, &expected) {
+    if !same_token(&form.form_token, &expected) {
         return Err(PageError::Csrf);
     }
+    // Signing in again (as someone else, on a shared computer) ends the session before.
+    let previous = session::current(&req).await?;
     let next = local_path(form.next.as_deref());
     let address = client_address(&req, &state.auth.trusted_proxies);
     let username = form.username.trim().to_string();
@@ -100,9 +109,12 @@ pub async fn sign_in(
     }
     match sessions::begin(&state, username.clone(), form.password, address).await {
         Ok((secret, _)) => {
+            if let Some(previous) = previous {
+                sessions::end(&state, &previous).await?;
+            }
             let mut response = see_other(&next);
             response.add_cookie(&cookie(cookie_name(secure), secret, secure)).map_err(PageError::internal)?;
-            response.add_removal_cookie(&removal(SIGN_IN_COOKIE, secure)).map_err(PageError::internal)?;
+            response.add_removal_cookie(&removal(sign_in_cookie_name(secure), secure)).map_err(PageError::internal)?;
             Ok(response)
         }
         Err(Error::Unauthenticated(_)) => {
