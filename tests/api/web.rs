@@ -290,6 +290,8 @@ async fn meeting_mode_logs_once_however_often_the_form_is_sent(app: TestApp) {
     let first = browser.post(&format!("{meeting}/actions"), &fields).await.expect(303);
     let again = browser.post(&format!("{meeting}/actions"), &fields).await.expect(303);
     assert_eq!(first.header("location"), again.header("location"), "the resend is answered as the first");
+    // No fragment: browsers skip `autofocus` on a page whose address names a target.
+    assert!(!first.header("location").unwrap().contains('#'), "the agenda item gets the focus back");
     let actions =
         clerk.page::<serde_json::Value>(&format!("/api/v1/actions?raised_at_meeting_id={}", panel.meetings[2])).await;
     assert_eq!(actions.items.len(), 1, "one action for two sends");

@@ -291,7 +291,10 @@ pub async fn log_action(
     let record: Record<ActionView> = Box::new(move |view: ActionView| {
         Ok(Recorded {
             status: 303,
-            location: Some(format!("/meetings/{id}?logged={}#log-action", view.row.id)),
+            // No fragment: a browser does not apply `autofocus` on a page whose
+            // address names a target, and the next action starts from the
+            // agenda item, which has it (focusing it scrolls the form into view).
+            location: Some(format!("/meetings/{id}?logged={}", view.row.id)),
             body: String::new(),
             replayed: false,
         })
