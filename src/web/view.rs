@@ -76,6 +76,23 @@ pub fn meeting_status_label(status: MeetingStatus) -> &'static str {
     }
 }
 
+/// A recorded field's name as the timeline shows it.
+pub fn field_label(field: &str) -> String {
+    match field {
+        "owner_id" => "owner's account".into(),
+        "owner" => "owner".into(),
+        "agenda_item_id" => "agenda item".into(),
+        "due_meeting_id" => "due meeting".into(),
+        "raised_at_meeting_id" => "raised at".into(),
+        "committed_by" => "who promised".into(),
+        "owed_to" => "owed to".into(),
+        "description" => "what was promised".into(),
+        "source_sentence" => "sentence in the minutes".into(),
+        "status_reason" => "reason".into(),
+        other => other.replace('_', " "),
+    }
+}
+
 pub fn date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
 }

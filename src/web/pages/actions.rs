@@ -183,27 +183,58 @@ fn describe(value: &serde_json::Value) -> String {
     }
 }
 
-fn timeline(events: &[Event]) -> Vec<TimelineEntry> {
-    events
+/// Each event's field changes, as recorded.
+fn changes_of(e: &Event) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::from_str::<serde_json::Value>(&e.changes) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The timeline, newest first, with meetings named rather than numbered.
+async fn timeline(
+    state: &AppState,
+    caller: &crate::auth::Caller<Read>,
+    events: &[Event],
+) -> Result<Vec<TimelineEntry>, PageError> {
+    let mut meetings = std::collections::HashMap::new();
+    for e in events {
+        for (field, change) in changes_of(e) {
+            if field.ends_with("meeting_id") {
+                for id in [&change["from"], &change["to"]].into_iter().filter_map(|v| v.as_i64()) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = meetings.entry(id) {
+                        let name = match ops::meetings::get(state, caller, MeetingId(id)).await {
+                            Ok(m) => view::meeting_name(&m),
+                            Err(_) => format!("meeting {id}"),
+                        };
+                        slot.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    let show = |field: &str, value: &serde_json::Value| match value.as_i64().and_then(|id| meetings.get(&id)) {
+        Some(name) if field.ends_with("meeting_id") => name.clone(),
+        _ => describe(value),
+    };
+    Ok(events
         .iter()
         .rev()
         .map(|e| {
-            let changes = match serde_json::from_str::<serde_json::Value>(&e.changes).unwrap_or_default() {
-                serde_json::Value::Object(map) => map
-                    .into_iter()
-                    .map(|(field, change)| {
-                        (field.replace('_', " "), describe(&change["from"]), describe(&change["to"]))
-                    })
-                    .collect(),
-                _ => vec![],
-            };
+            let changes = changes_of(e)
+                .into_iter()
+                .map(|(field, change)| {
+                    let (from, to) = (show(&field, &change["from"]), show(&field, &change["to"]));
+                    (view::field_label(&field), from, to)
+                })
+                .collect();
             let mut what = e.kind.replace('_', " ");
             if let Some(reason) = &e.reason {
                 what = format!("{what}: {reason}");
             }
             TimelineEntry { at: view::date_time(e.occurred_at), actor: e.actor.clone(), what, changes }
         })
-        .collect()
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -257,7 +288,7 @@ async fn action_page(
         raised_at: (raised.id, view::meeting_name(&raised)),
         due_meeting: due.as_ref().map(|m| (m.id, view::meeting_name(m))),
         transitions,
-        timeline: timeline(&events),
+        timeline: timeline(state, caller, &events).await?,
         chain_ok,
         may_edit: session.may::<ManageActions>(),
         notice,
@@ -544,7 +575,7 @@ pub async fn edit(
             let message = "Someone changed this action after you opened it. Their changes are listed below, and \
                            your changes are kept in the form. Check it and save again to apply them."
                 .to_string();
-            (vec![FieldError::new("version", &message)], timeline(&since))
+            (vec![FieldError::new("version", &message)], timeline(&state, &reader, &since).await?)
         }
         Err(Error::Invalid(errors) | Error::UnknownReference(errors) | Error::ConflictingReference(errors)) => {
             (errors, vec![])
