@@ -9,7 +9,7 @@ use crate::auth::Caller;
 use crate::db::write_transaction;
 use crate::domain::lifecycle::Requirement;
 use crate::domain::text::{self, Checks};
-use crate::domain::{ActionId, Error, Transition, Version};
+use crate::domain::{ActionId, Error, MeetingId, Transition, Version};
 use crate::store::actions::{self, ActionFilter, ActionPatch, ActionView, NewAction};
 use crate::store::events::{self, Event, Verification};
 use crate::store::idempotency::{self, Recorded, RequestKey};
@@ -42,6 +42,12 @@ pub async fn list(
         }
     }
     state.db(move |conn| actions::list(conn, &filter, after, limit, now)).await
+}
+
+/// How many unfinished actions are due at a meeting.
+pub async fn unfinished_due_at(state: &AppState, _: &Caller<Read>, meeting_id: MeetingId) -> Result<i64, Error> {
+    let id = meeting_id.0;
+    state.db(move |conn| Ok(actions::unfinished_due_at(conn, &[id])?.get(&id).copied().unwrap_or(0))).await
 }
 
 pub async fn get(state: &AppState, _: &Caller<Read>, id: ActionId) -> Result<ActionView, Error> {
@@ -177,6 +183,60 @@ pub async fn events(
         .await
 }
 
+/// An action with everything its page shows, read from one snapshot over
+/// one connection: its committee, where it was raised and is due, its
+/// timeline, whether the timeline verifies, and every meeting the timeline
+/// names.
+pub struct ActionRecord {
+    pub view: ActionView,
+    pub committee: crate::store::committees::Committee,
+    pub raised_at: crate::store::meetings::Meeting,
+    pub due: Option<crate::store::meetings::Meeting>,
+    pub events: Vec<Event>,
+    pub verified: bool,
+    pub meetings: std::collections::HashMap<i64, crate::store::meetings::Meeting>,
+}
+
+pub async fn record(
+    state: &AppState,
+    _: &Caller<Read>,
+    id: ActionId,
+    events_limit: i64,
+) -> Result<ActionRecord, Error> {
+    use crate::store::{committees, meetings};
+    let id = id.0;
+    state
+        .db(move |conn| {
+            crate::db::snapshot(conn, |conn| {
+                let view = actions::get(conn, id)?;
+                let committee = committees::get(conn, view.row.committee_id)?;
+                let raised_at = meetings::get(conn, view.row.raised_at_meeting_id)?;
+                let due = view.row.due_meeting_id.map(|m| meetings::get(conn, m)).transpose()?;
+                let events = events::list(conn, id, None, events_limit)?;
+                let verified = verified(conn, id, view.row.version)?.first_broken_sequence.is_none();
+                let mut named = std::collections::HashMap::new();
+                for meeting_id in events.iter().flat_map(events::meeting_ids) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = named.entry(meeting_id) {
+                        if let Ok(m) = meetings::get(conn, meeting_id) {
+                            slot.insert(m);
+                        }
+                    }
+                }
+                Ok(ActionRecord { view, committee, raised_at, due, events, verified, meetings: named })
+            })
+        })
+        .await
+}
+
+/// The chain check with its length check (see [`verify_events`]).
+fn verified(conn: &mut crate::db::AnyConnection, id: i64, version: i64) -> Result<Verification, Error> {
+    let mut result = events::verify(conn, id)?;
+    if result.first_broken_sequence.is_none() && result.events_checked as i64 != version {
+        result.first_broken_sequence = Some(i32::try_from(result.events_checked + 1).unwrap_or(i32::MAX));
+    }
+    Ok(result)
+}
+
 /// Checks an action's timeline: every link of its hash chain, and its
 /// length. Every change bumps the version and appends one event, so the
 /// chain must be exactly `version` long: this catches events removed from
@@ -186,11 +246,7 @@ pub async fn verify_events(state: &AppState, _: &Caller<Read>, id: ActionId) -> 
     state
         .db(move |conn| {
             let version = actions::get(conn, id)?.row.version;
-            let mut result = events::verify(conn, id)?;
-            if result.first_broken_sequence.is_none() && result.events_checked as i64 != version {
-                result.first_broken_sequence = Some(i32::try_from(result.events_checked + 1).unwrap_or(i32::MAX));
-            }
-            Ok(result)
+            verified(conn, id, version)
         })
         .await
 }

@@ -70,3 +70,51 @@ pub async fn update(
         })
         .await
 }
+
+/// A meeting with everything its page shows, read from one snapshot over one
+/// connection: its committee and agenda, the first `rows` actions raised at
+/// it and due at it (one more of each says there are more), how many
+/// unfinished actions are due at it, and the committee's later meetings.
+pub struct MeetingRecord {
+    pub meeting: Meeting,
+    pub committee: committees::Committee,
+    pub agenda: Vec<crate::store::agenda_items::AgendaItem>,
+    pub raised: Vec<crate::store::actions::ActionView>,
+    pub due: Vec<crate::store::actions::ActionView>,
+    pub unfinished_due: i64,
+    pub later: Vec<Meeting>,
+}
+
+pub async fn record(
+    state: &AppState,
+    _: &Caller<Read>,
+    id: MeetingId,
+    rows: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<MeetingRecord, Error> {
+    use crate::store::{actions, agenda_items};
+    let id = id.0;
+    state
+        .db(move |conn| {
+            crate::db::snapshot(conn, |conn| {
+                let meeting = meetings::get(conn, id)?;
+                let committee = committees::get(conn, meeting.committee_id)?;
+                let mut agenda = agenda_items::list(conn, id, None, 200)?;
+                agenda.truncate(200);
+                let raised_here = actions::ActionFilter { raised_at_meeting_id: Some(id), ..Default::default() };
+                let raised = actions::list(conn, &raised_here, None, rows, now)?;
+                let due_here = actions::ActionFilter { due_meeting_id: Some(id), ..Default::default() };
+                let due = actions::list(conn, &due_here, None, rows, now)?;
+                let unfinished_due = actions::unfinished_due_at(conn, &[id])?.get(&id).copied().unwrap_or(0);
+                let after = MeetingFilter {
+                    committee_id: Some(meeting.committee_id),
+                    status: Some(MeetingStatus::Scheduled),
+                    ..Default::default()
+                };
+                let mut later = meetings::list(conn, &after, Some((meeting.starts_at, meeting.id)), 50)?;
+                later.truncate(50);
+                Ok(MeetingRecord { meeting, committee, agenda, raised, due, unfinished_due, later })
+            })
+        })
+        .await
+}

@@ -113,6 +113,19 @@ pub struct Verification {
     pub first_broken_sequence: Option<i32>,
 }
 
+/// The meetings an event's changes name (a due meeting moved, say).
+pub fn meeting_ids(event: &Event) -> Vec<i64> {
+    let Ok(serde_json::Value::Object(changes)) = serde_json::from_str::<serde_json::Value>(&event.changes) else {
+        return vec![];
+    };
+    changes
+        .iter()
+        .filter(|(field, _)| field.ends_with("meeting_id"))
+        .flat_map(|(_, change)| [change["from"].as_i64(), change["to"].as_i64()])
+        .flatten()
+        .collect()
+}
+
 pub fn verify(conn: &mut AnyConnection, action_id: i64) -> Result<Verification, Error> {
     let events: Vec<Event> = action_events::table
         .filter(action_events::action_id.eq(action_id))

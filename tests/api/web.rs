@@ -732,7 +732,34 @@ async fn a_slow_sign_in_form_is_cut_off() {
     assert!(took < std::time::Duration::from_secs(5), "cut off after {took:?}");
 }
 
+async fn a_busy_meeting_page_shows_the_first_hundred_and_links_the_rest(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let panel = clerk.panel("BUSY").await;
+    for n in 0..103 {
+        clerk.create_action(panel.meetings[2], &format!("Busy action {n:03}")).await;
+    }
+    let mut reader = signed_in(&app, "councillor", Role::Member).await;
+    let page = reader.get(&format!("/meetings/{}", panel.meetings[2])).await.expect(200);
+    assert_eq!(page.text.matches("Busy action").count(), 100);
+    let link = format!("/actions?raised_at_meeting_id={}", panel.meetings[2]);
+    assert!(page.text.contains(&link));
+    let all = reader.get(&link).await.expect(200);
+    assert_eq!(all.text.matches("Busy action").count(), 50, "the list pages the rest");
+    let next = unescape(all.text.split("href=\"").find(|h| h.contains("after=")).unwrap().split('"').next().unwrap());
+    assert!(next.contains(&format!("raised_at_meeting_id={}", panel.meetings[2])), "{next}");
+    let due = clerk
+        .page::<serde_json::Value>(&format!("/api/v1/actions?due_meeting_id={}&limit=200", panel.meetings[3]))
+        .await;
+    let carry = reader.get(&format!("/meetings/{}", panel.meetings[3])).await.expect(200);
+    assert!(
+        carry.text.contains(&format!("/actions?due_meeting_id={}", panel.meetings[3])),
+        "due here: {}",
+        due.items.len()
+    );
+}
+
 crate::on_both_backends!(
+    a_busy_meeting_page_shows_the_first_hundred_and_links_the_rest,
     forms_are_held_to_the_apis_rules,
     signing_in_again_ends_the_session_before,
     the_action_list_filters_and_pages_like_the_api,

@@ -12,16 +12,17 @@ use crate::auth::policy::{self, DecideResponse, ManageActions, Read, RecordProgr
 use crate::domain::lifecycle::Requirement;
 use crate::domain::text::{self, Checks};
 use crate::domain::MeetingStatus;
-use crate::domain::{ActionId, ActionStatus, CommitteeId, Error, FieldError, MeetingId, Transition, UserId, Version};
+use crate::domain::{ActionId, ActionStatus, Error, FieldError, Transition, UserId, Version};
 use crate::ops::actions::TransitionInput;
 use crate::ops::{self, AppState};
 use crate::store::actions::{ActionFilter, ActionPatch, ActionView};
 use crate::store::events::Event;
-use crate::store::meetings::MeetingFilter;
+use crate::store::meetings::{Meeting, MeetingFilter};
 use crate::store::users::Assignable;
 use crate::web::session::{Posted, Signed};
 use crate::web::view::{self, ActionLine};
 use crate::web::{field_message, html, html_with_status, see_other, Chrome, PageError};
+use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -35,6 +36,7 @@ pub struct ListQuery {
     #[serde(default)]
     overdue: String,
     due_meeting_id: Option<String>,
+    raised_at_meeting_id: Option<String>,
     #[serde(default)]
     mine: String,
     after: Option<i64>,
@@ -55,6 +57,8 @@ struct ListPage {
     overdue: bool,
     mine: bool,
     due_meeting_id: String,
+    /// Kept (as a hidden field) when the list came from a meeting's "see every action raised here".
+    raised_at_meeting_id: String,
     next_page: Option<String>,
 }
 
@@ -81,6 +85,7 @@ pub async fn list(
         statuses: status.into_iter().collect(),
         committee_id: id_param(&q.committee_id),
         due_meeting_id: id_param(&q.due_meeting_id),
+        raised_at_meeting_id: id_param(&q.raised_at_meeting_id),
         owner: Some(q.owner.trim().to_string()).filter(|o| !o.is_empty()),
         overdue: (q.overdue == "true").then_some(true),
         ..Default::default()
@@ -107,12 +112,13 @@ pub async fn list(
         .collect();
     let next_page = match (more, views.last()) {
         (true, Some(last)) => Some(format!(
-            "/actions?status={}&committee_id={}&owner={}&overdue={}&due_meeting_id={}&mine={}&after={}",
+            "/actions?status={}&committee_id={}&owner={}&overdue={}&due_meeting_id={}&raised_at_meeting_id={}&mine={}&after={}",
             view::url_encode(&q.status),
             view::url_encode(q.committee_id.as_deref().unwrap_or("")),
             view::url_encode(&q.owner),
             view::url_encode(&q.overdue),
             view::url_encode(q.due_meeting_id.as_deref().unwrap_or("")),
+            view::url_encode(q.raised_at_meeting_id.as_deref().unwrap_or("")),
             view::url_encode(&q.mine),
             last.row.id
         )),
@@ -129,6 +135,7 @@ pub async fn list(
         overdue: q.overdue == "true",
         mine: q.mine == "true",
         due_meeting_id: q.due_meeting_id.unwrap_or_default(),
+        raised_at_meeting_id: id_param(&q.raised_at_meeting_id).map(|id| id.to_string()).unwrap_or_default(),
         next_page,
     })
 }
@@ -192,32 +199,12 @@ fn changes_of(e: &Event) -> serde_json::Map<String, serde_json::Value> {
 }
 
 /// The timeline, newest first, with meetings named rather than numbered.
-async fn timeline(
-    state: &AppState,
-    caller: &crate::auth::Caller<Read>,
-    events: &[Event],
-) -> Result<Vec<TimelineEntry>, PageError> {
-    let mut meetings = std::collections::HashMap::new();
-    for e in events {
-        for (field, change) in changes_of(e) {
-            if field.ends_with("meeting_id") {
-                for id in [&change["from"], &change["to"]].into_iter().filter_map(|v| v.as_i64()) {
-                    if let std::collections::hash_map::Entry::Vacant(slot) = meetings.entry(id) {
-                        let name = match ops::meetings::get(state, caller, MeetingId(id)).await {
-                            Ok(m) => view::meeting_name(&m),
-                            Err(_) => format!("meeting {id}"),
-                        };
-                        slot.insert(name);
-                    }
-                }
-            }
-        }
-    }
+fn timeline(events: &[Event], meetings: &HashMap<i64, Meeting>) -> Vec<TimelineEntry> {
     let show = |field: &str, value: &serde_json::Value| match value.as_i64().and_then(|id| meetings.get(&id)) {
-        Some(name) if field.ends_with("meeting_id") => name.clone(),
+        Some(meeting) if field.ends_with("meeting_id") => view::meeting_name(meeting),
         _ => describe(value),
     };
-    Ok(events
+    events
         .iter()
         .rev()
         .map(|e| {
@@ -234,7 +221,7 @@ async fn timeline(
             }
             TimelineEntry { at: view::date_time(e.occurred_at), actor: e.actor.clone(), what, changes }
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -251,15 +238,10 @@ async fn action_page(
     typed: (String, String),
 ) -> Result<ActionPage, PageError> {
     let Signed { session, caller } = page;
-    let action = ops::actions::get(state, caller, ActionId(id)).await?;
-    let committee = ops::committees::get(state, caller, CommitteeId(action.row.committee_id)).await?;
-    let raised = ops::meetings::get(state, caller, MeetingId(action.row.raised_at_meeting_id)).await?;
-    let due = match action.row.due_meeting_id {
-        Some(m) => Some(ops::meetings::get(state, caller, MeetingId(m)).await?),
-        None => None,
-    };
-    let events = ops::actions::events(state, caller, ActionId(id), None, 500).await?;
-    let chain_ok = ops::actions::verify_events(state, caller, ActionId(id)).await?.first_broken_sequence.is_none();
+    let record = ops::actions::record(state, caller, ActionId(id), 500).await?;
+    let (action, committee, raised, due) = (record.view, record.committee, record.raised_at, record.due);
+    let chain_ok = record.verified;
+    let timeline = timeline(&record.events, &record.meetings);
     let transitions = action
         .row
         .status
@@ -288,7 +270,7 @@ async fn action_page(
         raised_at: (raised.id, view::meeting_name(&raised)),
         due_meeting: due.as_ref().map(|m| (m.id, view::meeting_name(m))),
         transitions,
-        timeline: timeline(state, caller, &events).await?,
+        timeline,
         chain_ok,
         may_edit: session.may::<ManageActions>(),
         notice,
@@ -570,12 +552,12 @@ pub async fn edit(
     let (errors, stale) = match result {
         Ok(_) => return Ok(see_other(&format!("/actions/{id}?notice=saved"))),
         Err(Error::Stale { given, .. }) => {
-            let events = ops::actions::events(&state, &reader, ActionId(id), None, 500).await?;
-            let since: Vec<Event> = events.into_iter().filter(|e| i64::from(e.sequence) > given.0).collect();
+            let record = ops::actions::record(&state, &reader, ActionId(id), 500).await?;
+            let since: Vec<Event> = record.events.into_iter().filter(|e| i64::from(e.sequence) > given.0).collect();
             let message = "Someone changed this action after you opened it. Their changes are listed below, and \
                            your changes are kept in the form. Check it and save again to apply them."
                 .to_string();
-            (vec![FieldError::new("version", &message)], timeline(&state, &reader, &since).await?)
+            (vec![FieldError::new("version", &message)], timeline(&since, &record.meetings))
         }
         Err(Error::Invalid(errors) | Error::UnknownReference(errors) | Error::ConflictingReference(errors)) => {
             (errors, vec![])

@@ -18,7 +18,7 @@ use crate::extract::{self, Candidate};
 use crate::http::idempotency::IdempotencyKey;
 use crate::ops::extractions::MAX_BATCH;
 use crate::ops::{self, AppState, Record};
-use crate::store::actions::{ActionFilter, ActionView, NewAction};
+use crate::store::actions::{ActionView, NewAction};
 use crate::store::agenda_items::AgendaItem;
 use crate::store::idempotency::Recorded;
 use crate::store::meetings::{Meeting, MeetingChanges, MeetingFilter};
@@ -154,6 +154,9 @@ impl MeetingModeForm {
     }
 }
 
+/// Rows of each table on a meeting page.
+const MEETING_ROWS: i64 = 100;
+
 #[derive(Template)]
 #[template(path = "meeting.html")]
 struct MeetingPage {
@@ -166,6 +169,9 @@ struct MeetingPage {
     agenda: Vec<AgendaItem>,
     raised_here: Vec<ActionLine>,
     due_here: Vec<ActionLine>,
+    /// More than [`MEETING_ROWS`] raised here or due here: the rest are in the action list.
+    more_raised: bool,
+    more_due: bool,
     logged: Option<String>,
     notice: Option<String>,
     form: Option<MeetingModeForm>,
@@ -207,15 +213,14 @@ async fn meeting_page(
     notice: Option<String>,
 ) -> Result<MeetingPage, PageError> {
     let Signed { session, caller } = page;
-    let meeting = ops::meetings::get(state, caller, MeetingId(id)).await?;
-    let committee = ops::committees::get(state, caller, CommitteeId(meeting.committee_id)).await?;
-    let agenda = ops::agenda_items::list(state, caller, MeetingId(id), None, 200).await?;
     let now = Utc::now().naive_utc();
-    let actions = |filter: ActionFilter| ops::actions::list(state, caller, filter, false, None, 500, now);
-    let raised = actions(ActionFilter { raised_at_meeting_id: Some(id), ..Default::default() }).await?;
-    let due = actions(ActionFilter { due_meeting_id: Some(id), ..Default::default() }).await?;
-    let unfinished_due_here = due.iter().filter(|v| v.row.status.is_unfinished()).count();
-    let later_meetings = later_meetings(state, caller, &meeting).await?;
+    // A meeting page stays light however busy the meeting: the first rows of
+    // each table, and a link to the action list for the rest.
+    let record = ops::meetings::record(state, caller, MeetingId(id), MEETING_ROWS, now).await?;
+    let (meeting, committee, agenda, raised, due) =
+        (record.meeting, record.committee, record.agenda, record.raised, record.due);
+    let unfinished_due_here = record.unfinished_due as usize;
+    let later_meetings: Vec<(i64, String)> = record.later.iter().map(|m| (m.id, view::meeting_name(m))).collect();
     let form = match session.caller::<ManageActions>() {
         Ok(manage) => {
             let owners = ops::users::assignable(state, &manage).await?;
@@ -247,8 +252,10 @@ async fn meeting_page(
         committee_name: committee.name,
         status: view::meeting_status_label(meeting.status),
         agenda: agenda.into_iter().take(200).collect(),
-        raised_here: raised.iter().take(500).map(|v| ActionLine::new(v, None)).collect(),
-        due_here: due.iter().take(500).map(|v| ActionLine::new(v, Some(&meeting))).collect(),
+        more_raised: raised.len() > MEETING_ROWS as usize,
+        more_due: due.len() > MEETING_ROWS as usize,
+        raised_here: raised.iter().take(MEETING_ROWS as usize).map(|v| ActionLine::new(v, None)).collect(),
+        due_here: due.iter().take(MEETING_ROWS as usize).map(|v| ActionLine::new(v, Some(&meeting))).collect(),
         logged,
         notice,
         form,
@@ -406,12 +413,11 @@ pub async fn confirm_cancel(
 ) -> Result<HttpResponse, PageError> {
     let reader = page.session.caller::<Read>()?;
     let meeting = ops::meetings::get(&state, &reader, MeetingId(*id)).await?;
-    let filter = ActionFilter { due_meeting_id: Some(meeting.id), ..Default::default() };
-    let due = ops::actions::list(&state, &reader, filter, false, None, 500, Utc::now().naive_utc()).await?;
+    let unfinished_due_here = ops::actions::unfinished_due_at(&state, &reader, MeetingId(meeting.id)).await? as usize;
     html(&CancelPage {
         chrome: Chrome::new(format!("Cancel {}", view::meeting_name(&meeting)), Some(&page.session), "/meetings"),
         meeting_name: view::meeting_name(&meeting),
-        unfinished_due_here: due.iter().filter(|v| v.row.status.is_unfinished()).count(),
+        unfinished_due_here,
         meeting,
     })
 }
