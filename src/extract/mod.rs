@@ -704,8 +704,46 @@ fn owed_to(rest: &str, lower: &str) -> Option<String> {
     None
 }
 
+/// Verbs that report what someone said: in "the Commissioner said he would",
+/// the one who promised is before the verb, not the pronoun after it.
+const REPORTING_VERBS: &[&str] = &[
+    "said",
+    "stated",
+    "confirmed",
+    "explained",
+    "advised",
+    "replied",
+    "responded",
+    "indicated",
+    "added",
+    "noted",
+    "assured",
+    "commented",
+    "reported",
+    "acknowledged",
+    "accepted",
+    "agreed",
+    "suggested",
+    "informed",
+    "told",
+];
+
 fn committed_by(subject: &str) -> Option<String> {
     let s = subject.trim().trim_start_matches(|c: char| !c.is_alphanumeric());
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let reported = match words.as_slice() {
+        [before @ .., verb, pronoun] | [before @ .., verb, _, pronoun]
+            if !before.is_empty()
+                && is_one_of(pronoun, &["he", "she", "they", "we", "i"])
+                && is_one_of(verb, REPORTING_VERBS)
+                && (words.len() - before.len() == 2 || words[words.len() - 2].eq_ignore_ascii_case("that")) =>
+        {
+            Some(before.join(" "))
+        }
+        _ => None,
+    };
+    let reported = reported.as_deref().unwrap_or(s);
+    let s = reported;
     let s = ["the ", "then the ", "and the "]
         .iter()
         .find_map(|p| starts_with_ignore_case(s, p).then(|| &s[p.len()..]))

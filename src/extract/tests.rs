@@ -426,3 +426,13 @@ fn an_extraction_stops_when_cancelled_or_past_its_deadline() {
     assert_eq!(stopped, Stopped::Cancelled);
     assert!(at.duration_since(cancelled_at) < Duration::from_secs(2), "stopped {:?} after", at - cancelled_at);
 }
+
+#[test]
+fn the_one_who_promised_is_before_a_reporting_verb() {
+    let text = "7. The Commissioner said he would report back to the Member on which school would be involved.\n\n\
+8. The Chief Constable explained she would circulate the figures to all Members.\n";
+    let c = extract(text);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].committed_by.as_deref(), Some("Commissioner"));
+    assert_eq!(c[1].committed_by.as_deref(), Some("Chief Constable"));
+}
