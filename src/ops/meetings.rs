@@ -106,15 +106,14 @@ pub async fn record(
                 let due_here = actions::ActionFilter { due_meeting_id: Some(id), ..Default::default() };
                 let due = actions::list(conn, &due_here, None, rows, now)?;
                 let unfinished_due = actions::unfinished_due_at(conn, &[id])?.get(&id).copied().unwrap_or(0);
-                let after = MeetingFilter {
-                    committee_id: Some(meeting.committee_id),
-                    status: Some(MeetingStatus::Scheduled),
-                    ..Default::default()
-                };
-                let mut later = meetings::list(conn, &after, Some((meeting.starts_at, meeting.id)), 50)?;
-                later.truncate(50);
+                let later = meetings::later(conn, &meeting, 50)?;
                 Ok(MeetingRecord { meeting, committee, agenda, raised, due, unfinished_due, later })
             })
         })
         .await
+}
+
+/// The committee's scheduled meetings after this one (see `store::meetings::later`).
+pub async fn later(state: &AppState, _: &Caller<Read>, meeting: Meeting, limit: i64) -> Result<Vec<Meeting>, Error> {
+    state.db(move |conn| meetings::later(conn, &meeting, limit)).await
 }

@@ -57,6 +57,19 @@ pub fn create(conn: &mut AnyConnection, new: &NewMeeting) -> Result<Meeting, Err
     Ok(diesel::insert_into(meetings::table).values(new).returning(meetings::all_columns).get_result(conn)?)
 }
 
+/// The committee's scheduled meetings after `meeting`, soonest first, at most
+/// `limit`: where an action raised at it can be due.
+pub fn later(conn: &mut AnyConnection, meeting: &Meeting, limit: i64) -> Result<Vec<Meeting>, Error> {
+    let filter = MeetingFilter {
+        committee_id: Some(meeting.committee_id),
+        status: Some(crate::domain::MeetingStatus::Scheduled),
+        ..Default::default()
+    };
+    let mut later = list(conn, &filter, Some((meeting.starts_at, meeting.id)), limit)?;
+    later.truncate(limit as usize);
+    Ok(later)
+}
+
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Meeting, Error> {
     find(conn, id)?.ok_or_else(|| Error::not_found("meeting", id))
 }

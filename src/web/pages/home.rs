@@ -7,7 +7,7 @@ use crate::auth::policy::Read;
 use crate::domain::{ActionStatus, Role, UserId};
 use crate::ops::{self, AppState};
 use crate::store::actions::ActionFilter;
-use crate::web::session::{self, Signed};
+use crate::web::session;
 use crate::web::view::{self, ActionLine};
 use crate::web::{html, see_other, Chrome, PageError};
 
@@ -46,8 +46,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let Some(session) = session::current(&req).await? else {
         return Ok(see_other("/sign-in"));
     };
-    let Signed::<Read> { session, caller } =
-        Signed { caller: session.caller().map_err(|e| PageError::Forbidden { detail: e.to_string() })?, session };
+    let caller = session.caller::<Read>().map_err(|e| PageError::Forbidden { detail: e.to_string() })?;
     let now = chrono::Utc::now().naive_utc();
     let lines = |views: Vec<crate::store::actions::ActionView>| {
         views.iter().take(SHOWN as usize).map(|v| ActionLine::new(v, None)).collect::<Vec<_>>()

@@ -186,20 +186,9 @@ pub struct MeetingQuery {
     notice: Option<String>,
 }
 
-/// The committee's scheduled meetings after this one, soonest first: where
-/// an action raised here can be due.
-async fn later_meetings(
-    state: &AppState,
-    caller: &crate::auth::Caller<Read>,
-    meeting: &Meeting,
-) -> Result<Vec<(i64, String)>, PageError> {
-    let filter = MeetingFilter {
-        committee_id: Some(meeting.committee_id),
-        status: Some(MeetingStatus::Scheduled),
-        ..Default::default()
-    };
-    let later = ops::meetings::list(state, caller, filter, Some((meeting.starts_at, meeting.id)), 50).await?;
-    Ok(later.iter().take(50).map(|m| (m.id, view::meeting_name(m))).collect())
+/// Meetings as the choices of a "due at" select.
+fn meeting_choices(meetings: &[Meeting]) -> Vec<(i64, String)> {
+    meetings.iter().map(|m| (m.id, view::meeting_name(m))).collect()
 }
 
 /// Everything the meeting page shows; `form` is the meeting-mode form when
@@ -220,7 +209,7 @@ async fn meeting_page(
     let (meeting, committee, agenda, raised, due) =
         (record.meeting, record.committee, record.agenda, record.raised, record.due);
     let unfinished_due_here = record.unfinished_due as usize;
-    let later_meetings: Vec<(i64, String)> = record.later.iter().map(|m| (m.id, view::meeting_name(m))).collect();
+    let later_meetings = meeting_choices(&record.later);
     let form = match session.caller::<ManageActions>() {
         Ok(manage) => {
             let owners = ops::users::assignable(state, &manage).await?;
@@ -567,7 +556,7 @@ async fn minutes_page(
     let meeting = ops::meetings::get(state, &reader, MeetingId(id)).await?;
     let manage = posted.session.caller::<ManageActions>()?;
     let owners = ops::users::assignable(state, &manage).await?;
-    let later_meetings = later_meetings(state, &reader, &meeting).await?;
+    let later_meetings = meeting_choices(&ops::meetings::later(state, &reader, meeting.clone(), 50).await?);
     let next = later_meetings.first().map(|(id, _)| id.to_string()).unwrap_or_default();
     let candidates = match found {
         Found::New(candidates) => {
