@@ -275,6 +275,7 @@ fn seed_action(
             owner_id,
             due_meeting_id: None,
             due_date: None,
+            exemption: None,
         },
         actor,
         now,

@@ -12,6 +12,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
     }
 }
 
@@ -69,6 +70,8 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         owner_id -> Nullable<BigInt>,
+        exempt_paragraph -> Nullable<Integer>,
+        exempt_reason -> Nullable<Text>,
     }
 }
 

@@ -31,6 +31,11 @@ pub struct Committee {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether its meetings and actions are open to the public (without
+    /// exempt information) at `/public` and `/api/v1/public`.
+    pub published: bool,
+    /// When it was published; `null` while it is not.
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 impl From<committees::Committee> for Committee {
@@ -43,6 +48,8 @@ impl From<committees::Committee> for Committee {
             version: c.version,
             created_at: store::utc(c.created_at),
             updated_at: store::utc(c.updated_at),
+            published: c.published_at.is_some(),
+            published_at: c.published_at.map(store::utc),
         }
     }
 }
@@ -69,6 +76,10 @@ pub struct CommitteePatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 10000)]
     pub description: Option<Option<String>>,
+    /// `true` publishes the committee's meetings and actions to everyone
+    /// without signing in (exempt information excepted); `false` withdraws
+    /// them at once. Off by default.
+    pub published: Option<bool>,
 }
 
 /// Lists committees in the order they were created.
@@ -152,7 +163,7 @@ pub async fn get(
     Ok(resource_response(committee.version, &Committee::from(committee)))
 }
 
-/// Edits a committee's name or description.
+/// Edits a committee's name or description, or publishes or unpublishes it.
 #[utoipa::path(
     operation_id = "update_committee",
     security(("bearer" = [])),
@@ -180,6 +191,7 @@ pub async fn update(
     let changes = committees::CommitteeChanges {
         name: body.name.as_deref().map(|n| checks.check(text::required("name", n, text::SHORT))),
         description: body.description.map(|d| checks.check(text::optional("description", d.as_deref(), text::LONG))),
+        published_at: body.published.map(|p| p.then(store::now)),
     };
     checks.finish().map_err(ApiError::Validation)?;
     let committee = ops::committees::update(&state, &caller, CommitteeId(id), if_match.0, changes).await?;

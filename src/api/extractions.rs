@@ -181,6 +181,8 @@ pub async fn accept_commitments(
             owner_id: None,
             due_meeting_id: a.due_meeting_id,
             due_date: a.due_date,
+            // Found in published minutes, so public until someone says otherwise.
+            exemption: None,
         });
     }
     checks.finish().map_err(ApiError::Validation)?;

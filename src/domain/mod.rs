@@ -4,6 +4,7 @@ pub mod action_log;
 pub mod actor;
 pub mod chain;
 pub mod error;
+pub mod exemption;
 pub mod ids;
 pub mod lifecycle;
 pub mod reference;
@@ -15,6 +16,7 @@ pub mod version;
 
 pub use actor::Actor;
 pub use error::{Error, FieldError};
+pub use exemption::{ExemptParagraph, Exemption};
 pub use ids::{ActionId, AgendaItemId, CommitteeId, CredentialId, MeetingId, SsoBlockId, UserId};
 pub use lifecycle::{ActionKind, ActionStatus, MeetingStatus, Transition};
 pub use role::Role;

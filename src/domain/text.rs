@@ -115,6 +115,11 @@ impl Checks {
         }
     }
 
+    /// As [`Checks::check`], for a check that can find several things wrong.
+    pub fn check_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        result.map_err(|e| self.errors.extend(e)).ok()
+    }
+
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }

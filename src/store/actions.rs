@@ -12,7 +12,7 @@ use super::write_versioned;
 use super::{events, meetings, Actor};
 use crate::db::AnyConnection;
 use crate::domain::{reference, ActionKind, ActionStatus, MeetingStatus, Role, Transition, UserId, Version};
-use crate::domain::{Error, FieldError};
+use crate::domain::{Error, Exemption, FieldError};
 use crate::schema::{actions, agenda_items, committees, meetings as meetings_table, users};
 
 #[derive(Debug, Clone, Queryable)]
@@ -43,9 +43,16 @@ pub struct ActionRow {
     pub completed_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub owner_id: Option<i64>,
+    pub exempt_paragraph: Option<i32>,
+    pub exempt_reason: Option<String>,
 }
 
 impl ActionRow {
+    /// Whether (and why) the action is kept from the public.
+    pub fn exemption(&self) -> Option<Exemption> {
+        Exemption::from_columns(self.exempt_paragraph, self.exempt_reason.as_deref())
+    }
+
     pub(super) fn state(&self) -> ActionState {
         ActionState {
             agenda_item_id: self.agenda_item_id,
@@ -65,6 +72,8 @@ impl ActionRow {
             times_carried_forward: self.times_carried_forward,
             completed_at: self.completed_at,
             closed_at: self.closed_at,
+            exempt_paragraph: self.exempt_paragraph,
+            exempt_reason: self.exempt_reason.clone(),
         }
     }
 }
@@ -99,6 +108,8 @@ pub(super) struct ActionState {
     pub(super) times_carried_forward: i32,
     pub(super) completed_at: Option<NaiveDateTime>,
     pub(super) closed_at: Option<NaiveDateTime>,
+    pub(super) exempt_paragraph: Option<i32>,
+    pub(super) exempt_reason: Option<String>,
 }
 
 /// Field-by-field `{"field": {"from": old, "to": new}}` of what changed.
@@ -135,6 +146,8 @@ pub struct NewAction {
     pub owner_id: Option<UserId>,
     pub due_meeting_id: Option<i64>,
     pub due_date: Option<NaiveDate>,
+    /// Kept from the public under Schedule 12A.
+    pub exemption: Option<Exemption>,
 }
 
 /// Validated edits; `None` leaves a field alone, `Some(None)` clears it.
@@ -154,6 +167,8 @@ pub struct ActionPatch {
     pub owner_id: Option<Option<UserId>>,
     pub due_meeting_id: Option<Option<i64>>,
     pub due_date: Option<Option<NaiveDate>>,
+    /// `Some(None)` makes the action public again.
+    pub exemption: Option<Option<Exemption>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -301,6 +316,8 @@ pub fn create(
         times_carried_forward: 0,
         completed_at: None,
         closed_at: None,
+        exempt_paragraph: new.exemption.as_ref().map(|e| i32::from(e.paragraph.number())),
+        exempt_reason: new.exemption.as_ref().map(|e| e.reason.clone()),
     };
     let id: i64 = diesel::insert_into(actions::table)
         .values((
@@ -321,6 +338,8 @@ pub fn create(
             actions::due_meeting_id.eq(state.due_meeting_id),
             actions::due_date.eq(state.due_date),
             actions::status.eq(state.status),
+            actions::exempt_paragraph.eq(state.exempt_paragraph),
+            actions::exempt_reason.eq(&state.exempt_reason),
             actions::created_at.eq(now),
             actions::updated_at.eq(now),
         ))
@@ -543,6 +562,10 @@ pub fn update(
     }
     if let Some(kind) = patch.kind {
         state.kind = kind;
+    }
+    if let Some(exemption) = &patch.exemption {
+        state.exempt_paragraph = exemption.as_ref().map(|e| i32::from(e.paragraph.number()));
+        state.exempt_reason = exemption.as_ref().map(|e| e.reason.clone());
     }
     write(conn, &current, &state, "updated", None, actor, now)
 }

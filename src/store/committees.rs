@@ -16,6 +16,8 @@ pub struct Committee {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the committee was published; `None` while it is not.
+    pub published_at: Option<NaiveDateTime>,
 }
 
 /// A validated new committee.
@@ -36,6 +38,9 @@ changes! {
     pub struct CommitteeChanges {
         pub name: Option<String>,
         pub description: Option<Option<String>>,
+        /// `Some(Some(now))` publishes (keeping the first date if it already
+        /// is published), `Some(None)` unpublishes.
+        pub published_at: Option<Option<NaiveDateTime>>,
     }
 }
 
@@ -73,6 +78,11 @@ pub fn update(
 ) -> Result<Committee, Error> {
     let current = get(conn, id)?;
     expected_version.check(current.version)?;
+    let mut changes = changes.clone();
+    if changes.published_at.is_some_and(|p| p.is_some() == current.published_at.is_some()) {
+        changes.published_at = None;
+    }
+    let changes = &changes;
     if changes.is_empty() {
         return Ok(current);
     }

@@ -297,19 +297,25 @@ async fn actions_logged_before_owner_accounts_still_read(app: TestApp) {
         const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
         const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
         let mut conn = app.connection();
+        // Later migrations came after it: reverted first (newest first) until
+        // the one adding owner_id is undone, and all reapplied after.
         let (reverted, reapplied) = match &mut *conn {
-            // The web sessions' migration came after it: reverted first, reapplied after.
             AnyConnection::Sqlite(c) => {
-                c.revert_last_migration(SQLITE).unwrap();
-                (c.revert_last_migration(SQLITE).unwrap().to_string(), c.run_pending_migrations(SQLITE).unwrap())
+                let mut reverted = vec![];
+                while reverted.last().is_none_or(|v: &String| v != "20261205000001") {
+                    reverted.push(c.revert_last_migration(SQLITE).unwrap().to_string());
+                }
+                (reverted, c.run_pending_migrations(SQLITE).unwrap())
             }
             AnyConnection::Postgresql(c) => {
-                c.revert_last_migration(POSTGRES).unwrap();
-                (c.revert_last_migration(POSTGRES).unwrap().to_string(), c.run_pending_migrations(POSTGRES).unwrap())
+                let mut reverted = vec![];
+                while reverted.last().is_none_or(|v: &String| v != "20261205000001") {
+                    reverted.push(c.revert_last_migration(POSTGRES).unwrap().to_string());
+                }
+                (reverted, c.run_pending_migrations(POSTGRES).unwrap())
             }
         };
-        assert_eq!(reverted, "20261205000001", "the migration adding owner_id");
-        assert_eq!(reapplied.len(), 2);
+        assert_eq!(reapplied.len(), reverted.len(), "every reverted migration reapplied: {reverted:?}");
     }
 
     let read = clerk.get(&format!("/api/v1/actions/{id}")).await.expect(200);

@@ -117,6 +117,7 @@ pub async fn create(
         owner_id: body.owner_id.map(UserId),
         due_meeting_id: body.due_meeting_id,
         due_date: body.due_date,
+        exemption: body.exempt.and_then(|e| checks.check_all(e.parse())),
     };
     if let Some(date) = new.due_date {
         checks.check(text::plausible_date("due_date", date));
@@ -194,7 +195,9 @@ pub async fn update(
             }
         }),
         description: None,
+        exemption: None,
     };
+    patch.exemption = b.exempt.map(|e| e.and_then(|e| checks.check_all(e.parse())));
     patch.description = b.description.as_deref().map(|d| checks.check(text::required("description", d, text::LONG)));
     checks.finish().map_err(ApiError::Validation)?;
     let view = ops::actions::update(&state, &caller, ActionId(id), if_match.0, patch).await?;

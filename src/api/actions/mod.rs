@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::nullable;
 use crate::domain::lifecycle::is_overdue;
-use crate::domain::{ActionKind, ActionStatus, Transition};
+use crate::domain::{ActionKind, ActionStatus, Exemption, Transition};
 use crate::store::{self, actions};
 
 /// One commitment made at a meeting, tracked until it is done.
@@ -85,6 +85,33 @@ pub struct Action {
     pub completed_at: Option<DateTime<Utc>>,
     /// When it was completed or withdrawn (cleared when reopened).
     pub closed_at: Option<DateTime<Utc>>,
+    /// Set when the action is exempt information: the public then sees only
+    /// its reference, status, dates and the paragraph.
+    pub exempt: Option<ExemptionBody>,
+}
+
+/// Why an action is kept from the public: a paragraph of Schedule 12A to the
+/// Local Government Act 1972 (1 to 7 in England, 12 to 18 in Wales) and the
+/// reason, which staff see and the public does not.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExemptionBody {
+    #[schema(example = 3, minimum = 1, maximum = 18)]
+    pub paragraph: i64,
+    #[schema(example = "Names a supplier whose contract is under negotiation", max_length = 10000)]
+    pub reason: String,
+}
+
+impl ExemptionBody {
+    pub(crate) fn parse(self) -> Result<Exemption, Vec<crate::domain::FieldError>> {
+        Exemption::parse(self.paragraph, &self.reason)
+    }
+}
+
+impl From<Exemption> for ExemptionBody {
+    fn from(e: Exemption) -> Self {
+        ExemptionBody { paragraph: i64::from(e.paragraph.number()), reason: e.reason }
+    }
 }
 
 impl Action {
@@ -92,6 +119,7 @@ impl Action {
         let r = view.row;
         let status = r.status;
         Action {
+            exempt: r.exemption().map(ExemptionBody::from),
             overdue: is_overdue(status, view.due_meeting_starts_at.map(store::utc), r.due_date, now),
             allowed_transitions: status.allowed_transitions(),
             kind: r.kind,
@@ -152,6 +180,8 @@ pub struct NewActionRequest {
     /// Defaults to the committee's next meeting after the one where it was raised.
     pub due_meeting_id: Option<i64>,
     pub due_date: Option<NaiveDate>,
+    /// Marks the action exempt from publication.
+    pub exempt: Option<ExemptionBody>,
 }
 
 /// Edits to an action; fields left out stay as they are, `null` clears one.
@@ -197,6 +227,11 @@ pub struct ActionPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_date: Option<Option<NaiveDate>>,
+    /// Marks the action exempt from publication; `null` publishes it again
+    /// (with its committee, if that is published).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<ExemptionBody>)]
+    pub exempt: Option<Option<ExemptionBody>>,
 }
 
 /// The body of a lifecycle transition. `submit-response` needs `response`;

@@ -127,6 +127,7 @@ impl ActionForm {
             owner_id: optional_id("owner_id", &self.owner_id, &mut checks).map(UserId),
             due_meeting_id: optional_id("due_meeting_id", &self.due_meeting_id, &mut checks),
             due_date: None,
+            exemption: None,
         };
         match checks.finish() {
             Ok(()) => Ok(new),
