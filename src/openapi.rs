@@ -520,6 +520,11 @@ fn constrain_schemas(value: &mut serde_json::Value) {
             if schema_name == "NewUserRequest" && name == "username" {
                 property["pattern"] = json!("^[a-z0-9._-]{2,64}$");
             }
+            if schema_name == "ExemptionBody" && name == "paragraph" {
+                // 1-7 and 12-18 only: a range would call 8-11 valid.
+                let numbers: Vec<u8> = crate::domain::exemption::ExemptParagraph::all().map(|p| p.number()).collect();
+                property["enum"] = json!(numbers);
+            }
             if schema_name == "MinutesBody" && name == "text" {
                 property["pattern"] = json!("\\S");
             }

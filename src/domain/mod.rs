@@ -9,6 +9,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod reference;
 pub mod role;
+pub mod search;
 mod sql_text;
 pub mod text;
 pub mod username;

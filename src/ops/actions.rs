@@ -8,11 +8,13 @@ use crate::auth::policy::{ManageActions, Read, Requirement as Capability};
 use crate::auth::Caller;
 use crate::db::write_transaction;
 use crate::domain::lifecycle::Requirement;
+use crate::domain::search::SearchTerms;
 use crate::domain::text::{self, Checks};
 use crate::domain::{ActionId, Error, MeetingId, Transition, Version};
 use crate::store::actions::{self, ActionFilter, ActionPatch, ActionView, NewAction};
 use crate::store::events::{self, Event, Verification};
 use crate::store::idempotency::{self, Recorded, RequestKey};
+use crate::store::search;
 
 /// A page of actions (after the id of the last one seen), as they stand at
 /// `now`. `mine` keeps the caller's own (those whose `owner_id` is the
@@ -28,6 +30,34 @@ pub async fn list(
     limit: i64,
     now: NaiveDateTime,
 ) -> Result<Vec<ActionView>, Error> {
+    if !keep_mine(caller, &mut filter, mine)? {
+        return Ok(vec![]);
+    }
+    state.db(move |conn| actions::list(conn, &filter, after, limit, now)).await
+}
+
+/// A page of a search for `terms` among the actions `filter` keeps, best
+/// first, from position `offset`, each with its position; `mine` as in [`list`].
+#[allow(clippy::too_many_arguments)]
+pub async fn search(
+    state: &AppState,
+    caller: &Caller<Read>,
+    terms: SearchTerms,
+    mut filter: ActionFilter,
+    mine: bool,
+    offset: i64,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<(i64, ActionView)>, Error> {
+    if !keep_mine(caller, &mut filter, mine)? {
+        return Ok(vec![]);
+    }
+    state.db(move |conn| search::page(conn, &terms, &filter, true, offset, limit, now)).await
+}
+
+/// Narrows the filter to the caller's own actions for `mine`; false when
+/// nothing can match (an `owner_id` naming someone else).
+fn keep_mine(caller: &Caller<Read>, filter: &mut ActionFilter, mine: bool) -> Result<bool, Error> {
     if mine {
         let me = caller.user_id().ok_or_else(|| {
             Error::invalid(
@@ -37,11 +67,11 @@ pub async fn list(
             )
         })?;
         match filter.owner_id {
-            Some(other) if other != me => return Ok(vec![]),
+            Some(other) if other != me => return Ok(false),
             _ => filter.owner_id = Some(me),
         }
     }
-    state.db(move |conn| actions::list(conn, &filter, after, limit, now)).await
+    Ok(true)
 }
 
 /// How many unfinished actions are due at a meeting.

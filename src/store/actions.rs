@@ -184,6 +184,8 @@ pub struct ActionFilter {
     pub unassigned: bool,
     pub overdue: Option<bool>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Only these actions (a search's matches).
+    pub ids: Option<Vec<i64>>,
 }
 
 /// A field naming a record that does not exist (404).
@@ -480,6 +482,9 @@ fn list_one(
                 .bind::<Timestamp, _>(now)
                 .sql(OVERDUE_END),
         );
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(actions::id.eq_any(ids.clone()));
     }
     if let Some(after) = after {
         query = query.filter(actions::id.gt(after));

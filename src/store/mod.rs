@@ -10,6 +10,7 @@ mod error;
 pub mod events;
 pub mod idempotency;
 pub mod meetings;
+pub mod search;
 pub mod users;
 pub mod web_sessions;
 

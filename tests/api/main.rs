@@ -19,5 +19,6 @@ mod hostile;
 mod lifecycle;
 mod limits;
 mod owners;
+mod search;
 mod security;
 mod web;

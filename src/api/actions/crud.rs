@@ -7,6 +7,7 @@ use super::{Action, ActionListQuery, ActionPatch, NewActionRequest};
 use crate::api::{page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
 use crate::domain::ids::{ActionId, UserId};
+use crate::domain::search::SearchTerms;
 use crate::domain::text::{self, Checks};
 use crate::domain::{ActionKind, ActionStatus};
 use crate::error::{ApiError, Problem};
@@ -28,7 +29,8 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<ActionStatus>, ApiError> {
         .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: status: {e}")))
 }
 
-/// Lists actions in the order they were logged, with filters.
+/// Lists actions in the order they were logged, with filters; with `q`, the
+/// actions matching a search, best first.
 #[utoipa::path(
     operation_id = "list_actions",
     security(("bearer" = [])),
@@ -69,9 +71,27 @@ pub async fn list(
             }
             None => None,
         },
+        ids: None,
     };
     let now = store::now();
     let mine = query.mine.unwrap_or(false);
+    if let Some(q) = query.q.as_deref() {
+        let terms = SearchTerms::parse("q", q)
+            .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: q {}", e.message)))?;
+        let offset = match after {
+            Some(n) if n < 0 => return Err(ApiError::BadRequest("cursor must be a position from next_cursor".into())),
+            Some(n) => n,
+            None => 0,
+        };
+        let rows = ops::actions::search(&state, &caller, terms, filter, mine, offset, limit, now).await?;
+        let page = pagination::page(
+            rows,
+            limit,
+            |(position, _)| vec![*position],
+            |(_, v)| Action::from_view(v, store::utc(now)),
+        );
+        return Ok(page_response(&req, page));
+    }
     let rows = ops::actions::list(&state, &caller, filter, mine, after, limit, now).await?;
     let page = pagination::page(rows, limit, |v| vec![v.row.id], |v| Action::from_view(v, store::utc(now)));
     Ok(page_response(&req, page))

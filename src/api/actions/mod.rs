@@ -286,6 +286,13 @@ pub struct CarryForwardRequest {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActionListQuery {
+    /// Full-text search over the reference, description, response and the
+    /// minutes' sentence: every word must match (common words like "the"
+    /// are ignored), best matches first, and a reference finds its action
+    /// first. With `q` the page is in rank order, the best 1,000 matches at
+    /// most, and `cursor` is a position in that ranking.
+    #[param(example = "school visits", max_length = 200)]
+    pub q: Option<String>,
     /// One status or several separated by commas, e.g. `open,in_progress`.
     #[param(example = "open,in_progress")]
     pub status: Option<String>,

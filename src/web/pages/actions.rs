@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::policy::{self, DecideResponse, ManageActions, Read, RecordProgress};
 use crate::domain::lifecycle::Requirement;
+use crate::domain::search::SearchTerms;
 use crate::domain::text::{self, Checks};
 use crate::domain::MeetingStatus;
 use crate::domain::{ActionId, ActionStatus, Error, FieldError, Transition, UserId, Version};
@@ -28,6 +29,9 @@ const PAGE_SIZE: i64 = 50;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
+    /// Words to search for (empty: no search).
+    #[serde(default)]
+    q: String,
     #[serde(default)]
     status: String,
     committee_id: Option<String>,
@@ -47,6 +51,10 @@ pub struct ListQuery {
 struct ListPage {
     chrome: Chrome,
     actions: Vec<ActionLine>,
+    /// The search text, shown back in the box.
+    q: String,
+    /// Why the search text cannot be searched for.
+    q_error: Option<String>,
     committees: Vec<(i64, String)>,
     /// The meetings an action can be due at, to filter by: the chosen
     /// committee's, or the next ones of every committee.
@@ -91,7 +99,26 @@ pub async fn list(
         ..Default::default()
     };
     let now = Utc::now().naive_utc();
-    let mut views = ops::actions::list(&state, &caller, filter, q.mine == "true", q.after, PAGE_SIZE, now).await?;
+    let mine = q.mine == "true";
+    let mut q_error = None;
+    // Each action with its place in the list: the id, or its rank in a search.
+    let mut views: Vec<(i64, ActionView)> = match q.q.trim() {
+        "" => ops::actions::list(&state, &caller, filter, mine, q.after, PAGE_SIZE, now)
+            .await?
+            .into_iter()
+            .map(|v| (v.row.id, v))
+            .collect(),
+        text => match SearchTerms::parse("q", text) {
+            Ok(terms) => {
+                let offset = q.after.unwrap_or(0).max(0);
+                ops::actions::search(&state, &caller, terms, filter, mine, offset, PAGE_SIZE, now).await?
+            }
+            Err(e) => {
+                q_error = Some(format!("Search {}", e.message));
+                vec![]
+            }
+        },
+    };
     let more = views.len() as i64 > PAGE_SIZE;
     views.truncate(PAGE_SIZE as usize);
     let committees = ops::committees::list(&state, &caller, None, 100)
@@ -111,8 +138,9 @@ pub async fn list(
         .map(|m| (m.id, view::meeting_name(m)))
         .collect();
     let next_page = match (more, views.last()) {
-        (true, Some(last)) => Some(format!(
-            "/actions?status={}&committee_id={}&owner={}&overdue={}&due_meeting_id={}&raised_at_meeting_id={}&mine={}&after={}",
+        (true, Some((last, _))) => Some(format!(
+            "/actions?q={}&status={}&committee_id={}&owner={}&overdue={}&due_meeting_id={}&raised_at_meeting_id={}&mine={}&after={}",
+            view::url_encode(&q.q),
             view::url_encode(&q.status),
             view::url_encode(q.committee_id.as_deref().unwrap_or("")),
             view::url_encode(&q.owner),
@@ -120,13 +148,15 @@ pub async fn list(
             view::url_encode(q.due_meeting_id.as_deref().unwrap_or("")),
             view::url_encode(q.raised_at_meeting_id.as_deref().unwrap_or("")),
             view::url_encode(&q.mine),
-            last.row.id
+            last
         )),
         _ => None,
     };
     html(&ListPage {
         chrome: Chrome::new("Actions", Some(&session), "/actions"),
-        actions: views.iter().map(|v| ActionLine::new(v, None)).collect(),
+        actions: views.iter().map(|(_, v)| ActionLine::new(v, None)).collect(),
+        q: q.q.trim().to_string(),
+        q_error,
         committees,
         meetings,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
