@@ -35,7 +35,7 @@ impl SearchTerms {
     pub fn parse(field: &str, text: &str) -> Result<SearchTerms, FieldError> {
         let text = text.trim();
         if text.chars().count() > MAX_CHARS {
-            return Err(FieldError::new(field, &format!("must be at most {MAX_CHARS} characters")));
+            return Err(FieldError::new(field, format!("must be at most {MAX_CHARS} characters")));
         }
         let all: Vec<String> =
             text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
