@@ -43,14 +43,14 @@ async fn finds_by_words_and_reference_best_match_first(app: TestApp) {
     let unrelated = clerk.create_action(meeting, "Circulate the precept consultation results").await;
 
     let found = search(&clerk, "q=school").await;
-    assert_eq!(references(&found), [in_description.reference.clone(), in_sentence.reference.clone()]);
+    assert_eq!(references(&found), [in_description.reference.as_str(), in_sentence.reference.as_str()]);
     // Stemming: "schools" and "involving" find the same words.
     let found = search(&clerk, "q=Schools%20involving").await;
-    assert_eq!(references(&found), [in_description.reference.clone()]);
+    assert_eq!(references(&found), [in_description.reference.as_str()]);
     // Every word must match; common words are ignored.
     assert!(search(&clerk, "q=school%20precept").await.items.is_empty());
     let found = search(&clerk, "q=what%20about%20the%20precept").await;
-    assert_eq!(references(&found), [unrelated.reference.clone()]);
+    assert_eq!(references(&found), [unrelated.reference.as_str()]);
     // A reference, in any case, finds its action first.
     let found = search(&clerk, &format!("q={}", unrelated.reference.to_lowercase())).await;
     assert_eq!(found.items[0].id, unrelated.id);
@@ -67,14 +67,14 @@ async fn finds_by_words_and_reference_best_match_first(app: TestApp) {
         .await
         .expect(200);
     let found = search(&clerk, "q=consultation%20replies").await;
-    assert_eq!(references(&found), [unrelated.reference.clone()]);
+    assert_eq!(references(&found), [unrelated.reference.as_str()]);
     let found = search(&clerk, "q=school").await;
     assert_eq!(found.items.len(), 3);
     assert_eq!(found.items[0].id, in_description.id, "the description outranks the response and the sentence");
     let path = format!("/api/v1/actions/{}", in_sentence.id);
     clerk.patch(&path, "\"1\"", json!({"source_sentence": null})).await.expect(200);
     let found = search(&clerk, "q=school").await;
-    assert_eq!(references(&found), [in_description.reference.clone(), unrelated.reference.clone()]);
+    assert_eq!(references(&found), [in_description.reference.as_str(), unrelated.reference.as_str()]);
 }
 
 async fn search_keeps_the_lists_filters_and_pages(app: TestApp) {
