@@ -6,7 +6,7 @@
 use super::FieldError;
 
 /// The longest search text accepted, in characters.
-pub const MAX_CHARS: usize = 200;
+pub const MAX_CHARS: usize = super::text::SHORT;
 /// At most this many words are searched for; more are ignored.
 pub const MAX_WORDS: usize = 12;
 
@@ -29,26 +29,22 @@ pub struct SearchTerms {
 }
 
 impl SearchTerms {
-    /// Splits the text into words (runs of letters and digits). Blank text,
-    /// or text with no letter or digit, is refused; text made only of stop
-    /// words is accepted and finds nothing, as a search engine would.
-    pub fn parse(field: &str, text: &str) -> Result<SearchTerms, FieldError> {
-        let text = text.trim();
-        if text.chars().count() > MAX_CHARS {
-            return Err(FieldError::new(field, format!("must be at most {MAX_CHARS} characters")));
-        }
-        let all: Vec<String> =
-            text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-        if all.is_empty() {
-            return Err(FieldError::new(field, "must contain a word (letters or digits)"));
-        }
+    /// Splits the text into words (runs of letters and digits), after the
+    /// checks every short text gets (length, no control characters). Blank
+    /// text is no search (`None`); text with no word left once punctuation
+    /// and stop words are gone is a search that finds nothing, as a search
+    /// engine would answer it.
+    pub fn parse(field: &str, text: &str) -> Result<Option<SearchTerms>, FieldError> {
+        let Some(text) = super::text::optional(field, Some(text), MAX_CHARS)? else {
+            return Ok(None);
+        };
         let mut words: Vec<String> = Vec::new();
-        for word in all {
+        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase) {
             if !STOP_WORDS.contains(&word.as_str()) && !words.contains(&word) && words.len() < MAX_WORDS {
                 words.push(word);
             }
         }
-        Ok(SearchTerms { text: text.to_string(), words })
+        Ok(Some(SearchTerms { text, words }))
     }
 
     /// The text as typed (trimmed), to show back and to match a reference.
@@ -97,7 +93,7 @@ mod tests {
 
     #[test]
     fn keeps_words_and_drops_punctuation_and_stop_words() {
-        let t = SearchTerms::parse("q", "  What did the Commissioner promise about SCHOOLS? ").unwrap();
+        let t = SearchTerms::parse("q", "  What did the Commissioner promise about SCHOOLS? ").unwrap().unwrap();
         assert_eq!(t.words(), ["commissioner", "promise", "schools"]);
         assert_eq!(t.fts5(), "\"commissioner\" \"promise\" \"schools\"");
         assert_eq!(t.plain(), "commissioner promise schools");
@@ -107,7 +103,7 @@ mod tests {
     #[test]
     fn query_syntax_is_only_words() {
         for hostile in ["\"unbalanced", "a OR b NEAR(c d)", "col:term*", "x' OR 1=1 --", "!(a & b) <-> c", "^\"*"] {
-            let t = SearchTerms::parse("q", hostile).unwrap();
+            let t = SearchTerms::parse("q", hostile).unwrap().unwrap();
             for w in t.words() {
                 assert!(w.chars().all(char::is_alphanumeric), "{hostile:?} gave {w:?}");
             }
@@ -115,34 +111,35 @@ mod tests {
     }
 
     #[test]
-    fn refuses_blank_and_overlong_text() {
-        assert!(SearchTerms::parse("q", "   ").is_err());
-        assert!(SearchTerms::parse("q", "?!* --").is_err());
+    fn blank_is_no_search_and_overlong_or_control_text_is_refused() {
+        assert_eq!(SearchTerms::parse("q", "   ").unwrap(), None);
+        assert!(SearchTerms::parse("q", "?!* --").unwrap().unwrap().is_empty());
+        assert!(SearchTerms::parse("q", "the and of").unwrap().unwrap().is_empty());
         assert!(SearchTerms::parse("q", &"a".repeat(MAX_CHARS + 1)).is_err());
-        assert!(SearchTerms::parse("q", "the and of").unwrap().is_empty());
+        assert!(SearchTerms::parse("q", "school\u{7}visits").is_err());
     }
 
     #[test]
     fn repeats_are_searched_once_and_words_are_capped() {
-        let t = SearchTerms::parse("q", "police Police POLICE").unwrap();
+        let t = SearchTerms::parse("q", "police Police POLICE").unwrap().unwrap();
         assert_eq!(t.words(), ["police"]);
         let many = (0..40).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
-        assert_eq!(SearchTerms::parse("q", &many).unwrap().words().len(), MAX_WORDS);
+        assert_eq!(SearchTerms::parse("q", &many).unwrap().unwrap().words().len(), MAX_WORDS);
     }
 
     #[test]
     fn recognises_a_reference() {
         assert_eq!(
-            SearchTerms::parse("q", "kmpcp/2018/007").unwrap().as_reference().as_deref(),
+            SearchTerms::parse("q", "kmpcp/2018/007").unwrap().unwrap().as_reference().as_deref(),
             Some("KMPCP/2018/007")
         );
-        assert_eq!(SearchTerms::parse("q", "school visits").unwrap().as_reference(), None);
-        assert_eq!(SearchTerms::parse("q", "a/b/c").unwrap().as_reference(), None);
+        assert_eq!(SearchTerms::parse("q", "school visits").unwrap().unwrap().as_reference(), None);
+        assert_eq!(SearchTerms::parse("q", "a/b/c").unwrap().unwrap().as_reference(), None);
     }
 
     #[test]
     fn non_english_letters_are_words() {
-        let t = SearchTerms::parse("q", "Café Ysgol Gymraeg").unwrap();
+        let t = SearchTerms::parse("q", "Café Ysgol Gymraeg").unwrap().unwrap();
         assert_eq!(t.words(), ["café", "ysgol", "gymraeg"]);
     }
 }

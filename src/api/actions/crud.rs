@@ -75,14 +75,11 @@ pub async fn list(
     };
     let now = store::now();
     let mine = query.mine.unwrap_or(false);
-    if let Some(q) = query.q.as_deref() {
-        let terms = SearchTerms::parse("q", q)
-            .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: q {}", e.message)))?;
-        let offset = match after {
-            Some(n) if n < 0 => return Err(ApiError::BadRequest("cursor must be a position from next_cursor".into())),
-            Some(n) => n,
-            None => 0,
-        };
+    let search = SearchTerms::parse("q", query.q.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: q {}", e.message)))?;
+    if let Some(terms) = search {
+        // Any cursor of the documented shape is a position, as for id cursors: below 0 is the start.
+        let offset = after.unwrap_or(0).max(0);
         let rows = ops::actions::search(&state, &caller, terms, filter, mine, offset, limit, now).await?;
         let page = pagination::page(
             rows,

@@ -102,22 +102,20 @@ pub async fn list(
     let mine = q.mine == "true";
     let mut q_error = None;
     // Each action with its place in the list: the id, or its rank in a search.
-    let mut views: Vec<(i64, ActionView)> = match q.q.trim() {
-        "" => ops::actions::list(&state, &caller, filter, mine, q.after, PAGE_SIZE, now)
+    let mut views: Vec<(i64, ActionView)> = match SearchTerms::parse("q", &q.q) {
+        Ok(None) => ops::actions::list(&state, &caller, filter, mine, q.after, PAGE_SIZE, now)
             .await?
             .into_iter()
             .map(|v| (v.row.id, v))
             .collect(),
-        text => match SearchTerms::parse("q", text) {
-            Ok(terms) => {
-                let offset = q.after.unwrap_or(0).max(0);
-                ops::actions::search(&state, &caller, terms, filter, mine, offset, PAGE_SIZE, now).await?
-            }
-            Err(e) => {
-                q_error = Some(format!("Search {}", e.message));
-                vec![]
-            }
-        },
+        Ok(Some(terms)) => {
+            let offset = q.after.unwrap_or(0).max(0);
+            ops::actions::search(&state, &caller, terms, filter, mine, offset, PAGE_SIZE, now).await?
+        }
+        Err(e) => {
+            q_error = Some(format!("Search {}", e.message));
+            vec![]
+        }
     };
     let more = views.len() as i64 > PAGE_SIZE;
     views.truncate(PAGE_SIZE as usize);
