@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::auth::network::{self, Network};
 use crate::auth::secret::SecretSource;
 use crate::db::Backend;
+pub use crate::http::rate_limit::RateLimit;
 
 /// Where the embedded SQLite database lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://panel-tracker.db";
@@ -44,6 +45,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<Network>,
     /// The web pages' cookie sessions.
     pub sessions: SessionSettings,
+    /// `PUBLIC_RATE_LIMIT_PER_MINUTE` (default 120) and `PUBLIC_RATE_LIMIT_BURST`
+    /// (default 60): requests for public pages and the public API each client
+    /// address may make, per instance (see `http::rate_limit`).
+    pub public_rate_limit: RateLimit,
 }
 
 /// Browser sessions for the web pages.
@@ -139,7 +144,13 @@ impl Settings {
         let trusted_proxies = network::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?;
         let sessions = session_settings(&get)?;
+        let defaults = RateLimit::default();
+        let public_rate_limit = RateLimit {
+            per_minute: number(&get, "PUBLIC_RATE_LIMIT_PER_MINUTE", defaults.per_minute.into(), 1_000_000)? as u32,
+            burst: number(&get, "PUBLIC_RATE_LIMIT_BURST", defaults.burst.into(), 1_000_000)? as u32,
+        };
         Ok(Settings {
+            public_rate_limit,
             sessions,
             trusted_proxies,
             database,
@@ -277,6 +288,10 @@ mod tests {
         assert!(settings(&[("REQUEST_TIMEOUT_SECONDS", "0")]).is_err());
         assert!(settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, load-balancer")]).is_err());
         assert_eq!(settings(&[("TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1")]).unwrap().trusted_proxies.len(), 2);
+        assert_eq!(settings(&[]).unwrap().public_rate_limit, RateLimit { per_minute: 120, burst: 60 });
+        let rate = settings(&[("PUBLIC_RATE_LIMIT_PER_MINUTE", "600"), ("PUBLIC_RATE_LIMIT_BURST", "20")]).unwrap();
+        assert_eq!(rate.public_rate_limit, RateLimit { per_minute: 600, burst: 20 });
+        assert!(settings(&[("PUBLIC_RATE_LIMIT_BURST", "0")]).is_err());
         assert!(settings(&[("DATABASE_POOL_WAIT_MS", "forever")]).is_err());
         let limits = settings(&[("KEEP_ALIVE_SECONDS", "5"), ("DATABASE_BUSY_TIMEOUT_MS", "250")]).unwrap().limits;
         assert_eq!(limits.keep_alive, Duration::from_secs(5));

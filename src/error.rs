@@ -55,6 +55,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("too many failed sign-ins; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: i64 },
+    /// An anonymous client over its rate (`http::rate_limit`).
+    #[error("too many requests from this address; try again in {retry_after} seconds")]
+    RateLimited { retry_after: i64 },
     #[error("{resource} {id} was not found")]
     NotFound { resource: &'static str, id: String },
     #[error("{0}")]
@@ -109,7 +112,9 @@ impl ApiError {
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
             ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
-            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => {
+                ("too-many-requests", "Too many requests")
+            }
             ApiError::NotFound { .. } => ("not-found", "Not found"),
             ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
@@ -170,7 +175,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound { .. } | ApiError::UnknownReference(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::IllegalTransition { .. } | ApiError::ConflictingReference(_) => {
@@ -199,7 +204,7 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
             }
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after } | ApiError::RateLimited { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             ApiError::TimeLimit { retry_after, .. } => {
@@ -263,6 +268,7 @@ mod tests {
             (ApiError::Unauthorized("x".into()), 401),
             (ApiError::Forbidden("x".into()), 403),
             (ApiError::TooManyRequests { retry_after: 60 }, 429),
+            (ApiError::RateLimited { retry_after: 1 }, 429),
             (ApiError::not_found("action", 7), 404),
             (ApiError::Conflict("x".into()), 409),
             (ApiError::MethodNotAllowed("x".into()), 405),

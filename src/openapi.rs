@@ -36,6 +36,7 @@ require `If-Match` (412 when stale, 428 when missing); creating POSTs accept an 
         (name = "action log", description = "The action log for a meeting's agenda pack, bulk carry-forward and statistics"),
         (name = "extraction", description = "Find the commitments in a meeting's minutes, then log the confirmed ones"),
         (name = "health", description = "Liveness and readiness for load balancers"),
+        (name = "public", description = "Published committees, read without signing in: meetings, action logs, actions (exempt information withheld), search, open data (CSV, JSON) and an Atom feed. Answers carry an ETag (304 on If-None-Match) and `Cache-Control: public, max-age=60`; anonymous callers are rate-limited per address (429 with Retry-After)"),
     ),
     components(schemas(Problem, FieldError, crate::api::action_log::LogFormat))
 )]

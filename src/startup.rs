@@ -49,7 +49,9 @@ impl Application {
                  this service over https"
             );
         }
-        let server = run(listener, AppState { pool, auth, sessions: settings.sessions }, settings.workers, limits)?;
+        let public_limiter = crate::http::rate_limit::Limiter::new(settings.public_rate_limit);
+        let state = AppState { pool, auth, sessions: settings.sessions, public_limiter };
+        let server = run(listener, state, settings.workers, limits)?;
         let checkpointer = db::Checkpointer::start(&settings.database);
         Ok(Application { port, server, _checkpointer: checkpointer })
     }
@@ -109,6 +111,7 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
             .map(|app| {
                 app.wrap(actix_web::middleware::from_fn(body::query_must_be_utf8))
                     .wrap(actix_web::middleware::from_fn(crate::http::caller::authenticate_requests))
+                    .wrap(actix_web::middleware::from_fn(crate::http::rate_limit::limit_public_requests))
                     .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                     .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                     .app_data(state.clone())

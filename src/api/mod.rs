@@ -6,11 +6,13 @@
 pub mod action_log;
 pub mod actions;
 pub mod agenda_items;
+pub mod atom;
 pub mod auth;
 pub mod committees;
 pub mod extractions;
 pub mod health;
 pub mod meetings;
+pub mod public;
 pub mod users;
 
 use actix_web::http::header;
@@ -59,7 +61,7 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         InitError = (),
     >,
 > {
-    use self::{action_log, actions, agenda_items, auth, committees, extractions, meetings, users};
+    use self::{action_log, actions, agenda_items, auth, committees, extractions, meetings, public, users};
     scope("/api/v1")
         .service(auth::create_token)
         .service(auth::get_me)
@@ -105,4 +107,12 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         .service(action_log::get_committee_stats)
         .service(extractions::extract_commitments)
         .service(extractions::accept_commitments)
+        .service(public::list_public_committees)
+        .service(public::get_public_committee)
+        .service(public::get_public_meeting)
+        .service(public::list_public_actions)
+        .service(public::get_public_action)
+        .service(public::download_public_actions_json)
+        .service(public::download_public_actions_csv)
+        .service(public::get_public_feed)
 }

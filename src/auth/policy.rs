@@ -101,6 +101,16 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("get_committee_stats", Some(Capability::Read)),
     ("extract_commitments", Some(Capability::ExtractCommitments)),
     ("accept_commitments", Some(Capability::ExtractCommitments)),
+    // Published committees, read by anyone (what is public is decided by the
+    // data and the public types: see `ops::public` and `api::public`).
+    ("list_public_committees", None),
+    ("get_public_committee", None),
+    ("get_public_meeting", None),
+    ("list_public_actions", None),
+    ("get_public_action", None),
+    ("download_public_actions_json", None),
+    ("download_public_actions_csv", None),
+    ("get_public_feed", None),
 ];
 
 /// What each lifecycle transition needs: the OPCC records progress and

@@ -36,9 +36,11 @@ struct Authenticated {
     role: Role,
 }
 
-/// The API routes anyone may call without a token.
+/// The API routes anyone may call without a token: sign-in and the public
+/// read-only API (a path with a dot segment is never taken as public).
 fn is_public(path: &str) -> bool {
-    !path.starts_with("/api/v1/") || path == "/api/v1/auth/token"
+    let dotted = path.split('/').any(|s| s == "." || s == "..");
+    !path.starts_with("/api/v1/") || path == "/api/v1/auth/token" || (path.starts_with("/api/v1/public/") && !dotted)
 }
 
 /// Middleware: every request under `/api/v1` except sign-in must carry valid
@@ -85,6 +87,9 @@ mod tests {
         assert!(super::is_public("/api/v1/auth/token"));
         assert!(!super::is_public("/api/v1/actions"));
         assert!(!super::is_public("/api/v1/auth/token/../../users"));
+        assert!(super::is_public("/api/v1/public/committees"));
+        assert!(!super::is_public("/api/v1/public/../users"));
+        assert!(!super::is_public("/api/v1/publicity"));
         assert!(!super::is_public("/api/v1/no-such-thing"));
     }
 }

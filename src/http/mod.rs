@@ -3,9 +3,11 @@
 //! the errors actix itself raises.
 
 pub mod body;
+pub mod cache;
 pub mod caller;
 pub mod client_address;
 pub mod etag;
 pub mod idempotency;
 pub mod pagination;
+pub mod rate_limit;
 pub mod routes;

@@ -12,6 +12,7 @@ pub mod agenda_items;
 pub mod committees;
 pub mod extractions;
 pub mod meetings;
+pub mod public;
 pub mod sessions;
 pub mod sign_in;
 pub mod users;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// Timeouts of the web pages' sessions.
     pub sessions: crate::config::SessionSettings,
+    /// Each client address's requests for public paths, in this instance.
+    pub public_limiter: crate::http::rate_limit::Limiter,
 }
 
 impl AppState {

@@ -89,3 +89,12 @@ pub fn update(
     write_versioned!(conn, committees, id, current.version, now, changes)?;
     get(conn, id)
 }
+
+/// The published committees, by name.
+pub fn published(conn: &mut AnyConnection) -> Result<Vec<Committee>, Error> {
+    Ok(committees::table
+        .filter(committees::published_at.is_not_null())
+        .order((committees::name, committees::id))
+        .limit(1000)
+        .load(conn)?)
+}

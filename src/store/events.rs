@@ -147,3 +147,28 @@ pub fn verify(conn: &mut AnyConnection, action_id: i64) -> Result<Verification, 
     }));
     Ok(Verification { events_checked: events.len(), first_broken_sequence })
 }
+
+/// The latest events of a committee's actions, newest first, each with the
+/// action as it now is: what a feed of changes shows.
+pub fn latest_for_committee(
+    conn: &mut AnyConnection,
+    committee_id: i64,
+    limit: i64,
+) -> Result<Vec<(Event, crate::store::actions::ActionRow)>, Error> {
+    use crate::schema::actions;
+    Ok(action_events::table
+        .inner_join(actions::table)
+        .filter(actions::committee_id.eq(committee_id))
+        .order(action_events::id.desc())
+        .limit(limit)
+        .select((action_events::all_columns, actions::all_columns))
+        .load(conn)?)
+}
+
+/// The status an event moved the action from and to, when it changed it.
+pub fn status_change(event: &Event) -> Option<(Option<String>, String)> {
+    let changes: serde_json::Value = serde_json::from_str(&event.changes).ok()?;
+    let status = changes.get("status")?;
+    let to = status.get("to")?.as_str()?.to_string();
+    Some((status.get("from").and_then(|f| f.as_str()).map(str::to_string), to))
+}

@@ -157,3 +157,13 @@ pub fn update(
     write_versioned!(conn, meetings, id, current.version, now, changes)?;
     get(conn, id)
 }
+
+/// The start of each of these meetings, by id.
+pub fn starts(conn: &mut AnyConnection, ids: &[i64]) -> Result<std::collections::HashMap<i64, NaiveDateTime>, Error> {
+    Ok(meetings::table
+        .filter(meetings::id.eq_any(ids))
+        .select((meetings::id, meetings::starts_at))
+        .load::<(i64, NaiveDateTime)>(conn)?
+        .into_iter()
+        .collect())
+}

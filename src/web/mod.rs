@@ -7,7 +7,7 @@
 pub mod assets;
 mod pages;
 pub mod session;
-mod view;
+pub(crate) mod view;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;

@@ -408,6 +408,9 @@ pub fn test_settings(database: Backend) -> Settings {
         limits: Default::default(),
         trusted_proxies: Vec::new(),
         sessions: Default::default(),
+        // Tests read public paths many times from one address; the rate-limit
+        // test sets its own small limit.
+        public_rate_limit: panel_tracker::config::RateLimit { per_minute: 600_000, burst: 100_000 },
     }
 }
 

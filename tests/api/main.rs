@@ -19,6 +19,7 @@ mod hostile;
 mod lifecycle;
 mod limits;
 mod owners;
+mod public;
 mod search;
 mod security;
 mod web;
