@@ -71,6 +71,9 @@ pub fn local_path(next: Option<&str>) -> String {
 /// The header, navigation and footer every page shares.
 pub struct Chrome {
     pub title: String,
+    /// Where the service name in the header leads: the staff home, or the
+    /// public pages' own home.
+    pub home: &'static str,
     pub signed_in: Option<SignedInAs>,
     pub nav: Vec<NavLink>,
     pub stylesheet: &'static str,
@@ -105,6 +108,7 @@ impl Chrome {
         };
         Chrome {
             title: title.into(),
+            home: "/",
             signed_in: session.map(|s| SignedInAs {
                 name: s.display_name.clone(),
                 role: view::role_label(s.role).into(),
@@ -115,6 +119,11 @@ impl Chrome {
             app_stylesheet: assets::url(assets::APP_CSS),
             script: assets::url(assets::GOVUK_JS),
         }
+    }
+
+    /// The chrome of a public page: nobody signed in, no staff navigation.
+    pub fn public(title: impl Into<String>) -> Chrome {
+        Chrome { home: "/public", ..Chrome::new(title, None, "") }
     }
 
     pub fn csrf(&self) -> &str {

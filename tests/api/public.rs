@@ -110,6 +110,21 @@ fn public_paths(r: &Record) -> Vec<(String, u16)> {
     ];
     for m in &r.published.meetings {
         paths.push((format!("/api/v1/public/meetings/{m}"), 200));
+        paths.push((format!("/public/meetings/{m}"), 200));
+    }
+    // The pages, from the same data.
+    for page in [
+        "/public".to_string(),
+        format!("/public/committees/{c}"),
+        format!("/public/committees/{c}?q=school"),
+        format!("/public/committees/{c}?q=markerx"),
+        format!("/public/committees/{c}?q=supplier%20contract"),
+        format!("/public/committees/{c}?q={}", r.exempt.reference),
+        format!("/public/committees/{c}?status=response_submitted"),
+        format!("/public/actions/{}", r.open.id),
+        format!("/public/actions/{}", r.exempt.id),
+    ] {
+        paths.push((page, 200));
     }
     let u = r.unpublished.committee;
     for path in [
@@ -121,6 +136,10 @@ fn public_paths(r: &Record) -> Vec<(String, u16)> {
         format!("/api/v1/public/committees/{u}/feed.atom"),
         format!("/api/v1/public/meetings/{}", r.unpublished.meetings[0]),
         format!("/api/v1/public/actions/{}", r.hidden.id),
+        format!("/public/committees/{u}"),
+        format!("/public/committees/{u}?q=school"),
+        format!("/public/meetings/{}", r.unpublished.meetings[0]),
+        format!("/public/actions/{}", r.hidden.id),
     ] {
         paths.push((path, 404));
     }
@@ -133,7 +152,8 @@ async fn nothing_private_is_public(app: TestApp) {
     for (path, status) in public_paths(&r) {
         let response = public.get(&path).await;
         assert_eq!(response.status, status, "{path}: {}", response.text);
-        assert_clean(&path, &response.text);
+        // A search box shows back what was typed: that is the visitor's text, not the record's.
+        assert_clean(&path, &response.text.replace("value=\"markerx\"", "").replace("q=markerx", ""));
         for (name, value) in response.headers.iter() {
             assert_clean(&format!("{path} header {name}"), value.to_str().unwrap_or_default());
         }
@@ -218,6 +238,38 @@ async fn the_public_sees_the_record_without_the_exempt_content(app: TestApp) {
     public.get("/api/v1/actions").await.expect(401);
 }
 
+/// The resident's story: the committee's page, a search, the action with
+/// its response, the CSV download, all without signing in.
+async fn a_resident_finds_a_promise_and_its_response(app: TestApp) {
+    let r = record_with_markers(&app).await;
+    let public = app.anonymous();
+    let c = r.published.committee;
+    let home = public.get("/public").await.expect(200);
+    assert!(home.text.contains(&format!("href=\"/public/committees/{c}\"")));
+    assert!(home.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+    let committee = public.get(&format!("/public/committees/{c}")).await.expect(200);
+    assert!(committee.text.contains(&format!("/api/v1/public/committees/{c}/actions.csv")));
+    let found = public.get(&format!("/public/committees/{c}?q=which%20schools")).await.expect(200);
+    assert!(found.text.contains(&format!("href=\"/public/actions/{}\"", r.open.id)), "{}", found.text);
+    assert!(!found.text.contains(&format!("href=\"/public/actions/{}\"", r.exempt.id)));
+    let action = public.get(&format!("/public/actions/{}", r.open.id)).await.expect(200);
+    assert!(action.text.contains("Three schools in Folkestone take part."));
+    assert!(action.text.contains("Response submitted"));
+    let exempt = public.get(&format!("/public/actions/{}", r.exempt.id)).await.expect(200);
+    assert!(exempt.text.contains("exempt from publication under paragraph 3"));
+    // Markup in the record is shown as text.
+    let clerk = app.as_secretariat();
+    let xss = clerk.create_action(r.published.meetings[0], "<script>alert(1)</script> school").await;
+    let page = public.get(&format!("/public/actions/{}", xss.id)).await.expect(200);
+    assert!(!page.text.contains("<script>alert(1)"));
+    assert!(page.text.contains("&lt;script&gt;") || page.text.contains("&#60;script&#62;"), "{}", page.text);
+    // An over-long search is an error on the page, not a failure.
+    let long = "a".repeat(201);
+    let refused = public.get(&format!("/public/committees/{c}?q={long}")).await.expect(200);
+    assert!(refused.text.contains("govuk-error-message"));
+    public.get("/public/committees/999999").await.expect(404);
+}
+
 async fn publishing_and_unpublishing_take_effect_at_once(app: TestApp) {
     let r = record_with_markers(&app).await;
     let clerk = app.as_secretariat();
@@ -229,13 +281,17 @@ async fn publishing_and_unpublishing_take_effect_at_once(app: TestApp) {
         format!("/api/v1/public/meetings/{}", r.published.meetings[0]),
         format!("/api/v1/public/actions/{}", r.open.id),
     ];
-    for path in &paths {
+    let pages = [format!("/public/committees/{c}"), format!("/public/actions/{}", r.open.id)];
+    for path in paths.iter().chain(&pages) {
         public.get(path).await.expect(200);
     }
     publish(&clerk, c, false).await;
     for path in &paths {
         let problem = public.get(path).await.expect_problem(404).problem();
         assert_eq!(problem.status, 404, "{path}: not found, never forbidden");
+    }
+    for page in &pages {
+        public.get(page).await.expect(404);
     }
     assert_eq!(public.get("/api/v1/public/committees").await.expect(200).body, json!([]));
     // The same answer as for what never existed.
@@ -319,6 +375,7 @@ async fn rate_limit_on_postgres() {
 crate::on_both_backends!(
     nothing_private_is_public,
     the_public_sees_the_record_without_the_exempt_content,
+    a_resident_finds_a_promise_and_its_response,
     publishing_and_unpublishing_take_effect_at_once,
     unchanged_answers_are_304_and_cacheable,
 );

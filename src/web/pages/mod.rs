@@ -6,6 +6,7 @@ mod actions;
 mod admin;
 mod home;
 mod meetings;
+mod public;
 mod review;
 mod sign_in;
 
@@ -16,6 +17,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::get().to(sign_in::form))
         .route("/sign-in", web::post().to(sign_in::sign_in))
         .route("/sign-out", web::post().to(sign_in::sign_out))
+        .route("/public", web::get().to(public::committees))
+        .route("/public/committees/{id}", web::get().to(public::committee))
+        .route("/public/meetings/{id}", web::get().to(public::meeting))
+        .route("/public/actions/{id}", web::get().to(public::action))
         .route("/committees/{id}", web::get().to(meetings::committee))
         .route("/meetings/{id}", web::get().to(meetings::meeting))
         .route("/meetings/{id}/actions", web::post().to(meetings::log_action))
