@@ -279,7 +279,10 @@ pub struct OpenDataActions {
     /// The schema's version (docs/open-data.md).
     #[schema(example = "1.0")]
     pub schema_version: String,
-    pub generated_at: DateTime<Utc>,
+    /// When the data last changed: the latest `updated_at` of the committee
+    /// and its actions (not the time of the request, so an unchanged list
+    /// keeps its ETag).
+    pub last_changed_at: DateTime<Utc>,
     pub committee: PublicCommittee,
     pub actions: Vec<PublicAction>,
 }
@@ -476,9 +479,11 @@ pub async fn download_public_actions_json(
 /// The open data document for a committee's actions.
 pub(crate) fn open_data(all: ActionsPage, now: NaiveDateTime) -> OpenDataActions {
     let starts = all.meeting_starts;
+    let last_changed =
+        all.actions.iter().map(|(_, v)| v.row.updated_at).chain([all.committee.updated_at]).max().unwrap_or(now);
     OpenDataActions {
         schema_version: OPEN_DATA_SCHEMA_VERSION.into(),
-        generated_at: store::utc(now),
+        last_changed_at: store::utc(last_changed),
         committee: all.committee.into(),
         actions: all.actions.into_iter().map(|(_, v)| PublicAction::new(v, &starts, store::utc(now))).collect(),
     }

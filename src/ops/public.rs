@@ -192,13 +192,17 @@ pub async fn all_actions(
 }
 
 /// The latest changes to a published committee's actions, newest first.
+/// Of an exempt action only its logging is there: its timeline is not
+/// public (as on its page), so none of its later changes are.
 pub async fn feed(state: &AppState, committee_id: CommitteeId) -> Result<(Committee, Vec<(Event, ActionRow)>), Error> {
     let id = committee_id.0;
     state
         .db(move |conn| {
             snapshot(conn, |conn| {
                 let committee = published(conn, id, "committee", id)?;
-                Ok((committee, events::latest_for_committee(conn, id, FEED_ENTRIES)?))
+                let mut entries = events::latest_for_committee(conn, id, FEED_ENTRIES)?;
+                entries.retain(|(event, action)| action.exemption().is_none() || event.kind == "created");
+                Ok((committee, entries))
             })
         })
         .await

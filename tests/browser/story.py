@@ -302,6 +302,7 @@ class Story:
             self.csrf_refused(playwright, browser)
             self.sessions_end(browser)
             self.print_log(browser)
+            self.public_story(playwright, browser)
         finally:
             browser.close()
 
@@ -683,6 +684,59 @@ class Story:
             print(f"  ok  printed action log: {len(pdf)} bytes of PDF, {self.first_ref} rated Green")
         else:
             print(f"  ok  printed action log: {len(pdf)} bytes of PDF (pdftotext absent: not read back)")
+        ctx.close()
+
+    def public_story(self, playwright, browser):
+        """A resident with no account: the published panel, a search, the
+        promise and its response, an exempt action, the CSV, keyboard only."""
+        print("the public record, without signing in:")
+        api = self.api_token(playwright, SECRETARIAT)
+        meeting = api.get(f"/api/v1/meetings/{self.meeting_id}")
+        check(meeting.ok, f"reading the meeting: {meeting.status}")
+        committee_id = meeting.json()["committee_id"]
+        committee = api.get(f"/api/v1/committees/{committee_id}")
+        r = api.patch(f"/api/v1/committees/{committee_id}", data={"published": True},
+                      headers={"If-Match": committee.headers["etag"]})
+        check(r.ok, f"publishing the committee: {r.status} {r.text()}")
+        second = api.get("/api/v1/actions", params={"q": self.second_ref}).json()["items"][0]
+        r = api.patch(f"/api/v1/actions/{second['id']}", headers={"If-Match": f'"{second["version"]}"'},
+                      data={"exempt": {"paragraph": 3, "reason": "Names the contractor whose figures these are"}})
+        check(r.ok, f"marking an action exempt: {r.status} {r.text()}")
+        api.dispose()
+
+        ctx = self.new_context(browser)
+        page = self.new_page(ctx)
+        page.goto(self.base + "/public")
+        self.axe(page, "public: the panels")
+        self.activate(page, page.locator(f'a[href="/public/committees/{committee_id}"]'))
+        self.axe(page, "public: a panel")
+        check(page.get_by_role("link", name="Download every action (CSV)").count() == 1, "no CSV download")
+        self.type_into(page, page.locator("#q"), "youth enterprise")
+        self.activate(page, page.get_by_role("button", name="Search"))
+        check(page.get_by_role("link", name=self.first_ref, exact=True).count() == 1,
+              f"the search did not find {self.first_ref}")
+        check(page.get_by_role("link", name=self.second_ref, exact=True).count() == 0, "the search found another action")
+        self.axe(page, "public: search results")
+        self.shot(page, "09-public-search")
+        self.activate(page, page.get_by_role("link", name=self.first_ref, exact=True))
+        check(page.get_by_text("Highworth Grammar School").count() >= 1, "the public action lacks its response")
+        check(page.get_by_text("Signed in as").count() == 0, "the public page shows who is signed in")
+        self.axe(page, "public: an action and its response")
+        self.shot(page, "10-public-action")
+        due = page.locator(".govuk-summary-list__row", has_text="Due")
+        self.activate(page, due.get_by_role("link"))
+        check(page.get_by_text("Action log").count() >= 1, "not the public meeting page")
+        self.axe(page, "public: a meeting's action log")
+        exempt = page.get_by_role("link", name=self.second_ref, exact=True)
+        check(exempt.count() == 1, f"{self.second_ref} is not in the public action log")
+        self.activate(page, exempt)
+        check(page.get_by_text("exempt from publication under paragraph 3").count() == 1, "no exemption notice")
+        check(page.get_by_text("Thanet").count() == 0, "the exempt action's description is public")
+        self.axe(page, "public: an exempt action")
+        csv = playwright.request.new_context(base_url=self.base)
+        r = csv.get(f"/api/v1/public/committees/{committee_id}/actions.csv")
+        check(r.ok and self.first_ref in r.text() and "Thanet" not in r.text(), "the CSV is wrong")
+        csv.dispose()
         ctx.close()
 
 
