@@ -22,7 +22,9 @@ Conventions: JSON with snake_case fields; RFC 3339 UTC timestamps; errors as \
 cursor pagination (`limit` up to 200, `cursor` from `next_cursor` or the `Link` header); \
 every resource has a `version` sent as a strong `ETag`, and PATCH and lifecycle transitions \
 require `If-Match` (412 when stale, 428 when missing); creating POSTs accept an \
-`Idempotency-Key`.",
+`Idempotency-Key`. Every GET answer carries an `ETag` (a resource's version, else a hash of \
+the body): send it back as `If-None-Match` to get 304 with no body while nothing changed. \
+Other systems follow every change through the change feed (`GET /api/v1/changes?after=`).",
     ),
     modifiers(&BearerScheme),
     tags(
@@ -35,6 +37,7 @@ require `If-Match` (412 when stale, 428 when missing); creating POSTs accept an 
         (name = "action lifecycle", description = "open -> in_progress -> response_submitted -> completed, with return, reopen, withdraw and carry-forward"),
         (name = "action log", description = "The action log for a meeting's agenda pack, bulk carry-forward and statistics"),
         (name = "extraction", description = "Find the commitments in a meeting's minutes, then log the confirmed ones"),
+        (name = "changes", description = "The change feed: every committed change in commit order, from a position the reader remembers, with no change missed (`GET /api/v1/changes?after=`)"),
         (name = "health", description = "Liveness and readiness for load balancers"),
         (name = "public", description = "Published committees, read without signing in: meetings, action logs, actions (exempt information withheld), search, open data (CSV, JSON) and an Atom feed. Answers carry an ETag (304 on If-None-Match) and `Cache-Control: public, max-age=60`; anonymous callers are rate-limited per address (429 with Retry-After)"),
     ),
@@ -316,9 +319,12 @@ pub fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
     if let Some(paths) = value.pointer_mut("/paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else { continue };
-            for operation in item.values_mut() {
+            for (method, operation) in item.iter_mut() {
                 let Some(operation) = operation.as_object_mut() else { continue };
                 answer_operation(path, operation, &schemas);
+                if method == "get" && path.starts_with("/api/v1/") && !path.starts_with("/api/v1/public/") {
+                    declare_conditional(operation);
+                }
             }
         }
     }
@@ -326,6 +332,25 @@ pub fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
     if let Ok(declared) = serde_json::from_value(value) {
         *doc = declared;
     }
+}
+
+/// What `http::cache::conditional_requests` does for every signed-in GET:
+/// an ETag on the 200 answer, and 304 for an `If-None-Match` that names it.
+fn declare_conditional(operation: &mut serde_json::Map<String, serde_json::Value>) {
+    use serde_json::{json, Value};
+    let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    if let Some(ok) = responses.get_mut("200").and_then(Value::as_object_mut) {
+        let headers = ok.entry("headers").or_insert_with(|| json!({}));
+        if let Some(headers) = headers.as_object_mut() {
+            headers.entry("ETag").or_insert_with(|| {
+                json!({"description": "A tag of the answer (a hash of its body) for If-None-Match", "schema": {"type": "string"}})
+            });
+        }
+    }
+    responses.insert(
+        "304".into(),
+        json!({"description": "Not modified: the ETag sent in If-None-Match is still current (no body)"}),
+    );
 }
 
 /// A problem answer: `description`, with a [`Problem`] body.
@@ -569,13 +594,17 @@ fn constrain_parameter(operation_id: &str, parameter: &mut serde_json::Value) {
             let parts = if operation_id == "list_meetings" { 2 } else { 1 };
             schema["pattern"] = json!(crate::http::pagination::cursor_pattern(parts));
         }
-        ("query", "status") if operation_id == "list_actions" => {
+        ("query", "status") if matches!(operation_id, "list_actions" | "list_public_actions") => {
             let one = "(open|in_progress|response_submitted|completed|withdrawn)";
             schema["pattern"] = json!(format!("^{one}(,{one})*$"));
         }
         ("query", "owner") => {
             schema["maxLength"] = json!(text::SHORT);
             schema["pattern"] = json!(text::pattern(text::SHORT, false));
+        }
+        ("query", "limit") if operation_id == "list_changes" => {
+            schema["minimum"] = json!(1);
+            schema["maximum"] = json!(crate::api::changes::MAX_LIMIT);
         }
         ("query", "limit") => {
             schema["minimum"] = json!(1);

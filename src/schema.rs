@@ -175,6 +175,19 @@ diesel::table! {
 
 diesel::joinable!(web_sessions -> users (user_id));
 
+diesel::table! {
+    changes (id) {
+        id -> BigInt,
+        position -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+        event_type -> Text,
+        resource_type -> Text,
+        resource_id -> BigInt,
+        committee_id -> BigInt,
+        version -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     committees,
     meetings,
@@ -188,4 +201,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_familiar,
     sso_blocks,
     web_sessions,
+    changes,
 );

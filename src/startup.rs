@@ -109,7 +109,8 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: L
             .into_utoipa_app()
             .openapi(crate::openapi::ApiDoc::openapi())
             .map(|app| {
-                app.wrap(actix_web::middleware::from_fn(body::query_must_be_utf8))
+                app.wrap(actix_web::middleware::from_fn(crate::http::cache::conditional_requests))
+                    .wrap(actix_web::middleware::from_fn(body::query_must_be_utf8))
                     .wrap(actix_web::middleware::from_fn(crate::http::caller::authenticate_requests))
                     .wrap(actix_web::middleware::from_fn(crate::http::rate_limit::limit_public_requests))
                     .wrap(Logger::new("%a \"%r\" %s %b %Dms"))

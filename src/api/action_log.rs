@@ -154,7 +154,17 @@ pub async fn get_action_log(
     let committee = Committee::from(data.committee);
     let meeting = Meeting::from(data.meeting);
     let filename = format!("action-log-{}-{}", committee.code, meeting.starts_at.format("%Y-%m-%d"));
-    Ok(match format {
+    // The tag covers what the log says, not when it was generated, so a
+    // poller gets 304 until an action, the meeting or the ratings change.
+    let content = serde_json::json!({
+        "format": format!("{format:?}"),
+        "previous_meeting_id": data.previous.as_ref().map(|m| m.id),
+        "committee": &committee,
+        "meeting": &meeting,
+        "sections": &sections,
+    });
+    let tag = crate::http::cache::tag(content.to_string().as_bytes());
+    let mut response = match format {
         LogFormat::Json => HttpResponse::Ok().json(ActionLog {
             previous_meeting_id: data.previous.as_ref().map(|m| m.id),
             generated_at: now,
@@ -183,7 +193,11 @@ pub async fn get_action_log(
                 .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"))
                 .body(action_log::to_html(&heading, &sections))
         }
-    })
+    };
+    response
+        .headers_mut()
+        .insert(header::ETAG, header::HeaderValue::from_str(&tag).map_err(crate::domain::Error::internal)?);
+    Ok(response)
 }
 
 /// Moves every unfinished action due at this meeting on to the committee's

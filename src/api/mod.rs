@@ -8,6 +8,7 @@ pub mod actions;
 pub mod agenda_items;
 pub mod atom;
 pub mod auth;
+pub mod changes;
 pub mod committees;
 pub mod extractions;
 pub mod health;
@@ -61,7 +62,7 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         InitError = (),
     >,
 > {
-    use self::{action_log, actions, agenda_items, auth, committees, extractions, meetings, public, users};
+    use self::{action_log, actions, agenda_items, auth, changes, committees, extractions, meetings, public, users};
     scope("/api/v1")
         .service(auth::create_token)
         .service(auth::get_me)
@@ -105,6 +106,7 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         .service(action_log::get_action_log)
         .service(action_log::carry_meeting_actions_forward)
         .service(action_log::get_committee_stats)
+        .service(changes::list_changes)
         .service(extractions::extract_commitments)
         .service(extractions::accept_commitments)
         .service(public::list_public_committees)

@@ -106,6 +106,7 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("list_public_committees", None),
     ("get_public_committee", None),
     ("get_public_meeting", None),
+    ("list_changes", Some(Capability::Read)),
     ("list_public_actions", None),
     ("get_public_action", None),
     ("download_public_actions_json", None),

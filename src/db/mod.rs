@@ -387,7 +387,10 @@ where
         // discards such a connection), so a poisoned lock is still good.
         let _queue = SQLITE_WRITERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-        let result = f(conn);
+        let result = f(conn).and_then(|value| {
+            crate::store::change_feed::assign_positions(conn)?;
+            Ok(value)
+        });
         let AnyConnection::Sqlite(c) = conn else {
             unreachable!("the connection cannot change backend inside a transaction")
         };
@@ -405,7 +408,12 @@ where
             }
         };
     }
-    conn.transaction(f)
+    conn.transaction(|conn| {
+        let value = f(conn)?;
+        // Last, so the change feed's lock is held only for the commit.
+        crate::store::change_feed::assign_positions(conn)?;
+        Ok(value)
+    })
 }
 
 /// Runs several reads against one consistent snapshot: a report built from

@@ -3,6 +3,7 @@
 pub mod action_log;
 pub mod actor;
 pub mod chain;
+pub mod change;
 pub mod error;
 pub mod exemption;
 pub mod ids;

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::write_versioned;
 use super::{events, meetings, Actor};
 use crate::db::AnyConnection;
+use crate::domain::change::ChangeType;
 use crate::domain::{reference, ActionKind, ActionStatus, MeetingStatus, Role, Transition, UserId, Version};
 use crate::domain::{Error, Exemption, FieldError};
 use crate::schema::{actions, agenda_items, committees, meetings as meetings_table, users};
@@ -357,7 +358,9 @@ pub fn create(
         }
     }
     events::append(conn, id, "created", &changes, None, actor, now)?;
-    get(conn, id)
+    let view = get(conn, id)?;
+    super::change_feed::record(conn, ChangeType::ActionCreated, id, raised.committee_id, view.row.version, now)?;
+    Ok(view)
 }
 
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<ActionView, Error> {
@@ -517,6 +520,8 @@ pub(super) fn write(
     }
     write_versioned!(conn, actions, current.id, current.version, now, new)?;
     events::append(conn, current.id, event_kind, &changes, reason, actor, now)?;
+    let change = ChangeType::of_action_event(event_kind);
+    super::change_feed::record(conn, change, current.id, current.committee_id, current.version + 1, now)?;
     get(conn, current.id)
 }
 

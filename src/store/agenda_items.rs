@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::{changes, write_versioned, Changes};
 use crate::db::AnyConnection;
+use crate::domain::change::ChangeType;
 use crate::domain::{Error, Version};
 use crate::schema::agenda_items;
 
@@ -52,7 +53,22 @@ pub fn create(conn: &mut AnyConnection, new: &NewAgendaItem) -> Result<AgendaIte
     if number_taken(conn, new.meeting_id, &new.number, None)? {
         return Err(Error::Conflict(format!("the meeting already has an agenda item numbered {}", new.number)));
     }
-    Ok(diesel::insert_into(agenda_items::table).values(new).returning(agenda_items::all_columns).get_result(conn)?)
+    let item: AgendaItem =
+        diesel::insert_into(agenda_items::table).values(new).returning(agenda_items::all_columns).get_result(conn)?;
+    record_change(conn, ChangeType::AgendaItemCreated, &item, item.created_at)?;
+    Ok(item)
+}
+
+/// Records a change to an agenda item under its meeting's committee.
+fn record_change(
+    conn: &mut AnyConnection,
+    change: ChangeType,
+    item: &AgendaItem,
+    at: NaiveDateTime,
+) -> Result<(), Error> {
+    use crate::schema::meetings;
+    let committee_id: i64 = meetings::table.find(item.meeting_id).select(meetings::committee_id).first(conn)?;
+    super::change_feed::record(conn, change, item.id, committee_id, item.version, at)
 }
 
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<AgendaItem, Error> {
@@ -99,5 +115,7 @@ pub fn update(
         }
     }
     write_versioned!(conn, agenda_items, id, current.version, now, changes)?;
-    get(conn, id)
+    let item = get(conn, id)?;
+    record_change(conn, ChangeType::AgendaItemUpdated, &item, now)?;
+    Ok(item)
 }

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::{changes, write_versioned, Changes};
 use crate::db::AnyConnection;
+use crate::domain::change::ChangeType;
 use crate::domain::{Error, Version};
 use crate::schema::committees;
 
@@ -53,7 +54,17 @@ pub fn create(conn: &mut AnyConnection, new: &NewCommittee) -> Result<Committee,
     if exists.is_some() {
         return Err(Error::Conflict(format!("a committee with code {} already exists", new.code)));
     }
-    Ok(diesel::insert_into(committees::table).values(new).returning(committees::all_columns).get_result(conn)?)
+    let committee: Committee =
+        diesel::insert_into(committees::table).values(new).returning(committees::all_columns).get_result(conn)?;
+    super::change_feed::record(
+        conn,
+        ChangeType::CommitteeCreated,
+        committee.id,
+        committee.id,
+        committee.version,
+        committee.created_at,
+    )?;
+    Ok(committee)
 }
 
 pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Committee, Error> {
@@ -87,7 +98,14 @@ pub fn update(
         return Ok(current);
     }
     write_versioned!(conn, committees, id, current.version, now, changes)?;
-    get(conn, id)
+    let change = match changes.published_at {
+        Some(Some(_)) => ChangeType::CommitteePublished,
+        Some(None) => ChangeType::CommitteeUnpublished,
+        None => ChangeType::CommitteeUpdated,
+    };
+    let committee = get(conn, id)?;
+    super::change_feed::record(conn, change, id, id, committee.version, now)?;
+    Ok(committee)
 }
 
 /// The published committees, by name.

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::{changes, write_versioned, Changes};
 use crate::db::AnyConnection;
+use crate::domain::change::ChangeType;
 use crate::domain::MeetingStatus;
 use crate::domain::{Error, Version};
 use crate::schema::meetings;
@@ -54,7 +55,18 @@ pub struct MeetingFilter {
 }
 
 pub fn create(conn: &mut AnyConnection, new: &NewMeeting) -> Result<Meeting, Error> {
-    Ok(diesel::insert_into(meetings::table).values(new).returning(meetings::all_columns).get_result(conn)?)
+    let meeting: Meeting =
+        diesel::insert_into(meetings::table).values(new).returning(meetings::all_columns).get_result(conn)?;
+    let at = meeting.created_at;
+    super::change_feed::record(
+        conn,
+        ChangeType::MeetingCreated,
+        meeting.id,
+        meeting.committee_id,
+        meeting.version,
+        at,
+    )?;
+    Ok(meeting)
 }
 
 /// The committee's scheduled meetings after `meeting`, soonest first, at most
@@ -155,7 +167,15 @@ pub fn update(
         return Ok(current);
     }
     write_versioned!(conn, meetings, id, current.version, now, changes)?;
-    get(conn, id)
+    let meeting = get(conn, id)?;
+    let change = match meeting.status {
+        status if status == current.status => ChangeType::MeetingUpdated,
+        MeetingStatus::Cancelled => ChangeType::MeetingCancelled,
+        MeetingStatus::Held => ChangeType::MeetingHeld,
+        MeetingStatus::Scheduled => ChangeType::MeetingUpdated,
+    };
+    super::change_feed::record(conn, change, id, meeting.committee_id, meeting.version, now)?;
+    Ok(meeting)
 }
 
 /// The start of each of these meetings, by id.

@@ -5,6 +5,7 @@
 pub mod action_log;
 pub mod actions;
 pub mod agenda_items;
+pub mod change_feed;
 pub mod committees;
 mod error;
 pub mod events;

@@ -8,6 +8,7 @@ mod action_log;
 mod actions;
 mod auth;
 mod bad_rows;
+mod changes;
 mod committees_meetings;
 mod concurrency;
 mod conventions;
