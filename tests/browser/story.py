@@ -735,7 +735,9 @@ class Story:
         self.axe(page, "public: an exempt action")
         csv = playwright.request.new_context(base_url=self.base)
         r = csv.get(f"/api/v1/public/committees/{committee_id}/actions.csv")
-        check(r.ok and self.first_ref in r.text() and "Thanet" not in r.text(), "the CSV is wrong")
+        # The exempt action's description (another, public action also names Thanet).
+        hidden = "response time figures by month"
+        check(r.ok and self.first_ref in r.text() and hidden not in r.text(), f"the CSV is wrong: {r.status}")
         csv.dispose()
         ctx.close()
 
