@@ -49,6 +49,41 @@ pub struct Settings {
     /// (default 60): requests for public pages and the public API each client
     /// address may make, per instance (see `http::rate_limit`).
     pub public_rate_limit: RateLimit,
+    /// Where and how webhooks are delivered.
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook deliveries (see `crate::webhooks`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_ALLOW_HTTP` (`true`/`false`, default false) and
+    /// `WEBHOOK_ALLOW_PRIVATE_ADDRESSES` (default false): whether webhooks may
+    /// use plain `http://` and reach private, loopback or link-local addresses
+    /// (a receiver on the council's own network). Off, only public `https`
+    /// destinations are accepted and connected to.
+    pub destinations: crate::domain::webhook::DestinationPolicy,
+    /// `WEBHOOK_TIMEOUT_SECONDS` (default 10): how long one attempt may take,
+    /// connecting included; no redirect is ever followed.
+    pub timeout: Duration,
+    /// `WEBHOOK_POLL_MILLISECONDS` (default 1000): how often each instance's
+    /// worker looks for deliveries that are due.
+    pub poll_interval: Duration,
+    /// `WEBHOOK_RETRY_SCHEDULE`: the waits after each failed attempt, in
+    /// seconds, comma-separated (default 5,300,1800,7200,18000,36000,50400,
+    /// 72000,72000: about three days), each with up to 20% jitter; when they
+    /// are spent the delivery has failed and the webhook is disabled.
+    pub retry_schedule: Vec<Duration>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            destinations: Default::default(),
+            timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(1000),
+            retry_schedule: crate::domain::webhook::DEFAULT_SCHEDULE.iter().map(|s| Duration::from_secs(*s)).collect(),
+        }
+    }
 }
 
 /// Browser sessions for the web pages.
@@ -149,7 +184,9 @@ impl Settings {
             per_minute: number(&get, "PUBLIC_RATE_LIMIT_PER_MINUTE", defaults.per_minute.into(), 1_000_000)? as u32,
             burst: number(&get, "PUBLIC_RATE_LIMIT_BURST", defaults.burst.into(), 1_000_000)? as u32,
         };
+        let webhooks = webhook_settings(&get)?;
         Ok(Settings {
+            webhooks,
             public_rate_limit,
             sessions,
             trusted_proxies,
@@ -208,6 +245,38 @@ fn sso_settings(get: &impl Fn(&str) -> Option<String>) -> Result<Option<SsoSetti
     }
 }
 
+/// `name` as `true` or `false`, `false` when it is not set.
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, String> {
+    match get(name).as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(format!("{name} must be true or false")),
+    }
+}
+
+fn webhook_settings(get: &impl Fn(&str) -> Option<String>) -> Result<WebhookSettings, String> {
+    let defaults = WebhookSettings::default();
+    let retry_schedule = match get("WEBHOOK_RETRY_SCHEDULE") {
+        None => defaults.retry_schedule,
+        Some(text) => text
+            .split(',')
+            .map(|s| s.trim().parse::<f64>().ok().filter(|s| (0.0..=7.0 * 86400.0).contains(s)))
+            .map(|s| s.map(Duration::from_secs_f64))
+            .collect::<Option<Vec<_>>>()
+            .filter(|s| !s.is_empty() && s.len() <= 50)
+            .ok_or("WEBHOOK_RETRY_SCHEDULE must be 1 to 50 waits in seconds (0 to 604800), comma-separated")?,
+    };
+    Ok(WebhookSettings {
+        destinations: crate::domain::webhook::DestinationPolicy {
+            allow_http: flag(get, "WEBHOOK_ALLOW_HTTP")?,
+            allow_private: flag(get, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES")?,
+        },
+        timeout: Duration::from_secs(number(get, "WEBHOOK_TIMEOUT_SECONDS", 10, 120)? as u64),
+        poll_interval: Duration::from_millis(number(get, "WEBHOOK_POLL_MILLISECONDS", 1000, 60_000)? as u64),
+        retry_schedule,
+    })
+}
+
 /// Session timeouts and whether cookies need TLS, from `PUBLIC_URL`.
 fn session_settings(get: &impl Fn(&str) -> Option<String>) -> Result<SessionSettings, String> {
     let secure_cookies = match get("PUBLIC_URL") {
@@ -249,6 +318,25 @@ mod tests {
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, String> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn webhook_settings_are_safe_by_default() {
+        let s = settings(&[]).unwrap().webhooks;
+        assert_eq!(s, WebhookSettings::default());
+        assert!(!s.destinations.allow_http && !s.destinations.allow_private);
+        let s = settings(&[
+            ("WEBHOOK_ALLOW_HTTP", "true"),
+            ("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true"),
+            ("WEBHOOK_RETRY_SCHEDULE", "0.5, 1,2"),
+        ])
+        .unwrap()
+        .webhooks;
+        assert!(s.destinations.allow_http && s.destinations.allow_private);
+        assert_eq!(s.retry_schedule, vec![Duration::from_millis(500), Duration::from_secs(1), Duration::from_secs(2)]);
+        for bad in [("WEBHOOK_ALLOW_HTTP", "yes"), ("WEBHOOK_RETRY_SCHEDULE", ""), ("WEBHOOK_RETRY_SCHEDULE", "5,-1")] {
+            assert!(settings(&[bad]).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

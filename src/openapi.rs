@@ -38,6 +38,7 @@ Other systems follow every change through the change feed (`GET /api/v1/changes?
         (name = "action log", description = "The action log for a meeting's agenda pack, bulk carry-forward and statistics"),
         (name = "extraction", description = "Find the commitments in a meeting's minutes, then log the confirmed ones"),
         (name = "changes", description = "The change feed: every committed change in commit order, from a position the reader remembers, with no change missed (`GET /api/v1/changes?after=`)"),
+        (name = "webhooks", description = "Other systems told of the changes they want (admin only): signed as the Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature`), at least once, retried with backoff for about three days, with a log of every attempt"),
         (name = "health", description = "Liveness and readiness for load balancers"),
         (name = "public", description = "Published committees, read without signing in: meetings, action logs, actions (exempt information withheld), search, open data (CSV, JSON) and an Atom feed. Answers carry an ETag (304 on If-None-Match) and `Cache-Control: public, max-age=60`; anonymous callers are rate-limited per address (429 with Retry-After)"),
     ),
@@ -550,6 +551,12 @@ fn constrain_schemas(value: &mut serde_json::Value) {
                 // 1-7 and 12-18 only: a range would call 8-11 valid.
                 let numbers: Vec<u8> = crate::domain::exemption::ExemptParagraph::all().map(|p| p.number()).collect();
                 property["enum"] = json!(numbers);
+            }
+            if matches!(schema_name.as_str(), "NewWebhookRequest" | "WebhookPatch") && name == "url" {
+                // What `WebhookUrl::parse` takes (an address or scheme the
+                // settings refuse is still 422: the service is told where it may send).
+                let path = "[A-Za-z0-9._~!$&'()*+,;=:/-]*";
+                property["pattern"] = json!(format!("^https?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?(/{path})?(\\?{path})?$"));
             }
             if schema_name == "MinutesBody" && name == "text" {
                 property["pattern"] = json!("\\S");

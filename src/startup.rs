@@ -21,6 +21,8 @@ use crate::http::body;
 pub struct Application {
     port: u16,
     server: Server,
+    /// What the webhook worker shares with the handlers.
+    state: web::Data<AppState>,
     /// SQLite's background checkpoints, for as long as the server runs.
     _checkpointer: Option<db::Checkpointer>,
 }
@@ -50,10 +52,12 @@ impl Application {
             );
         }
         let public_limiter = crate::http::rate_limit::Limiter::new(settings.public_rate_limit);
-        let state = AppState { pool, auth, sessions: settings.sessions, public_limiter };
-        let server = run(listener, state, settings.workers, limits)?;
+        let webhooks = settings.webhooks.clone();
+        let state = AppState { pool, auth, sessions: settings.sessions, public_limiter, webhooks };
+        let state = web::Data::new(state);
+        let server = run(listener, state.clone(), settings.workers, limits)?;
         let checkpointer = db::Checkpointer::start(&settings.database);
-        Ok(Application { port, server, _checkpointer: checkpointer })
+        Ok(Application { port, server, state, _checkpointer: checkpointer })
     }
 
     pub fn port(&self) -> u16 {
@@ -66,8 +70,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, _checkpointer: checkpointer, .. } = self;
+        let Application { server, state, _checkpointer: checkpointer, .. } = self;
+        // The webhook worker runs as long as the server does.
+        let worker = actix_web::rt::spawn(crate::webhooks::run(state));
         let result = server.await;
+        worker.abort();
         drop(checkpointer);
         result
     }
@@ -97,8 +104,12 @@ pub fn auth_config(settings: &Settings) -> Result<AuthConfig, String> {
     })
 }
 
-fn run(listener: TcpListener, state: AppState, workers: Option<usize>, limits: Limits) -> std::io::Result<Server> {
-    let state = web::Data::new(state);
+fn run(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    workers: Option<usize>,
+    limits: Limits,
+) -> std::io::Result<Server> {
     // The one document, built once: the same as `panel-tracker openapi` prints.
     let document = crate::openapi::document();
     let routes = crate::http::routes::RouteTable::from_document(&document);

@@ -16,7 +16,7 @@ use crate::auth::{policy, Caller};
 use crate::domain::change::{ChangeType, ResourceType};
 use crate::error::ApiError;
 use crate::ops::{self, changes::Resource};
-use crate::store::{self, change_feed::ChangeFilter};
+use crate::store::{self, change_feed::ChangeFilter, change_feed::ChangeRow};
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
@@ -68,6 +68,27 @@ pub struct Change {
     #[schema(example = 3)]
     pub version: i64,
     pub resource: ChangedResource,
+}
+
+impl Change {
+    /// A change as the feed (and a webhook delivery) shows it.
+    pub fn new(row: ChangeRow, resource: Resource, now: DateTime<Utc>) -> Result<Change, crate::domain::Error> {
+        Ok(Change {
+            position: row.position.unwrap_or_default(),
+            occurred_at: store::utc(row.occurred_at),
+            change_type: row.change_type()?,
+            resource_type: row.resource()?,
+            resource_id: row.resource_id,
+            committee_id: row.committee_id,
+            version: row.version,
+            resource: match resource {
+                Resource::Committee(c) => ChangedResource::Committee(c.into()),
+                Resource::Meeting(m) => ChangedResource::Meeting(m.into()),
+                Resource::AgendaItem(a) => ChangedResource::AgendaItem(a.into()),
+                Resource::Action(a) => ChangedResource::Action(Box::new(Action::from_view(*a, now))),
+            },
+        })
+    }
 }
 
 /// A page of the change feed.
@@ -129,23 +150,7 @@ pub async fn list_changes(
     let changes = page
         .changes
         .into_iter()
-        .map(|(row, resource)| {
-            Ok(Change {
-                position: row.position.unwrap_or_default(),
-                occurred_at: store::utc(row.occurred_at),
-                change_type: row.change_type()?,
-                resource_type: row.resource()?,
-                resource_id: row.resource_id,
-                committee_id: row.committee_id,
-                version: row.version,
-                resource: match resource {
-                    Resource::Committee(c) => ChangedResource::Committee(c.into()),
-                    Resource::Meeting(m) => ChangedResource::Meeting(m.into()),
-                    Resource::AgendaItem(a) => ChangedResource::AgendaItem(a.into()),
-                    Resource::Action(a) => ChangedResource::Action(Box::new(Action::from_view(*a, now))),
-                },
-            })
-        })
+        .map(|(row, resource)| Change::new(row, resource, now))
         .collect::<Result<Vec<_>, crate::domain::Error>>()?;
     let body = ChangePage { changes, next_after: page.next_after, has_more: page.has_more };
     let mut response = HttpResponse::Ok();

@@ -15,6 +15,7 @@ pub mod health;
 pub mod meetings;
 pub mod public;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -62,7 +63,9 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         InitError = (),
     >,
 > {
-    use self::{action_log, actions, agenda_items, auth, changes, committees, extractions, meetings, public, users};
+    use self::{
+        action_log, actions, agenda_items, auth, changes, committees, extractions, meetings, public, users, webhooks,
+    };
     scope("/api/v1")
         .service(auth::create_token)
         .service(auth::get_me)
@@ -107,6 +110,14 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         .service(action_log::carry_meeting_actions_forward)
         .service(action_log::get_committee_stats)
         .service(changes::list_changes)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::create_webhook)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::rotate_webhook_secret)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::redeliver_webhook_delivery)
         .service(extractions::extract_commitments)
         .service(extractions::accept_commitments)
         .service(public::list_public_committees)

@@ -26,6 +26,8 @@ pub enum Capability {
     DecideResponse,
     /// Manage users and service credentials.
     ManageUsers,
+    /// Manage webhooks: where changes are sent, with the secrets that sign them.
+    ManageWebhooks,
 }
 
 /// The table itself.
@@ -40,7 +42,7 @@ pub fn allows(capability: Capability, role: Role) -> bool {
             matches!(role, Admin | Secretariat)
         }
         Capability::RecordProgress => matches!(role, Admin | Secretariat | Opcc),
-        Capability::ManageUsers => role == Admin,
+        Capability::ManageUsers | Capability::ManageWebhooks => role == Admin,
     }
 }
 
@@ -107,6 +109,14 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("get_public_committee", None),
     ("get_public_meeting", None),
     ("list_changes", Some(Capability::Read)),
+    ("list_webhooks", Some(Capability::ManageWebhooks)),
+    ("create_webhook", Some(Capability::ManageWebhooks)),
+    ("get_webhook", Some(Capability::ManageWebhooks)),
+    ("update_webhook", Some(Capability::ManageWebhooks)),
+    ("delete_webhook", Some(Capability::ManageWebhooks)),
+    ("rotate_webhook_secret", Some(Capability::ManageWebhooks)),
+    ("list_webhook_deliveries", Some(Capability::ManageWebhooks)),
+    ("redeliver_webhook_delivery", Some(Capability::ManageWebhooks)),
     ("list_public_actions", None),
     ("get_public_action", None),
     ("download_public_actions_json", None),
@@ -161,6 +171,8 @@ requirements! {
     DecideResponse => DecideResponse,
     /// Manage users and service credentials.
     ManageUsers => ManageUsers,
+    /// Manage webhooks.
+    ManageWebhooks => ManageWebhooks,
 }
 
 #[cfg(test)]
@@ -178,6 +190,7 @@ mod tests {
             (Capability::ExtractCommitments, [true, true, false, false, false]),
             (Capability::DecideResponse, [true, true, false, false, false]),
             (Capability::ManageUsers, [true, false, false, false, false]),
+            (Capability::ManageWebhooks, [true, false, false, false, false]),
             (Capability::SignedIn, [true, true, true, true, true]),
         ];
         for (capability, expected) in table {

@@ -15,6 +15,7 @@ mod sql_text;
 pub mod text;
 pub mod username;
 pub mod version;
+pub mod webhook;
 
 pub use actor::Actor;
 pub use error::{Error, FieldError};

@@ -76,6 +76,26 @@ pub async fn list(
         .await
 }
 
+/// The change at a position with its resource as it now is, for a webhook
+/// delivery (the worker acts for the admin who made the webhook).
+pub async fn at(
+    state: &AppState,
+    position: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<(ChangeRow, Resource)>, Error> {
+    state
+        .db(move |conn| {
+            snapshot(conn, |conn| {
+                let rows = change_feed::list(conn, position - 1, 1, &ChangeFilter::default())?;
+                let Some(row) = rows.into_iter().find(|r| r.position == Some(position)) else { return Ok(None) };
+                let mut resources = load(conn, std::slice::from_ref(&row), now)?;
+                let key = (row.resource()?, row.resource_id);
+                Ok(resources.remove(&key).map(|resource| (row, resource)))
+            })
+        })
+        .await
+}
+
 /// Each resource the rows name, loaded with one query per type.
 fn load(
     conn: &mut AnyConnection,

@@ -17,6 +17,7 @@ pub mod public;
 pub mod sessions;
 pub mod sign_in;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub sessions: crate::config::SessionSettings,
     /// Each client address's requests for public paths, in this instance.
     pub public_limiter: crate::http::rate_limit::Limiter,
+    /// Where webhooks may point and how deliveries are retried.
+    pub webhooks: crate::config::WebhookSettings,
 }
 
 impl AppState {

@@ -75,9 +75,12 @@ pub fn record(
 pub fn assign_positions(conn: &mut AnyConnection) -> Result<(), diesel::result::Error> {
     // Other transactions' rows without a position are invisible (not yet
     // committed), so these are ours.
-    let pending: Option<i64> =
-        changes::table.filter(changes::position.is_null()).select(changes::id).first(conn).optional()?;
-    if pending.is_none() {
+    let pending: Vec<(String, i64, NaiveDateTime)> = changes::table
+        .filter(changes::position.is_null())
+        .order(changes::id)
+        .select((changes::event_type, changes::committee_id, changes::occurred_at))
+        .load(conn)?;
+    if pending.is_empty() {
         return Ok(());
     }
     if let AnyConnection::Postgresql(c) = conn {
@@ -85,14 +88,22 @@ pub fn assign_positions(conn: &mut AnyConnection) -> Result<(), diesel::result::
         // MAX (read in a new snapshot, READ COMMITTED) sees our positions.
         c.batch_execute(&format!("SELECT pg_advisory_xact_lock({POSITION_LOCK})"))?;
     }
-    diesel::sql_query(
-        "UPDATE changes SET position = numbered.position \
-         FROM (SELECT id, (SELECT COALESCE(MAX(position), 0) FROM changes) \
-                          + row_number() OVER (ORDER BY id) AS position \
-               FROM changes WHERE position IS NULL) AS numbered \
-         WHERE changes.id = numbered.id",
-    )
+    let base: i64 = changes::table.select(diesel::dsl::max(changes::position)).first::<Option<i64>>(conn)?.unwrap_or(0);
+    // `base` is a number read from the database, not text from a client.
+    diesel::sql_query(format!(
+        "UPDATE changes SET position = {base} + numbered.n \
+         FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM changes WHERE position IS NULL) AS numbered \
+         WHERE changes.id = numbered.id"
+    ))
     .execute(conn)?;
+    // The outbox: each webhook's deliveries, in the same transaction.
+    let numbered: Vec<(i64, ChangeType, i64)> = pending
+        .iter()
+        .zip(base + 1..)
+        .filter_map(|((kind, committee_id, _), position)| Some((position, kind.parse().ok()?, *committee_id)))
+        .collect();
+    let now = pending.iter().map(|(_, _, at)| *at).max().unwrap_or_else(super::now);
+    super::webhooks::enqueue(conn, &numbered, now)?;
     Ok(())
 }
 

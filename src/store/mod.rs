@@ -14,6 +14,7 @@ pub mod meetings;
 pub mod search;
 pub mod users;
 pub mod web_sessions;
+pub mod webhooks;
 
 #[cfg(test)]
 mod typed_columns;

@@ -24,3 +24,4 @@ mod public;
 mod search;
 mod security;
 mod web;
+mod webhooks;
