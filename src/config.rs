@@ -51,6 +51,39 @@ pub struct Settings {
     pub public_rate_limit: RateLimit,
     /// Where and how webhooks are delivered.
     pub webhooks: WebhookSettings,
+    /// Reminders to owners before meetings.
+    pub reminders: ReminderSettings,
+}
+
+/// Reminders before each meeting (see `crate::reminders`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderSettings {
+    /// `REMINDER_LEAD_DAYS` (default `10,2`): how many days before a meeting
+    /// the owners of actions due at it that await a response are reminded.
+    pub lead_days: Vec<u32>,
+    /// `REMINDER_POLL_SECONDS` (default 300): how often each instance looks
+    /// for reminders that are due.
+    pub poll_interval: Duration,
+    /// `SMTP_URL` (unset: no emails, webhooks only): the mail server, e.g.
+    /// `smtps://user:password@mail.council.example` or
+    /// `smtp://mail.council.example:587?tls=required` (lettre's URL form).
+    pub smtp_url: Option<String>,
+    /// `SMTP_FROM` (default `panel-tracker <noreply@localhost>`): the sender.
+    pub smtp_from: String,
+    /// `PUBLIC_URL`: the address the links in reminders start with.
+    pub public_url: Option<String>,
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        ReminderSettings {
+            lead_days: vec![10, 2],
+            poll_interval: Duration::from_secs(300),
+            smtp_url: None,
+            smtp_from: "panel-tracker <noreply@localhost>".into(),
+            public_url: None,
+        }
+    }
 }
 
 /// Webhook deliveries (see `crate::webhooks`).
@@ -185,7 +218,9 @@ impl Settings {
             burst: number(&get, "PUBLIC_RATE_LIMIT_BURST", defaults.burst.into(), 1_000_000)? as u32,
         };
         let webhooks = webhook_settings(&get)?;
+        let reminders = reminder_settings(&get)?;
         Ok(Settings {
+            reminders,
             webhooks,
             public_rate_limit,
             sessions,
@@ -254,6 +289,41 @@ fn flag(get: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, Strin
     }
 }
 
+fn reminder_settings(get: &impl Fn(&str) -> Option<String>) -> Result<ReminderSettings, String> {
+    let defaults = ReminderSettings::default();
+    let lead_days = match get("REMINDER_LEAD_DAYS") {
+        None => defaults.lead_days,
+        Some(text) => {
+            let mut days = text
+                .split(',')
+                .map(|d| d.trim().parse::<u32>().ok().filter(|d| (1..=90).contains(d)))
+                .collect::<Option<Vec<_>>>()
+                .filter(|d| !d.is_empty() && d.len() <= 10)
+                .ok_or("REMINDER_LEAD_DAYS must be 1 to 10 numbers of days (1 to 90), comma-separated")?;
+            days.sort_unstable_by(|a, b| b.cmp(a));
+            days.dedup();
+            days
+        }
+    };
+    let smtp_url = get("SMTP_URL").filter(|u| !u.is_empty());
+    if let Some(url) = &smtp_url {
+        if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+            return Err("SMTP_URL must start with smtp:// or smtps://".into());
+        }
+    }
+    let smtp_from = get("SMTP_FROM").unwrap_or(defaults.smtp_from);
+    if smtp_from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err("SMTP_FROM must be an address, e.g. Panel tracker <panel@council.example>".into());
+    }
+    Ok(ReminderSettings {
+        lead_days,
+        poll_interval: Duration::from_secs(number(get, "REMINDER_POLL_SECONDS", 300, 86_400)? as u64),
+        smtp_url,
+        smtp_from,
+        public_url: get("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
+    })
+}
+
 fn webhook_settings(get: &impl Fn(&str) -> Option<String>) -> Result<WebhookSettings, String> {
     let defaults = WebhookSettings::default();
     let retry_schedule = match get("WEBHOOK_RETRY_SCHEDULE") {
@@ -318,6 +388,18 @@ mod tests {
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, String> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn reminder_settings() {
+        let s = settings(&[]).unwrap().reminders;
+        assert_eq!(s, ReminderSettings::default());
+        let s = settings(&[("REMINDER_LEAD_DAYS", "2, 10,10"), ("SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap();
+        assert_eq!(s.reminders.lead_days, vec![10, 2]);
+        assert_eq!(s.reminders.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+        for bad in [("REMINDER_LEAD_DAYS", "0"), ("SMTP_URL", "http://mail"), ("SMTP_FROM", "not an address")] {
+            assert!(settings(&[bad]).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod http;
 pub mod logging;
 pub mod openapi;
 pub mod ops;
+pub mod reminders;
 pub mod schema;
 pub mod startup;
 pub mod store;

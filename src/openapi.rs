@@ -558,6 +558,9 @@ fn constrain_schemas(value: &mut serde_json::Value) {
                 let path = "[A-Za-z0-9._~!$&'()*+,;=:/-]*";
                 property["pattern"] = json!(format!("^https?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?(/{path})?(\\?{path})?$"));
             }
+            if name == "email" && matches!(schema_name.as_str(), "UserPatch" | "MePatch") {
+                property["pattern"] = json!(text::EMAIL_PATTERN);
+            }
             if schema_name == "MinutesBody" && name == "text" {
                 property["pattern"] = json!("\\S");
             }

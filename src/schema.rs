@@ -118,6 +118,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email -> Nullable<Text>,
+        reminder_emails -> Bool,
     }
 }
 
@@ -211,12 +213,14 @@ diesel::table! {
     webhook_deliveries (id) {
         id -> BigInt,
         webhook_id -> BigInt,
-        position -> BigInt,
+        change_id -> Nullable<BigInt>,
+        payload -> Nullable<Text>,
         event_type -> Text,
         status -> Text,
         attempts -> Integer,
         next_attempt_at -> Timestamp,
         claimed_until -> Nullable<Timestamp>,
+        claim_token -> Nullable<Text>,
         last_status_code -> Nullable<Integer>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
@@ -238,6 +242,34 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> changes (change_id));
+
+diesel::table! {
+    reminder_digests (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        created_at -> Timestamp,
+        email_status -> Text,
+        email_to -> Nullable<Text>,
+        email_subject -> Text,
+        email_body -> Text,
+        email_attempts -> Integer,
+        email_next_attempt_at -> Timestamp,
+        email_claimed_until -> Nullable<Timestamp>,
+        email_claim_token -> Nullable<Text>,
+        email_error -> Nullable<Text>,
+        email_sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders_sent (action_id, meeting_id, lead_days) {
+        action_id -> BigInt,
+        meeting_id -> BigInt,
+        lead_days -> Integer,
+        digest_id -> BigInt,
+    }
+}
 
 diesel::allow_tables_to_appear_in_same_query!(
     committees,
@@ -256,4 +288,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,
     webhook_attempts,
+    reminder_digests,
+    reminders_sent,
 );

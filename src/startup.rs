@@ -53,7 +53,8 @@ impl Application {
         }
         let public_limiter = crate::http::rate_limit::Limiter::new(settings.public_rate_limit);
         let webhooks = settings.webhooks.clone();
-        let state = AppState { pool, auth, sessions: settings.sessions, public_limiter, webhooks };
+        let reminders = settings.reminders.clone();
+        let state = AppState { pool, auth, sessions: settings.sessions, public_limiter, webhooks, reminders };
         let state = web::Data::new(state);
         let server = run(listener, state.clone(), settings.workers, limits)?;
         let checkpointer = db::Checkpointer::start(&settings.database);
@@ -72,9 +73,11 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application { server, state, _checkpointer: checkpointer, .. } = self;
         // The webhook worker runs as long as the server does.
-        let worker = actix_web::rt::spawn(crate::webhooks::run(state));
+        let worker = actix_web::rt::spawn(crate::webhooks::run(state.clone()));
+        let reminders = actix_web::rt::spawn(crate::reminders::run(state));
         let result = server.await;
         worker.abort();
+        reminders.abort();
         drop(checkpointer);
         result
     }

@@ -197,6 +197,8 @@ pub async fn get_action_log(
     response
         .headers_mut()
         .insert(header::ETAG, header::HeaderValue::from_str(&tag).map_err(crate::domain::Error::internal)?);
+    // The format follows `Accept` when `?format=` is absent.
+    response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept"));
     Ok(response)
 }
 

@@ -1,4 +1,4 @@
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -41,6 +41,24 @@ pub struct Me {
     pub name: String,
     pub display_name: Option<String>,
     pub role: Role,
+    /// A person's account only: where reminders before meetings are emailed (absent when nowhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A person's account only: whether they want reminder emails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_emails: Option<bool>,
+}
+
+/// What a person may change about their own account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    /// Where reminders are emailed; `null` for nowhere.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(max_length = 254, example = "anna.clerk@council.example")]
+    pub email: Option<Option<String>>,
+    /// `false` turns reminder emails off (webhook reminders still name you).
+    pub reminder_emails: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,12 +113,46 @@ pub async fn create_token(
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller<policy::SignedIn>) -> Result<HttpResponse, ApiError> {
     let me = ops::sign_in::me(&state, &caller).await?;
-    Ok(HttpResponse::Ok().json(Me {
-        kind: me.kind.into(),
-        name: me.name,
-        display_name: me.display_name,
-        role: me.role,
-    }))
+    Ok(HttpResponse::Ok().json(Me::from(me)))
+}
+
+impl From<ops::sign_in::Me> for Me {
+    fn from(me: ops::sign_in::Me) -> Self {
+        Me {
+            kind: me.kind.into(),
+            name: me.name,
+            display_name: me.display_name,
+            role: me.role,
+            email: me.email,
+            reminder_emails: me.reminder_emails,
+        }
+    }
+}
+
+/// Changes the caller's own email address, or turns their reminder emails
+/// off or on. For people's accounts (403 for a service or single sign-on caller).
+#[utoipa::path(
+    operation_id = "update_me",
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = MePatch,
+    responses(
+        (status = 200, description = "The caller as changed", body = Me),
+        (status = 403, description = "Not a person's account (a service or single sign-on caller)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Caller<policy::SignedIn>,
+    body: Json<MePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut checks = crate::domain::text::Checks::new();
+    let email = body.email.map(|e| e.map(|e| checks.check(crate::domain::text::email("email", &e))));
+    checks.finish().map_err(ApiError::Validation)?;
+    let me = ops::sign_in::update_me(&state, &caller, email, body.reminder_emails).await?;
+    Ok(HttpResponse::Ok().json(Me::from(me)))
 }
 
 /// Changes the caller's own password. Every token issued before stops working,

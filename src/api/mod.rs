@@ -70,6 +70,7 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         .service(auth::create_token)
         .service(auth::get_me)
         .service(auth::change_my_password)
+        .service(auth::update_me)
         .service(users::list_users)
         .service(users::create_user)
         .service(users::get_user)

@@ -28,6 +28,11 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub active: bool,
+    /// Where reminders before meetings are emailed.
+    #[schema(example = "anna.clerk@council.example")]
+    pub email: Option<String>,
+    /// Whether they want reminder emails (each person may turn them off).
+    pub reminder_emails: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -41,6 +46,8 @@ impl From<users::User> for User {
             username: u.username,
             display_name: u.display_name,
             active: u.active,
+            email: u.email,
+            reminder_emails: u.reminder_emails,
             version: u.version,
             created_at: store::utc(u.created_at),
             updated_at: store::utc(u.updated_at),
@@ -77,6 +84,10 @@ pub struct UserPatch {
     pub role: Option<Role>,
     /// `false` deactivates the user and ends every token issued to them.
     pub active: Option<bool>,
+    /// Where reminders are emailed; `null` for nowhere.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(max_length = 254)]
+    pub email: Option<Option<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -268,6 +279,8 @@ pub async fn update_user(
             .map(|d| checks.check(text::required("display_name", d, text::SHORT))),
         role: body.role,
         active: body.active,
+        email: body.email.map(|e| e.map(|e| checks.check(text::email("email", &e)))),
+        reminder_emails: None,
     };
     checks.finish().map_err(ApiError::Validation)?;
     let user = ops::users::update(&state, &caller, UserId(id.into_inner()), if_match.0, changes).await?;

@@ -9,9 +9,8 @@ use utoipa::ToSchema;
 
 use super::{nullable, page_response, resource_response, AppState};
 use crate::auth::{policy, Caller};
-use crate::domain::change::ChangeType;
 use crate::domain::text::{self, Checks};
-use crate::domain::webhook::WebhookUrl;
+use crate::domain::webhook::{EventType, WebhookUrl};
 use crate::error::{ApiError, Problem};
 use crate::http::body::{Json, OptionalJson};
 use crate::http::etag::IfMatch;
@@ -31,7 +30,7 @@ pub struct Webhook {
     pub url: String,
     pub description: Option<String>,
     /// The change types sent; empty for every type.
-    pub event_types: Vec<ChangeType>,
+    pub event_types: Vec<EventType>,
     /// The committees whose changes are sent; empty for every committee.
     pub committee_ids: Vec<i64>,
     /// Whether deliveries are made. Turned off by an admin, or by the
@@ -40,7 +39,7 @@ pub struct Webhook {
     /// Why the service turned it off.
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<DateTime<Utc>>,
-    /// After a rotation, until when the previous secret also signs.
+    /// After a rotation, until when the previous secret also signs (past once it has ended).
     pub previous_secret_valid_until: Option<DateTime<Utc>>,
     #[schema(example = 1)]
     pub version: i64,
@@ -60,10 +59,8 @@ impl From<webhooks::WebhookRow> for Webhook {
             active: w.active,
             disabled_reason: w.disabled_reason,
             disabled_at: w.disabled_at.map(store::utc),
-            previous_secret_valid_until: w
-                .previous_secret_expires_at
-                .filter(|until| *until > store::now())
-                .map(store::utc),
+            // As stored (past once it has ended), so the answer does not change with the clock.
+            previous_secret_valid_until: w.previous_secret_expires_at.map(store::utc),
             version: w.version,
             created_at: store::utc(w.created_at),
             updated_at: store::utc(w.updated_at),
@@ -91,8 +88,8 @@ pub struct NewWebhookRequest {
     pub description: Option<String>,
     /// The change types wanted; absent or empty for every type.
     #[serde(default)]
-    #[schema(max_items = 15)]
-    pub event_types: Vec<ChangeType>,
+    #[schema(max_items = 16)]
+    pub event_types: Vec<EventType>,
     /// The committees wanted; absent or empty for every committee.
     #[serde(default)]
     #[schema(max_items = 100)]
@@ -107,8 +104,8 @@ pub struct WebhookPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(max_length = 10000)]
     pub description: Option<Option<String>>,
-    #[schema(max_items = 15)]
-    pub event_types: Option<Vec<ChangeType>>,
+    #[schema(max_items = 16)]
+    pub event_types: Option<Vec<EventType>>,
     #[schema(max_items = 100)]
     pub committee_ids: Option<Vec<i64>>,
     /// `true` turns a webhook on again (clearing why it was turned off); its
@@ -139,10 +136,10 @@ pub struct Delivery {
     /// Also the `webhook-id` header (`msg_` and this number), the same on every attempt.
     pub id: i64,
     pub webhook_id: i64,
-    /// The change's position in the change feed.
-    pub position: i64,
+    /// The change's position in the change feed (absent for a reminder).
+    pub position: Option<i64>,
     #[serde(rename = "type")]
-    pub change_type: ChangeType,
+    pub event_type: EventType,
     pub status: DeliveryStatus,
     pub attempts: i32,
     /// When it is next tried, while pending.
@@ -167,7 +164,7 @@ pub struct Attempt {
     pub response_body: Option<String>,
 }
 
-fn delivery(row: webhooks::DeliveryRow, attempts: Vec<webhooks::AttemptRow>) -> Delivery {
+fn delivery((row, position, attempts): webhooks::LoggedDelivery) -> Delivery {
     let status = match row.status.as_str() {
         "delivered" => DeliveryStatus::Delivered,
         "failed" => DeliveryStatus::Failed,
@@ -176,8 +173,8 @@ fn delivery(row: webhooks::DeliveryRow, attempts: Vec<webhooks::AttemptRow>) -> 
     Delivery {
         id: row.id,
         webhook_id: row.webhook_id,
-        position: row.position,
-        change_type: row.event_type.parse().unwrap_or(ChangeType::ActionUpdated),
+        position,
+        event_type: row.event_type.parse().unwrap_or(EventType::ActionUpdated),
         next_attempt_at: matches!(status, DeliveryStatus::Pending).then(|| store::utc(row.next_attempt_at)),
         status,
         attempts: row.attempts,
@@ -195,6 +192,18 @@ fn delivery(row: webhooks::DeliveryRow, attempts: Vec<webhooks::AttemptRow>) -> 
                 response_body: a.response_body,
             })
             .collect(),
+    }
+}
+
+/// Lists no longer than the document says (duplicates count: they are refused, not merged).
+fn check_lengths(checks: &mut Checks, event_types: Option<&[EventType]>, committee_ids: Option<&[i64]>) {
+    if event_types.is_some_and(|t| t.len() > EventType::COUNT) {
+        checks.push("event_types", format!("lists more than the {} change types", EventType::COUNT));
+    }
+    if committee_ids.is_some_and(|c| c.len() > ops::webhooks::MAX_COMMITTEES) {
+        let message =
+            format!("names more than {} committees: leave it empty for every committee", ops::webhooks::MAX_COMMITTEES);
+        checks.push("committee_ids", message);
     }
 }
 
@@ -249,6 +258,7 @@ pub async fn list_webhooks(
     responses(
         (status = 201, description = "Created, with its secret", body = WebhookWithSecret,
             headers(("Location" = String, description = "The new webhook"), ("ETag" = String, description = "Its version"))),
+        (status = 404, description = "A committee named does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an allowed destination, or not a valid field", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -262,6 +272,7 @@ pub async fn create_webhook(
     let mut checks = Checks::new();
     let url = url(&mut checks, &state, &body.url);
     let description = checks.check(text::optional("description", body.description.as_deref(), text::LONG));
+    check_lengths(&mut checks, Some(&body.event_types), Some(&body.committee_ids));
     checks.finish().map_err(ApiError::Validation)?;
     let Some(url) = url else { return Err(ApiError::Validation(vec![])) };
     let input = WebhookInput { url, description, event_types: body.event_types, committee_ids: body.committee_ids };
@@ -299,6 +310,7 @@ pub async fn get_webhook(
     ),
     responses(
         (status = 200, description = "The webhook as changed", body = Webhook, headers(("ETag" = String, description = "Its new version"))),
+        (status = 404, description = "The webhook, or a committee named, does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an allowed destination, or not a valid field", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -314,6 +326,7 @@ pub async fn update_webhook(
     let mut checks = Checks::new();
     let url = body.url.as_deref().map(|u| url(&mut checks, &state, u));
     let description = body.description.map(|d| checks.check(text::optional("description", d.as_deref(), text::LONG)));
+    check_lengths(&mut checks, body.event_types.as_deref(), body.committee_ids.as_deref());
     checks.finish().map_err(ApiError::Validation)?;
     let edit = WebhookEdit {
         url: url.flatten(),
@@ -335,7 +348,10 @@ pub async fn update_webhook(
         ("id" = i64, Path, description = "Webhook id"),
         ("If-Match" = String, Header, description = "The ETag from the last GET, e.g. `\"1\"`"),
     ),
-    responses((status = 204, description = "Deleted")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "If-Match is not an ETag", body = Problem, content_type = "application/problem+json"),
+    ),
 )]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
@@ -398,7 +414,7 @@ pub async fn list_webhook_deliveries(
 ) -> Result<HttpResponse, ApiError> {
     let (before, limit) = query.by_id()?;
     let rows = ops::webhooks::deliveries(&state, &caller, id.into_inner(), before, limit).await?;
-    Ok(page_response(&req, pagination::page(rows, limit, |(d, _)| vec![d.id], |(d, a)| delivery(d, a))))
+    Ok(page_response(&req, pagination::page(rows, limit, |(d, _, _)| vec![d.id], delivery)))
 }
 
 /// Sends a delivery again now, with a fresh retry schedule (its earlier
@@ -418,5 +434,5 @@ pub async fn redeliver_webhook_delivery(
 ) -> Result<HttpResponse, ApiError> {
     let (id, delivery_id) = path.into_inner();
     let row = ops::webhooks::redeliver(&state, &caller, id, delivery_id).await?;
-    Ok(HttpResponse::Accepted().json(delivery(row, vec![])))
+    Ok(HttpResponse::Accepted().json(delivery(row)))
 }

@@ -62,6 +62,7 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("create_token", None),
     ("get_me", Some(Capability::SignedIn)),
     ("change_my_password", Some(Capability::SignedIn)),
+    ("update_me", Some(Capability::SignedIn)),
     ("list_users", Some(Capability::ManageUsers)),
     ("create_user", Some(Capability::ManageUsers)),
     ("get_user", Some(Capability::ManageUsers)),

@@ -9,6 +9,7 @@ pub mod exemption;
 pub mod ids;
 pub mod lifecycle;
 pub mod reference;
+pub mod reminder;
 pub mod role;
 pub mod search;
 mod sql_text;

@@ -44,6 +44,38 @@ pub fn optional(field: &str, value: Option<&str>, max_chars: usize) -> Result<Op
     }
 }
 
+/// The longest email address taken (RFC 5321's path limit).
+pub const EMAIL: usize = 254;
+
+/// The shape of an email address the service will send to: one `@`, a
+/// dotted domain, nothing that could end a mail header or hide another
+/// address (spaces, control characters, angle brackets, commas, semicolons,
+/// quotes).
+pub const EMAIL_PATTERN: &str = concat!(
+    "^[^\\s@<>,;\"\\u0000-\\u001f\\u007f-\\u009f]{1,64}",
+    "@[^\\s@<>,;\".\\u0000-\\u001f\\u007f-\\u009f]+",
+    "(\\.[^\\s@<>,;\".\\u0000-\\u001f\\u007f-\\u009f]+)+$"
+);
+
+/// An email address, as sent (no address is `null`, not blank).
+pub fn email(field: &str, value: &str) -> Result<String, FieldError> {
+    let refused = |c: char| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c);
+    let valid = value.chars().count() <= EMAIL
+        && !value.chars().any(refused)
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && local.chars().count() <= 64
+                && !domain.contains('@')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|part| !part.is_empty())
+        });
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(FieldError::new(field, "must be an email address such as name@council.example"))
+    }
+}
+
 /// The characters refused in text: Unicode's control characters (`char::is_control`),
 /// less line breaks and tabs in long text. As a regular-expression class body.
 fn refused(max_chars: usize) -> &'static str {
@@ -135,6 +167,18 @@ impl Checks {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn email_addresses() {
+        for good in ["anna.clerk@kent.gov.uk", "a@b.c", "x+tag@council.example"] {
+            assert_eq!(super::email("email", good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in
+            ["", " a@b.c", "a@b", "a@@b.c", "@b.c", "a@.b", "a@b..c", "Anna <a@b.c>", "a@b.c, c@d.e", "a\u{1}@b.c"]
+        {
+            assert!(super::email("email", bad).is_err(), "{bad:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

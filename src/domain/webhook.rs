@@ -82,15 +82,23 @@ pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_internal_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d).
+            if let Some(v4) = v6.to_ipv4() {
                 return is_internal_v4(v4);
             }
             let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                Ipv4Addr::new(a, b, c, d)
+            };
+            // 6to4 (2002::/16) carries an IPv4 address after its prefix.
+            if s[0] == 0x2002 {
+                return is_internal_v4(embedded(s[1], s[2]));
+            }
             // NAT64 (64:ff9b::/96) reaches the IPv4 address it embeds.
             if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
-                let [a, b] = s[6].to_be_bytes();
-                let [c, d] = s[7].to_be_bytes();
-                return is_internal_v4(Ipv4Addr::new(a, b, c, d));
+                return is_internal_v4(embedded(s[6], s[7]));
             }
             v6.is_loopback()
                 || v6.is_unspecified()
@@ -99,6 +107,9 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || (s[0] & 0xffc0) == 0xfe80 // link-local
                 || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo: reaches an address it hides
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local NAT64
+                || (s[0] == 0x100 && s[1..4] == [0, 0, 0]) // discard
         }
     }
 }
@@ -117,18 +128,106 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
         || (a == 198 && (b == 18 || b == 19)) // benchmarking
         || a >= 240 // reserved
         || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
+        || (a == 192 && b == 88 && ip.octets()[2] == 99) // 6to4 relay anycast
 }
 
-/// What a webhook wants: change types and committees, each empty for all.
+/// What a webhook is sent: every change type of the change feed, and the
+/// reminders to owners before a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub enum EventType {
+    #[serde(rename = "committee.created")]
+    CommitteeCreated,
+    #[serde(rename = "committee.updated")]
+    CommitteeUpdated,
+    #[serde(rename = "committee.published")]
+    CommitteePublished,
+    #[serde(rename = "committee.unpublished")]
+    CommitteeUnpublished,
+    #[serde(rename = "meeting.created")]
+    MeetingCreated,
+    #[serde(rename = "meeting.updated")]
+    MeetingUpdated,
+    #[serde(rename = "meeting.held")]
+    MeetingHeld,
+    #[serde(rename = "meeting.cancelled")]
+    MeetingCancelled,
+    #[serde(rename = "agenda_item.created")]
+    AgendaItemCreated,
+    #[serde(rename = "agenda_item.updated")]
+    AgendaItemUpdated,
+    #[serde(rename = "action.created")]
+    ActionCreated,
+    #[serde(rename = "action.updated")]
+    ActionUpdated,
+    #[serde(rename = "action.status_changed")]
+    ActionStatusChanged,
+    #[serde(rename = "action.carried_forward")]
+    ActionCarriedForward,
+    #[serde(rename = "action.due_meeting_cancelled")]
+    ActionDueMeetingCancelled,
+    /// A digest for one owner of the actions due at coming meetings that await their response.
+    #[serde(rename = "reminder.due")]
+    ReminderDue,
+}
+
+impl EventType {
+    pub const COUNT: usize = ChangeType::ALL.len() + 1;
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::ReminderDue => "reminder.due",
+            other => other.change().map(ChangeType::as_str).unwrap_or_default(),
+        }
+    }
+
+    /// The change this event reports, if it is one.
+    pub fn change(self) -> Option<ChangeType> {
+        use EventType::*;
+        Some(match self {
+            CommitteeCreated => ChangeType::CommitteeCreated,
+            CommitteeUpdated => ChangeType::CommitteeUpdated,
+            CommitteePublished => ChangeType::CommitteePublished,
+            CommitteeUnpublished => ChangeType::CommitteeUnpublished,
+            MeetingCreated => ChangeType::MeetingCreated,
+            MeetingUpdated => ChangeType::MeetingUpdated,
+            MeetingHeld => ChangeType::MeetingHeld,
+            MeetingCancelled => ChangeType::MeetingCancelled,
+            AgendaItemCreated => ChangeType::AgendaItemCreated,
+            AgendaItemUpdated => ChangeType::AgendaItemUpdated,
+            ActionCreated => ChangeType::ActionCreated,
+            ActionUpdated => ChangeType::ActionUpdated,
+            ActionStatusChanged => ChangeType::ActionStatusChanged,
+            ActionCarriedForward => ChangeType::ActionCarriedForward,
+            ActionDueMeetingCancelled => ChangeType::ActionDueMeetingCancelled,
+            ReminderDue => return None,
+        })
+    }
+}
+
+impl From<ChangeType> for EventType {
+    fn from(change: ChangeType) -> EventType {
+        serde_json::from_value(serde_json::Value::from(change.as_str())).expect("every change type is an event type")
+    }
+}
+
+impl std::str::FromStr for EventType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::from(s)).map_err(|_| format!("unknown event type `{s}`"))
+    }
+}
+
+/// What a webhook wants: event types and committees, each empty for all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Subscription {
-    pub event_types: Vec<ChangeType>,
+    pub event_types: Vec<EventType>,
     pub committee_ids: Vec<i64>,
 }
 
 impl Subscription {
-    pub fn wants(&self, change: ChangeType, committee_id: i64) -> bool {
-        (self.event_types.is_empty() || self.event_types.contains(&change))
+    pub fn wants(&self, event: impl Into<EventType>, committee_id: i64) -> bool {
+        let event = event.into();
+        (self.event_types.is_empty() || self.event_types.contains(&event))
             && (self.committee_ids.is_empty() || self.committee_ids.contains(&committee_id))
     }
 
@@ -248,10 +347,16 @@ mod tests {
             "fc00::1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "::10.0.0.1",
+            "2002:c0a8:101::1",
+            "2001::1",
+            "64:ff9b:1::a",
+            "100::1",
+            "192.88.99.1",
         ] {
             assert!(is_internal(internal.parse().unwrap()), "{internal}");
         }
-        for public in ["8.8.8.8", "81.2.69.160", "2a00:1450:4009:80b::200e", "64:ff9b::808:808"] {
+        for public in ["8.8.8.8", "81.2.69.160", "2a00:1450:4009:80b::200e", "64:ff9b::808:808", "2002:808:808::1"] {
             assert!(!is_internal(public.parse().unwrap()), "{public}");
         }
         assert_eq!(ip_literal("[::1]"), Some("::1".parse().unwrap()));
@@ -262,7 +367,7 @@ mod tests {
     fn subscriptions_filter_and_round_trip() {
         let all = Subscription::default();
         assert!(all.wants(ChangeType::ActionCreated, 7));
-        let some = Subscription { event_types: vec![ChangeType::ActionStatusChanged], committee_ids: vec![1, 2] };
+        let some = Subscription { event_types: vec![EventType::ActionStatusChanged], committee_ids: vec![1, 2] };
         assert!(some.wants(ChangeType::ActionStatusChanged, 2));
         assert!(!some.wants(ChangeType::ActionCreated, 2));
         assert!(!some.wants(ChangeType::ActionStatusChanged, 3));
@@ -270,6 +375,21 @@ mod tests {
         assert_eq!(text, ("action.status_changed".to_string(), "1,2".to_string()));
         assert_eq!(Subscription::from_text(&text.0, &text.1), some);
         assert_eq!(Subscription::from_text("", ""), all);
+        let reminders = Subscription { event_types: vec![EventType::ReminderDue], committee_ids: vec![] };
+        assert!(reminders.wants(EventType::ReminderDue, 1) && !reminders.wants(ChangeType::ActionCreated, 1));
+    }
+
+    #[test]
+    fn every_change_is_an_event() {
+        for change in ChangeType::ALL {
+            let event = EventType::from(change);
+            assert_eq!(event.as_str(), change.as_str());
+            assert_eq!(event.change(), Some(change));
+            assert_eq!(event.as_str().parse::<EventType>(), Ok(event));
+        }
+        assert_eq!("reminder.due".parse::<EventType>(), Ok(EventType::ReminderDue));
+        assert_eq!(serde_json::to_value(EventType::ReminderDue).unwrap(), "reminder.due");
+        assert!("reminder.sent".parse::<EventType>().is_err());
     }
 
     #[test]

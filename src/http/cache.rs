@@ -108,7 +108,7 @@ pub async fn conditional_requests(
     }
     if not_modified(&req, &tag) {
         let mut not_modified = HttpResponse::NotModified();
-        for name in [header::ETAG, header::CACHE_CONTROL] {
+        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
             if let Some(value) = head.headers().get(&name) {
                 not_modified.insert_header((name, value.clone()));
             }

@@ -41,6 +41,8 @@ pub struct AppState {
     pub public_limiter: crate::http::rate_limit::Limiter,
     /// Where webhooks may point and how deliveries are retried.
     pub webhooks: crate::config::WebhookSettings,
+    /// When owners are reminded before meetings, and how.
+    pub reminders: crate::config::ReminderSettings,
 }
 
 impl AppState {

@@ -207,6 +207,9 @@ pub struct Me {
     pub name: String,
     pub display_name: Option<String>,
     pub role: Role,
+    /// For a person's account: where reminders go, and whether by email.
+    pub email: Option<String>,
+    pub reminder_emails: Option<bool>,
 }
 
 pub async fn me(state: &AppState, caller: &Caller<SignedIn>) -> Result<Me, Error> {
@@ -214,11 +217,54 @@ pub async fn me(state: &AppState, caller: &Caller<SignedIn>) -> Result<Me, Error
     Ok(match caller.identity.clone() {
         Identity::User { id, username } => {
             let user = state.db(move |conn| users::get(conn, id)).await?;
-            Me { kind: "user", name: username, display_name: Some(user.display_name), role }
+            Me::of(user, username, role)
         }
-        Identity::Service { name, .. } => Me { kind: "service", name, display_name: None, role },
-        Identity::Sso { subject } => Me { kind: "sso", name: subject, display_name: None, role },
+        Identity::Service { name, .. } => {
+            Me { kind: "service", name, display_name: None, role, email: None, reminder_emails: None }
+        }
+        Identity::Sso { subject } => {
+            Me { kind: "sso", name: subject, display_name: None, role, email: None, reminder_emails: None }
+        }
     })
+}
+
+impl Me {
+    fn of(user: users::User, username: String, role: Role) -> Me {
+        Me {
+            kind: "user",
+            name: username,
+            display_name: Some(user.display_name),
+            role,
+            email: user.email,
+            reminder_emails: Some(user.reminder_emails),
+        }
+    }
+}
+
+/// A person changes their own email address or turns reminder emails off
+/// (or on). Only accounts have these: a service or single sign-on caller
+/// is refused.
+pub async fn update_me(
+    state: &AppState,
+    caller: &Caller<SignedIn>,
+    email: Option<Option<String>>,
+    reminder_emails: Option<bool>,
+) -> Result<Me, Error> {
+    let Identity::User { id, username } = caller.identity.clone() else {
+        return Err(Error::Forbidden("only people with an account have an email address and reminders here".into()));
+    };
+    let role = caller.role;
+    let now = store::now();
+    let changes = users::UserChanges { email, reminder_emails, ..Default::default() };
+    let user = state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                let current = users::get(conn, id)?;
+                users::update(conn, id, crate::domain::Version(current.version), &changes, now)
+            })
+        })
+        .await?;
+    Ok(Me::of(user, username, role))
 }
 
 /// Changes the caller's own password, given the current one. Guessing the

@@ -8,10 +8,9 @@ use super::AppState;
 use crate::auth::policy::ManageWebhooks;
 use crate::auth::Caller;
 use crate::db::write_transaction;
-use crate::domain::change::ChangeType;
-use crate::domain::webhook::{self, Subscription, WebhookUrl};
+use crate::domain::webhook::{self, EventType, Subscription, WebhookUrl};
 use crate::domain::{Error, Version};
-use crate::store::webhooks::{self, AttemptRow, DeliveryRow, NewWebhook, WebhookChanges, WebhookRow};
+use crate::store::webhooks::{self, LoggedDelivery, NewWebhook, WebhookChanges, WebhookRow};
 
 /// At most this many committees per webhook (more is every committee).
 pub const MAX_COMMITTEES: usize = 100;
@@ -21,7 +20,7 @@ pub const MAX_COMMITTEES: usize = 100;
 pub struct WebhookInput {
     pub url: WebhookUrl,
     pub description: Option<String>,
-    pub event_types: Vec<ChangeType>,
+    pub event_types: Vec<EventType>,
     pub committee_ids: Vec<i64>,
 }
 
@@ -30,12 +29,12 @@ pub struct WebhookInput {
 pub struct WebhookEdit {
     pub url: Option<WebhookUrl>,
     pub description: Option<Option<String>>,
-    pub event_types: Option<Vec<ChangeType>>,
+    pub event_types: Option<Vec<EventType>>,
     pub committee_ids: Option<Vec<i64>>,
     pub active: Option<bool>,
 }
 
-fn subscription(event_types: &[ChangeType], committee_ids: &[i64]) -> Subscription {
+fn subscription(event_types: &[EventType], committee_ids: &[i64]) -> Subscription {
     let mut subscription = Subscription { event_types: event_types.to_vec(), committee_ids: committee_ids.to_vec() };
     subscription.event_types.sort_by_key(|t| t.as_str());
     subscription.event_types.dedup();
@@ -176,7 +175,7 @@ pub async fn deliveries(
     id: i64,
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<(DeliveryRow, Vec<AttemptRow>)>, Error> {
+) -> Result<Vec<LoggedDelivery>, Error> {
     state
         .db(move |conn| {
             crate::db::snapshot(conn, |conn| {
@@ -193,7 +192,7 @@ pub async fn redeliver(
     _: &Caller<ManageWebhooks>,
     id: i64,
     delivery_id: i64,
-) -> Result<DeliveryRow, Error> {
+) -> Result<LoggedDelivery, Error> {
     let now = crate::store::now();
     state
         .db(move |conn| {

@@ -75,14 +75,23 @@ pub fn record(
 pub fn assign_positions(conn: &mut AnyConnection) -> Result<(), diesel::result::Error> {
     // Other transactions' rows without a position are invisible (not yet
     // committed), so these are ours.
-    let pending: Vec<(String, i64, NaiveDateTime)> = changes::table
+    let pending: Vec<(i64, String, i64, NaiveDateTime)> = changes::table
         .filter(changes::position.is_null())
         .order(changes::id)
-        .select((changes::event_type, changes::committee_id, changes::occurred_at))
+        .select((changes::id, changes::event_type, changes::committee_id, changes::occurred_at))
         .load(conn)?;
     if pending.is_empty() {
         return Ok(());
     }
+    // The outbox first: each webhook's deliveries, in the same transaction,
+    // keyed by change (not position) and written before the lock, so the
+    // lock is held only for the numbering and the commit.
+    let typed: Vec<(i64, ChangeType, i64)> = pending
+        .iter()
+        .filter_map(|(id, kind, committee_id, _)| Some((*id, kind.parse().ok()?, *committee_id)))
+        .collect();
+    let now = pending.iter().map(|(_, _, _, at)| *at).max().unwrap_or_else(super::now);
+    super::webhooks::enqueue(conn, &typed, now)?;
     if let AnyConnection::Postgresql(c) = conn {
         // Held until the commit is visible to others, so the next holder's
         // MAX (read in a new snapshot, READ COMMITTED) sees our positions.
@@ -96,14 +105,6 @@ pub fn assign_positions(conn: &mut AnyConnection) -> Result<(), diesel::result::
          WHERE changes.id = numbered.id"
     ))
     .execute(conn)?;
-    // The outbox: each webhook's deliveries, in the same transaction.
-    let numbered: Vec<(i64, ChangeType, i64)> = pending
-        .iter()
-        .zip(base + 1..)
-        .filter_map(|((kind, committee_id, _), position)| Some((position, kind.parse().ok()?, *committee_id)))
-        .collect();
-    let now = pending.iter().map(|(_, _, at)| *at).max().unwrap_or_else(super::now);
-    super::webhooks::enqueue(conn, &numbered, now)?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ mod error;
 pub mod events;
 pub mod idempotency;
 pub mod meetings;
+pub mod reminders;
 pub mod search;
 pub mod users;
 pub mod web_sessions;

@@ -20,6 +20,10 @@ pub struct User {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Where reminders are emailed, if anywhere.
+    pub email: Option<String>,
+    /// Whether they want reminder emails (they may turn them off).
+    pub reminder_emails: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -42,6 +46,8 @@ changes! {
         pub display_name: Option<String>,
         pub role: Option<Role>,
         pub active: Option<bool>,
+        pub email: Option<Option<String>>,
+        pub reminder_emails: Option<bool>,
     }
 }
 

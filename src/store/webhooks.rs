@@ -17,7 +17,7 @@ use crate::db::{write_transaction, AnyConnection};
 use crate::domain::change::ChangeType;
 use crate::domain::webhook::{self, Subscription};
 use crate::domain::{Error, Version};
-use crate::schema::{webhook_attempts, webhook_deliveries, webhooks};
+use crate::schema::{changes as changes_table, webhook_attempts, webhook_deliveries, webhooks};
 
 /// How much of a receiver's answer the log keeps.
 pub const LOGGED_RESPONSE_CHARS: usize = 1000;
@@ -145,27 +145,36 @@ pub fn delete(conn: &mut AnyConnection, id: i64, expected: Version) -> Result<()
 }
 
 /// Records a delivery for every active webhook that wants each change
-/// (position, type, committee). Runs in the change's transaction.
+/// (change id, type, committee). Runs in the change's transaction. While a
+/// webhook is off nothing is queued for it (its receiver catches up from
+/// the change feed).
 pub fn enqueue(
     conn: &mut AnyConnection,
-    numbered: &[(i64, ChangeType, i64)],
+    pending: &[(i64, ChangeType, i64)],
     now: NaiveDateTime,
 ) -> Result<(), diesel::result::Error> {
-    let hooks: Vec<(i64, String, String)> = webhooks::table
-        .filter(webhooks::active.eq(true))
-        .select((webhooks::id, webhooks::event_types, webhooks::committee_ids))
-        .load(conn)?;
+    let query = webhooks::table.filter(webhooks::active.eq(true)).select((
+        webhooks::id,
+        webhooks::event_types,
+        webhooks::committee_ids,
+    ));
+    let hooks: Vec<(i64, String, String)> = match conn {
+        // A webhook being deleted meanwhile is waited for (then skipped),
+        // so a delivery never names a webhook that is gone.
+        AnyConnection::Postgresql(c) => query.for_key_share().load(c)?,
+        AnyConnection::Sqlite(c) => query.load(c)?,
+    };
     if hooks.is_empty() {
         return Ok(());
     }
     let mut rows = Vec::new();
     for (id, event_types, committee_ids) in hooks {
         let wants = Subscription::from_text(&event_types, &committee_ids);
-        for (position, change, committee_id) in numbered {
+        for (change_id, change, committee_id) in pending {
             if wants.wants(*change, *committee_id) {
                 rows.push((
                     webhook_deliveries::webhook_id.eq(id),
-                    webhook_deliveries::position.eq(*position),
+                    webhook_deliveries::change_id.eq(*change_id),
                     webhook_deliveries::event_type.eq(change.as_str()),
                     webhook_deliveries::next_attempt_at.eq(now),
                     webhook_deliveries::created_at.eq(now),
@@ -180,17 +189,51 @@ pub fn enqueue(
     Ok(())
 }
 
+/// Records deliveries of an event that is not a change (a reminder): for
+/// each active webhook that wants the event, the body `payload` builds for
+/// what it wants (`None`: nothing for it). In the caller's transaction.
+pub fn enqueue_event(
+    conn: &mut AnyConnection,
+    event: webhook::EventType,
+    now: NaiveDateTime,
+    payload: impl Fn(&Subscription) -> Option<String>,
+) -> Result<(), Error> {
+    let hooks: Vec<(i64, String, String)> = webhooks::table
+        .filter(webhooks::active.eq(true))
+        .select((webhooks::id, webhooks::event_types, webhooks::committee_ids))
+        .load(conn)?;
+    for (id, event_types, committee_ids) in hooks {
+        let wants = Subscription::from_text(&event_types, &committee_ids);
+        if !(wants.event_types.is_empty() || wants.event_types.contains(&event)) {
+            continue;
+        }
+        let Some(body) = payload(&wants) else { continue };
+        diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::webhook_id.eq(id),
+                webhook_deliveries::payload.eq(body),
+                webhook_deliveries::event_type.eq(event.as_str()),
+                webhook_deliveries::next_attempt_at.eq(now),
+                webhook_deliveries::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries)]
 pub struct DeliveryRow {
     pub id: i64,
     pub webhook_id: i64,
-    pub position: i64,
+    pub change_id: Option<i64>,
+    pub payload: Option<String>,
     pub event_type: String,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub claimed_until: Option<NaiveDateTime>,
+    pub claim_token: Option<String>,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
@@ -214,6 +257,10 @@ pub struct AttemptRow {
 pub struct Claimed {
     pub delivery: DeliveryRow,
     pub webhook: WebhookRow,
+    /// The change's position in the feed (none for a reminder).
+    pub position: Option<i64>,
+    /// This claim's token: only it may record the attempt.
+    pub token: String,
 }
 
 /// Takes up to `limit` due deliveries of active webhooks for this worker
@@ -243,14 +290,21 @@ pub fn claim(
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        diesel::update(d::table.filter(d::id.eq_any(&ids))).set(d::claimed_until.eq(lease_until)).execute(conn)?;
-        let rows: Vec<(DeliveryRow, WebhookRow)> = d::table
+        let token = crate::ops::sessions::random_token();
+        diesel::update(d::table.filter(d::id.eq_any(&ids)))
+            .set((d::claimed_until.eq(lease_until), d::claim_token.eq(&token)))
+            .execute(conn)?;
+        let rows: Vec<(DeliveryRow, WebhookRow, Option<i64>)> = d::table
             .inner_join(webhooks::table)
+            .left_join(changes_table::table)
             .filter(d::id.eq_any(&ids))
             .order(d::id)
-            .select((DeliveryRow::as_select(), WebhookRow::as_select()))
+            .select((DeliveryRow::as_select(), WebhookRow::as_select(), changes_table::position.nullable()))
             .load(conn)?;
-        Ok(rows.into_iter().map(|(delivery, webhook)| Claimed { delivery, webhook }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(delivery, webhook, position)| Claimed { delivery, webhook, position, token: token.clone() })
+            .collect())
     })
 }
 
@@ -285,46 +339,63 @@ pub struct Outcome {
 /// webhook off with the reason.
 pub fn record(
     conn: &mut AnyConnection,
-    delivery_id: i64,
+    claimed: &Claimed,
     outcome: &Outcome,
     schedule: &[Duration],
     jitter: f64,
 ) -> Result<(), Error> {
     use webhook_deliveries as d;
+    let delivery_id = claimed.delivery.id;
     write_transaction(conn, |conn| {
-        let delivery: DeliveryRow = d::table.find(delivery_id).select(DeliveryRow::as_select()).first(conn)?;
-        let body = outcome.response_body.as_ref().map(|b| b.chars().take(LOGGED_RESPONSE_CHARS).collect::<String>());
-        diesel::insert_into(webhook_attempts::table)
-            .values((
-                webhook_attempts::delivery_id.eq(delivery_id),
-                webhook_attempts::attempted_at.eq(outcome.attempted_at),
-                webhook_attempts::duration_ms.eq(outcome.duration_ms),
-                webhook_attempts::status_code.eq(outcome.status_code),
-                webhook_attempts::error.eq(&outcome.error),
-                webhook_attempts::response_body.eq(body),
-            ))
-            .execute(conn)?;
-        let attempts = delivery.attempts + 1;
         let now = outcome.attempted_at;
-        let last = (
-            d::attempts.eq(attempts),
+        // Only the claim that sent it moves it on: a worker whose lease ran
+        // out (another has claimed it since), or a delivery an admin sent
+        // again meanwhile, keeps just the log line.
+        let held = diesel::update(
+            d::table.find(delivery_id).filter(d::claim_token.eq(&claimed.token)).filter(d::status.eq("pending")),
+        )
+        .set((
+            d::attempts.eq(d::attempts + 1),
             d::claimed_until.eq(None::<NaiveDateTime>),
+            d::claim_token.eq(None::<String>),
             d::last_status_code.eq(outcome.status_code),
             d::last_error.eq(&outcome.error),
-        );
+        ))
+        .execute(conn)?;
+        // The log line, unless the delivery is gone (its webhook deleted meanwhile).
+        let exists: i64 = d::table.find(delivery_id).count().get_result(conn)?;
+        if exists > 0 {
+            let body =
+                outcome.response_body.as_ref().map(|b| b.chars().take(LOGGED_RESPONSE_CHARS).collect::<String>());
+            diesel::insert_into(webhook_attempts::table)
+                .values((
+                    webhook_attempts::delivery_id.eq(delivery_id),
+                    webhook_attempts::attempted_at.eq(outcome.attempted_at),
+                    webhook_attempts::duration_ms.eq(outcome.duration_ms),
+                    webhook_attempts::status_code.eq(outcome.status_code),
+                    webhook_attempts::error.eq(&outcome.error),
+                    webhook_attempts::response_body.eq(body),
+                ))
+                .execute(conn)?;
+        }
+        if held == 0 {
+            return Ok(());
+        }
+        let delivery: DeliveryRow = d::table.find(delivery_id).select(DeliveryRow::as_select()).first(conn)?;
+        let attempts = delivery.attempts;
         if outcome.delivered {
             diesel::update(d::table.find(delivery_id))
-                .set((last, d::status.eq("delivered"), d::delivered_at.eq(now)))
+                .set((d::status.eq("delivered"), d::delivered_at.eq(now)))
                 .execute(conn)?;
             return Ok(());
         }
         match webhook::next_wait(schedule, attempts as usize, jitter) {
             Some(wait) => {
                 let next = now + chrono::Duration::from_std(wait).map_err(Error::internal)?;
-                diesel::update(d::table.find(delivery_id)).set((last, d::next_attempt_at.eq(next))).execute(conn)?;
+                diesel::update(d::table.find(delivery_id)).set(d::next_attempt_at.eq(next)).execute(conn)?;
             }
             None => {
-                diesel::update(d::table.find(delivery_id)).set((last, d::status.eq("failed"))).execute(conn)?;
+                diesel::update(d::table.find(delivery_id)).set(d::status.eq("failed")).execute(conn)?;
                 let what = match (outcome.status_code, &outcome.error) {
                     (Some(code), _) => format!("HTTP {code}"),
                     (None, Some(error)) => error.clone(),
@@ -333,7 +404,7 @@ pub fn record(
                 let reason = format!(
                     "turned off at {} UTC: all {attempts} attempts to deliver change {} failed since {} UTC (the last: {what})",
                     now.format("%Y-%m-%d %H:%M"),
-                    delivery.position,
+                    claimed.position.map_or_else(|| format!("event {}", claimed.delivery.id), |p| p.to_string()),
                     delivery.created_at.format("%Y-%m-%d %H:%M"),
                 );
                 diesel::update(webhooks::table.find(delivery.webhook_id).filter(webhooks::active.eq(true)))
@@ -351,25 +422,39 @@ pub fn record(
     })
 }
 
+/// Lets a claimed delivery go without counting an attempt (the failure was
+/// ours, not the receiver's): it is tried again after `retry_at`.
+pub fn release(conn: &mut AnyConnection, claimed: &Claimed, retry_at: NaiveDateTime) -> Result<(), Error> {
+    use webhook_deliveries as d;
+    diesel::update(d::table.find(claimed.delivery.id).filter(d::claim_token.eq(&claimed.token)))
+        .set((d::claimed_until.eq(retry_at), d::claim_token.eq(None::<String>)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A delivery in the log: with its change's position and its attempts.
+pub type LoggedDelivery = (DeliveryRow, Option<i64>, Vec<AttemptRow>);
+
 /// A page of a webhook's deliveries, newest first, with their attempts.
 pub fn deliveries(
     conn: &mut AnyConnection,
     webhook_id: i64,
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<(DeliveryRow, Vec<AttemptRow>)>, Error> {
+) -> Result<Vec<LoggedDelivery>, Error> {
     use webhook_deliveries as d;
     let mut query = d::table
+        .left_join(changes_table::table)
         .filter(d::webhook_id.eq(webhook_id))
         .order(d::id.desc())
         .limit(limit + 1)
-        .select(DeliveryRow::as_select())
+        .select((DeliveryRow::as_select(), changes_table::position.nullable()))
         .into_boxed();
     if let Some(before) = before {
         query = query.filter(d::id.lt(before));
     }
-    let rows: Vec<DeliveryRow> = query.load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let rows: Vec<(DeliveryRow, Option<i64>)> = query.load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
     let attempts: Vec<AttemptRow> = webhook_attempts::table
         .filter(webhook_attempts::delivery_id.eq_any(&ids))
         .order(webhook_attempts::id)
@@ -381,9 +466,9 @@ pub fn deliveries(
     }
     Ok(rows
         .into_iter()
-        .map(|r| {
+        .map(|(r, position)| {
             let attempts = by_delivery.remove(&r.id).unwrap_or_default();
-            (r, attempts)
+            (r, position, attempts)
         })
         .collect())
 }
@@ -394,7 +479,7 @@ pub fn redeliver(
     webhook_id: i64,
     delivery_id: i64,
     now: NaiveDateTime,
-) -> Result<DeliveryRow, Error> {
+) -> Result<LoggedDelivery, Error> {
     use webhook_deliveries as d;
     let found: Option<DeliveryRow> = d::table
         .filter(d::id.eq(delivery_id))
@@ -412,8 +497,14 @@ pub fn redeliver(
             d::attempts.eq(0),
             d::next_attempt_at.eq(now),
             d::claimed_until.eq(None::<NaiveDateTime>),
+            d::claim_token.eq(None::<String>),
             d::delivered_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
-    Ok(d::table.find(delivery_id).select(DeliveryRow::as_select()).first(conn)?)
+    let (row, position): (DeliveryRow, Option<i64>) = d::table
+        .left_join(changes_table::table)
+        .filter(d::id.eq(delivery_id))
+        .select((DeliveryRow::as_select(), changes_table::position.nullable()))
+        .first(conn)?;
+    Ok((row, position, vec![]))
 }

@@ -413,6 +413,7 @@ pub fn test_settings(database: Backend) -> Settings {
         public_rate_limit: panel_tracker::config::RateLimit { per_minute: 600_000, burst: 100_000 },
         // The safe defaults: the webhook tests allow their receiver on 127.0.0.1.
         webhooks: Default::default(),
+        reminders: Default::default(),
     }
 }
 

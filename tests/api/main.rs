@@ -21,6 +21,7 @@ mod lifecycle;
 mod limits;
 mod owners;
 mod public;
+mod reminders;
 mod search;
 mod security;
 mod web;

@@ -26,7 +26,10 @@ CREATE TABLE webhooks (
 CREATE TABLE webhook_deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     webhook_id BIGINT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
-    position BIGINT NOT NULL,
+    -- The change (its position is given at commit, after this is written),
+    -- or for an event that is not a change (a reminder) the body to send.
+    change_id BIGINT REFERENCES changes(id),
+    payload TEXT,
     event_type TEXT NOT NULL,
     -- pending, delivered or failed (every attempt of the schedule failed).
     status TEXT NOT NULL DEFAULT 'pending',
@@ -34,6 +37,8 @@ CREATE TABLE webhook_deliveries (
     next_attempt_at TIMESTAMP NOT NULL,
     -- Held by a worker until then; a worker that died lets it go at that time.
     claimed_until TIMESTAMP,
+    -- Which claim holds it: only that worker's attempt may move it on.
+    claim_token TEXT,
     last_status_code INTEGER,
     last_error TEXT,
     created_at TIMESTAMP NOT NULL,
