@@ -13,6 +13,7 @@ pub mod reminder;
 pub mod role;
 pub mod search;
 mod sql_text;
+pub mod statutory;
 pub mod text;
 pub mod username;
 pub mod version;
