@@ -172,7 +172,7 @@ pub struct ActionPatch {
     pub exemption: Option<Option<Exemption>>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionFilter {
     pub statuses: Vec<ActionStatus>,
     pub committee_id: Option<i64>,

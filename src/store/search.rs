@@ -27,9 +27,21 @@ struct Match {
     id: i64,
 }
 
+// The committee, when given, is also in the MATCH expression (a token of
+// the index's `committee` column), so FTS5 finds only that committee's
+// matches; the join's condition on it stays as a guard.
 const SQLITE: &str = "SELECT a.id AS id FROM actions_fts JOIN actions a ON a.id = actions_fts.rowid \
     WHERE actions_fts MATCH ?1 AND (?2 IS NULL OR a.committee_id = ?2) AND (?3 OR a.exempt_paragraph IS NULL) \
-    ORDER BY bm25(actions_fts, 10.0, 5.0, 2.0, 1.0), a.id LIMIT ?4";
+    ORDER BY bm25(actions_fts, 10.0, 5.0, 2.0, 1.0, 0.0), a.id LIMIT ?4";
+
+/// The FTS5 expression: the words in the text columns, and the committee.
+fn fts5_expression(terms: &SearchTerms, committee_id: Option<i64>) -> String {
+    let words = format!("{{reference description response source_sentence}} : ({})", terms.fts5());
+    match committee_id {
+        Some(id) => format!("committee : \"c{id}\" AND {words}"),
+        None => words,
+    }
+}
 
 const POSTGRES: &str = "SELECT a.id AS id FROM actions a, plainto_tsquery('english', $1) query \
     WHERE a.search_vector @@ query AND ($2::bigint IS NULL OR a.committee_id = $2) \
@@ -69,7 +81,7 @@ pub fn ranked_ids(
         };
     }
     let matches = match conn {
-        AnyConnection::Sqlite(c) => run!(c, SQLITE, terms.fts5()),
+        AnyConnection::Sqlite(c) => run!(c, SQLITE, fts5_expression(terms, committee_id)),
         AnyConnection::Postgresql(c) => run!(c, POSTGRES, terms.plain()),
     };
     for m in matches {
@@ -100,16 +112,32 @@ pub fn page(
     if ranked.is_empty() {
         return Ok(vec![]);
     }
-    let mut filter = filter.clone();
-    filter.ids = Some(ranked.clone());
+    // The matches that pass the other filters, in rank order. With none but
+    // the committee (which the ranking already applied) that is every match,
+    // and only the page's actions are read; otherwise the filters decide.
+    let mut others = filter.clone();
+    others.committee_id = None;
+    others.ids = None;
+    let passing: Vec<i64> = if others == ActionFilter::default() {
+        ranked
+    } else {
+        let mut filter = filter.clone();
+        filter.ids = Some(ranked.clone());
+        let kept: std::collections::HashSet<i64> =
+            actions::list(conn, &filter, None, MAX_MATCHES, now)?.into_iter().map(|v| v.row.id).collect();
+        ranked.into_iter().filter(|id| kept.contains(id)).collect()
+    };
+    let start = offset.max(0) as usize;
+    let wanted: Vec<i64> = passing.iter().skip(start).take(limit as usize + 1).copied().collect();
+    if wanted.is_empty() {
+        return Ok(vec![]);
+    }
+    let filter = ActionFilter { ids: Some(wanted.clone()), ..Default::default() };
     let mut views: HashMap<i64, ActionView> =
-        actions::list(conn, &filter, None, MAX_MATCHES, now)?.into_iter().map(|v| (v.row.id, v)).collect();
-    Ok(ranked
+        actions::list(conn, &filter, None, wanted.len() as i64, now)?.into_iter().map(|v| (v.row.id, v)).collect();
+    Ok(wanted
         .into_iter()
-        .filter_map(|id| views.remove(&id))
         .enumerate()
-        .map(|(i, v)| (i as i64 + 1, v))
-        .skip(offset.max(0) as usize)
-        .take(limit as usize + 1)
+        .filter_map(|(i, id)| views.remove(&id).map(|v| ((start + i) as i64 + 1, v)))
         .collect())
 }
