@@ -15,6 +15,7 @@ use super::AppState;
 use crate::auth::{policy, Caller};
 use crate::domain::change::{ChangeType, ResourceType};
 use crate::error::ApiError;
+use crate::http::pagination;
 use crate::ops::{self, changes::Resource};
 use crate::store::{self, change_feed::ChangeFilter, change_feed::ChangeRow};
 
@@ -135,11 +136,7 @@ pub async fn list_changes(
         Some(after) if after >= 0 => after,
         Some(after) => return Err(ApiError::BadRequest(format!("after must be 0 or more (got {after})"))),
     };
-    let limit = match query.limit {
-        None => DEFAULT_LIMIT,
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(n) => return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT} (got {n})"))),
-    };
+    let limit = pagination::limit_within(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     if let Some(id) = query.committee_id.filter(|id| *id < 1) {
         return Err(ApiError::BadRequest(format!("committee_id must be 1 or more (got {id})")));
     }
@@ -155,16 +152,8 @@ pub async fn list_changes(
     let body = ChangePage { changes, next_after: page.next_after, has_more: page.has_more };
     let mut response = HttpResponse::Ok();
     if body.has_more {
-        response.insert_header((header::LINK, next_link(req.path(), req.query_string(), body.next_after)));
+        let link = pagination::next_link_by(req.path(), req.query_string(), "after", &body.next_after.to_string());
+        response.insert_header((header::LINK, link));
     }
     Ok(response.json(body))
-}
-
-/// The `Link` to the next page: the same query with `after` moved on.
-fn next_link(path: &str, query: &str, after: i64) -> String {
-    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    pairs.retain(|(k, _)| k != "after");
-    pairs.push(("after".into(), after.to_string()));
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!("<{path}?{query}>; rel=\"next\"")
 }

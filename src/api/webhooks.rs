@@ -208,13 +208,7 @@ fn check_lengths(checks: &mut Checks, event_types: Option<&[EventType]>, committ
 }
 
 fn url(checks: &mut Checks, state: &AppState, value: &str) -> Option<WebhookUrl> {
-    match WebhookUrl::parse("url", value, state.webhooks.destinations) {
-        Ok(url) => Some(url),
-        Err(e) => {
-            checks.push(&e.field, e.message);
-            None
-        }
-    }
+    checks.check_all(WebhookUrl::parse("url", value, state.webhooks.destinations).map_err(|e| vec![e]))
 }
 
 fn with_secret(status: actix_web::http::StatusCode, row: webhooks::WebhookRow, secret: String) -> HttpResponse {

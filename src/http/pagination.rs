@@ -15,10 +15,15 @@ pub const MAX_LIMIT: i64 = 200;
 
 /// Checks `limit` against the documented bounds.
 pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
+    limit_within(requested, DEFAULT_LIMIT, MAX_LIMIT)
+}
+
+/// Checks `limit` against a list's own bounds (1 to `max`, `default` when absent).
+pub fn limit_within(requested: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
     match requested {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT} (got {n})"))),
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!("limit must be between 1 and {max} (got {n})"))),
     }
 }
 
@@ -155,9 +160,15 @@ pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> Vec<i64>, ma
 /// The `Link` header for the next page: the request's own path and query
 /// with `cursor` replaced, so every filter carries over.
 pub fn next_link(path: &str, query: &str, next_cursor: &str) -> String {
+    next_link_by(path, query, "cursor", next_cursor)
+}
+
+/// As [`next_link`], for a list whose position parameter is `name` (the
+/// change feed's `after`).
+pub fn next_link_by(path: &str, query: &str, name: &str, value: &str) -> String {
     let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    pairs.retain(|(k, _)| k != "cursor");
-    pairs.push(("cursor".into(), next_cursor.into()));
+    pairs.retain(|(k, _)| k != name);
+    pairs.push((name.into(), value.into()));
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
     format!("<{path}?{query}>; rel=\"next\"")
 }

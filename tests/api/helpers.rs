@@ -546,6 +546,19 @@ pub struct Panel {
     pub meetings: Vec<i64>,
 }
 
+/// Waits (polling every 50 ms) until `done` holds, or fails after `limit`.
+pub async fn eventually<F, Fut>(what: &str, limit: std::time::Duration, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while !done().await {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Runs the connection's SQL without results.
 pub fn exec(conn: &mut AnyConnection, sql: &str) {
     conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));

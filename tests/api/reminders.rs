@@ -4,13 +4,13 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use panel_tracker::auth::policy::Role;
 use panel_tracker::db::Backend;
 use serde_json::json;
 
-use crate::helpers::{postgres_db, sqlite_db, Client};
+use crate::helpers::{eventually, postgres_db, sqlite_db, Client};
 use crate::process::ServerProcess;
 
 /// One message as the SMTP server received it.
@@ -163,11 +163,7 @@ async fn one_digest_per_owner_once(database: Backend, instances: usize) {
     for _ in 1..instances {
         servers.push(ServerProcess::start_with(&database, &env));
     }
-    let start = Instant::now();
-    while smtp.mail().len() < 2 {
-        assert!(start.elapsed() < Duration::from_secs(30), "no digests: {:?}", smtp.mail());
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually("the digests", Duration::from_secs(30), || async { smtp.mail().len() >= 2 }).await;
     // Several more rounds on every instance: nothing is sent again.
     actix_web::rt::time::sleep(Duration::from_secs(3)).await;
     let mail = smtp.mail();

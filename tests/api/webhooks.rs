@@ -5,7 +5,7 @@
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use panel_tracker::auth::policy::Role;
@@ -13,7 +13,7 @@ use panel_tracker::config::{Settings, WebhookSettings};
 use panel_tracker::domain::webhook::DestinationPolicy;
 use serde_json::{json, Value};
 
-use crate::helpers::{postgres_db, spawn_custom, sqlite_db, Client, TestApp};
+use crate::helpers::{eventually, postgres_db, spawn_custom, sqlite_db, Client, TestApp};
 use crate::process::ServerProcess;
 
 /// How the receiver answers.
@@ -110,19 +110,6 @@ impl Receiver {
 
     fn at(&self, path: &str) -> Vec<Received> {
         self.received().into_iter().filter(|r| r.path == path).collect()
-    }
-}
-
-/// Waits (polling) until `done` holds, or fails after `limit`.
-async fn eventually<F, Fut>(what: &str, limit: Duration, mut done: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !done().await {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
