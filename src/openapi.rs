@@ -39,6 +39,8 @@ Other systems follow every change through the change feed (`GET /api/v1/changes?
         (name = "extraction", description = "Find the commitments in a meeting's minutes, then log the confirmed ones"),
         (name = "changes", description = "The change feed: every committed change in commit order, from a position the reader remembers, with no change missed (`GET /api/v1/changes?after=`)"),
         (name = "webhooks", description = "Other systems told of the changes they want (admin only): signed as the Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature`), at least once, retried with backoff for about three days, with a log of every attempt"),
+        (name = "statutory", description = "The panel's statutory work and the clocks the law sets: the precept (SI 2012/2271), the Police and Crime Plan, the annual report, the chief constable's appointment and confirmation hearings (PRSRA 2011), each with its steps, who owes them and when; the panel's reports and recommendations, tracked until the PCC responds; a steps out of order or one the law does not allow is 409 naming the rule"),
+        (name = "calendar", description = "What is due, from whom and when, across statutory steps, recommendations and actions; and an iCalendar feed per committee for Outlook and other calendars"),
         (name = "health", description = "Liveness and readiness for load balancers"),
         (name = "public", description = "Published committees, read without signing in: meetings, action logs, actions (exempt information withheld), search, open data (CSV, JSON) and an Atom feed. Answers carry an ETag (304 on If-None-Match) and `Cache-Control: public, max-age=60`; anonymous callers are rate-limited per address (429 with Retry-After)"),
     ),
@@ -131,6 +133,17 @@ const LINKS: &[LinkRule] = &[
     (&["create_user"], "/user/id", &[("get_user", false), ("reset_user_password", false)]),
     (&["get_user", "update_user"], "/id", &[("update_user", true)]),
     (&["create_service_credential"], "/id", &[("revoke_service_credential", false)]),
+    (
+        &["create_statutory_process", "record_statutory_step", "set_statutory_step_due_date"],
+        "/id",
+        &[("get_statutory_process", false), ("list_statutory_process_events", false)],
+    ),
+    (
+        &["create_panel_report", "publish_panel_report_response"],
+        "/id",
+        &[("get_panel_report", false), ("publish_panel_report_response", true), ("list_panel_report_events", false)],
+    ),
+    (&["get_recommendation"], "/id", &[("respond_to_recommendation", true), ("list_recommendation_events", false)]),
 ];
 
 /// Adds [`LINKS`] to the success response of each named operation.
@@ -238,6 +251,9 @@ const PATH_NOUNS: &[(&str, &str)] = &[
     ("agenda-items", "agenda item"),
     ("committees", "committee"),
     ("meetings", "meeting"),
+    ("panel-reports", "panel report"),
+    ("recommendations", "recommendation"),
+    ("statutory-processes", "statutory process"),
     ("service-credentials", "service credential"),
     ("sso-blocks", "single sign-on block"),
     ("users", "user"),

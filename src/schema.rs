@@ -120,6 +120,7 @@ diesel::table! {
         updated_at -> Timestamp,
         email -> Nullable<Text>,
         reminder_emails -> Bool,
+        calendar_token_hash -> Nullable<Text>,
     }
 }
 
@@ -271,6 +272,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    statutory_processes (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        financial_year -> Nullable<Integer>,
+        post -> Nullable<Text>,
+        candidate -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statutory_steps (process_id, step) {
+        process_id -> BigInt,
+        step -> Text,
+        due_on -> Nullable<Date>,
+        happened_on -> Nullable<Date>,
+        meeting_id -> Nullable<BigInt>,
+        veto -> Bool,
+        votes_for -> Nullable<Integer>,
+        members -> Nullable<Integer>,
+        document_url -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        recorded_at -> Nullable<Timestamp>,
+        recorded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    panel_reports (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        process_id -> Nullable<BigInt>,
+        subject -> Text,
+        title -> Text,
+        meeting_id -> Nullable<BigInt>,
+        reported_on -> Date,
+        published_url -> Nullable<Text>,
+        response_due_on -> Nullable<Date>,
+        response_published_on -> Nullable<Date>,
+        response_url -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendations (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        committee_id -> BigInt,
+        reference -> Text,
+        reference_year -> Integer,
+        reference_number -> Integer,
+        body -> Text,
+        due_on -> Nullable<Date>,
+        response -> Nullable<Text>,
+        response_text -> Nullable<Text>,
+        responded_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statutory_events (id) {
+        id -> BigInt,
+        subject_type -> Text,
+        subject_id -> BigInt,
+        sequence -> Integer,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        kind -> Text,
+        changes -> Text,
+        reason -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(statutory_steps -> statutory_processes (process_id));
+diesel::joinable!(recommendations -> panel_reports (report_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     committees,
     meetings,
@@ -290,4 +380,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     reminder_digests,
     reminders_sent,
+    statutory_processes,
+    statutory_steps,
+    panel_reports,
+    recommendations,
+    statutory_events,
 );

@@ -48,6 +48,9 @@ pub enum ChangedResource {
     Meeting(Meeting),
     AgendaItem(AgendaItem),
     Action(Box<Action>),
+    StatutoryProcess(Box<super::statutory::StatutoryProcess>),
+    PanelReport(Box<super::statutory::PanelReport>),
+    Recommendation(Box<super::statutory::Recommendation>),
 }
 
 /// One committed change.
@@ -74,6 +77,7 @@ pub struct Change {
 impl Change {
     /// A change as the feed (and a webhook delivery) shows it.
     pub fn new(row: ChangeRow, resource: Resource, now: DateTime<Utc>) -> Result<Change, crate::domain::Error> {
+        let today = crate::ops::statutory::today(now.naive_utc());
         Ok(Change {
             position: row.position.unwrap_or_default(),
             occurred_at: store::utc(row.occurred_at),
@@ -87,6 +91,15 @@ impl Change {
                 Resource::Meeting(m) => ChangedResource::Meeting(m.into()),
                 Resource::AgendaItem(a) => ChangedResource::AgendaItem(a.into()),
                 Resource::Action(a) => ChangedResource::Action(Box::new(Action::from_view(*a, now))),
+                Resource::StatutoryProcess(p) => {
+                    ChangedResource::StatutoryProcess(Box::new(super::statutory::StatutoryProcess::new(*p, today)))
+                }
+                Resource::PanelReport(r) => {
+                    ChangedResource::PanelReport(Box::new(super::statutory::PanelReport::new(*r, today)))
+                }
+                Resource::Recommendation(r) => {
+                    ChangedResource::Recommendation(Box::new(super::statutory::Recommendation::new(r, today)))
+                }
             },
         })
     }
@@ -106,7 +119,8 @@ pub struct ChangePage {
 }
 
 /// The change feed: every committed change to committees, meetings, agenda
-/// items and actions after a position, in commit order.
+/// items, actions, statutory processes, panel reports and recommendations
+/// after a position, in commit order.
 ///
 /// Positions are gapless and given in commit order, so a reader that
 /// remembers the last position it processed and asks for `after=` it never

@@ -14,6 +14,7 @@ pub mod extractions;
 pub mod health;
 pub mod meetings;
 pub mod public;
+pub mod statutory;
 pub mod users;
 pub mod webhooks;
 
@@ -64,7 +65,8 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
     >,
 > {
     use self::{
-        action_log, actions, agenda_items, auth, changes, committees, extractions, meetings, public, users, webhooks,
+        action_log, actions, agenda_items, auth, changes, committees, extractions, meetings, public, statutory, users,
+        webhooks,
     };
     scope("/api/v1")
         .service(auth::create_token)
@@ -129,4 +131,19 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         .service(public::download_public_actions_json)
         .service(public::download_public_actions_csv)
         .service(public::get_public_feed)
+        .service(statutory::list_processes)
+        .service(statutory::create_process)
+        .service(statutory::get_process)
+        .service(statutory::record_step)
+        .service(statutory::set_due_date)
+        .service(statutory::process_events)
+        .service(statutory::list_reports)
+        .service(statutory::create_report)
+        .service(statutory::get_report)
+        .service(statutory::publish_response)
+        .service(statutory::report_events)
+        .service(statutory::list_recommendations)
+        .service(statutory::get_recommendation)
+        .service(statutory::respond_to_recommendation)
+        .service(statutory::recommendation_events)
 }

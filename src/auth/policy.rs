@@ -28,6 +28,12 @@ pub enum Capability {
     ManageUsers,
     /// Manage webhooks: where changes are sent, with the secrets that sign them.
     ManageWebhooks,
+    /// Record the panel's statutory work: processes, the panel's steps, its
+    /// reports and recommendations, the dates it sets.
+    ManageStatutory,
+    /// Record what the PCC owes the panel by law: the PCC's steps, responses
+    /// to recommendations, the published response to a report.
+    RecordPccResponse,
 }
 
 /// The table itself.
@@ -38,10 +44,11 @@ pub fn allows(capability: Capability, role: Role) -> bool {
         Capability::ManageMeetings
         | Capability::ManageActions
         | Capability::ExtractCommitments
-        | Capability::DecideResponse => {
+        | Capability::DecideResponse
+        | Capability::ManageStatutory => {
             matches!(role, Admin | Secretariat)
         }
-        Capability::RecordProgress => matches!(role, Admin | Secretariat | Opcc),
+        Capability::RecordProgress | Capability::RecordPccResponse => matches!(role, Admin | Secretariat | Opcc),
         Capability::ManageUsers | Capability::ManageWebhooks => role == Admin,
     }
 }
@@ -123,7 +130,37 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("download_public_actions_json", None),
     ("download_public_actions_csv", None),
     ("get_public_feed", None),
+    ("list_statutory_processes", Some(Capability::Read)),
+    ("create_statutory_process", Some(Capability::ManageStatutory)),
+    ("get_statutory_process", Some(Capability::Read)),
+    // The lesser of the two: the step decides (see `for_statutory_step`).
+    ("record_statutory_step", Some(Capability::RecordPccResponse)),
+    ("set_statutory_step_due_date", Some(Capability::ManageStatutory)),
+    ("list_statutory_process_events", Some(Capability::Read)),
+    ("list_panel_reports", Some(Capability::Read)),
+    ("create_panel_report", Some(Capability::ManageStatutory)),
+    ("get_panel_report", Some(Capability::Read)),
+    ("publish_panel_report_response", Some(Capability::RecordPccResponse)),
+    ("list_panel_report_events", Some(Capability::Read)),
+    ("list_recommendations", Some(Capability::Read)),
+    ("get_recommendation", Some(Capability::Read)),
+    ("respond_to_recommendation", Some(Capability::RecordPccResponse)),
+    ("list_recommendation_events", Some(Capability::Read)),
+    ("get_calendar", Some(Capability::Read)),
+    ("reset_calendar_token", Some(Capability::SignedIn)),
+    // Calendar programs cannot send a bearer token: the feed's address holds
+    // a secret of the person's own (see `ops::calendar`), checked by the handler.
+    ("get_committee_calendar_feed", None),
 ];
+
+/// What recording a statutory step needs: the panel's own steps are the
+/// secretariat's to record; what the PCC owes, the OPCC's too.
+pub fn for_statutory_step(owed_by: crate::domain::statutory::Party) -> Capability {
+    match owed_by {
+        crate::domain::statutory::Party::Panel => Capability::ManageStatutory,
+        crate::domain::statutory::Party::Pcc => Capability::RecordPccResponse,
+    }
+}
 
 /// What each lifecycle transition needs: the OPCC records progress and
 /// responds; the secretariat decides on responses and reopens or withdraws.
@@ -174,6 +211,10 @@ requirements! {
     ManageUsers => ManageUsers,
     /// Manage webhooks.
     ManageWebhooks => ManageWebhooks,
+    /// Record the panel's statutory work.
+    ManageStatutory => ManageStatutory,
+    /// Record the PCC's statutory steps and responses.
+    RecordPccResponse => RecordPccResponse,
 }
 
 #[cfg(test)]
@@ -192,6 +233,8 @@ mod tests {
             (Capability::DecideResponse, [true, true, false, false, false]),
             (Capability::ManageUsers, [true, false, false, false, false]),
             (Capability::ManageWebhooks, [true, false, false, false, false]),
+            (Capability::ManageStatutory, [true, true, false, false, false]),
+            (Capability::RecordPccResponse, [true, true, true, false, false]),
             (Capability::SignedIn, [true, true, true, true, true]),
         ];
         for (capability, expected) in table {

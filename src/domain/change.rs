@@ -14,11 +14,21 @@ pub enum ResourceType {
     Meeting,
     AgendaItem,
     Action,
+    StatutoryProcess,
+    PanelReport,
+    Recommendation,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 4] =
-        [ResourceType::Committee, ResourceType::Meeting, ResourceType::AgendaItem, ResourceType::Action];
+    pub const ALL: [ResourceType; 7] = [
+        ResourceType::Committee,
+        ResourceType::Meeting,
+        ResourceType::AgendaItem,
+        ResourceType::Action,
+        ResourceType::StatutoryProcess,
+        ResourceType::PanelReport,
+        ResourceType::Recommendation,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -26,6 +36,9 @@ impl ResourceType {
             ResourceType::Meeting => "meeting",
             ResourceType::AgendaItem => "agenda_item",
             ResourceType::Action => "action",
+            ResourceType::StatutoryProcess => "statutory_process",
+            ResourceType::PanelReport => "panel_report",
+            ResourceType::Recommendation => "recommendation",
         }
     }
 }
@@ -37,83 +50,93 @@ impl FromStr for ResourceType {
     }
 }
 
-/// What happened: `<resource>.<what>`. An action's change names its
-/// timeline event: `action.status_changed` for every lifecycle transition
-/// (the new status is in the resource), the others by the event's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-pub enum ChangeType {
-    #[serde(rename = "committee.created")]
-    CommitteeCreated,
-    #[serde(rename = "committee.updated")]
-    CommitteeUpdated,
-    #[serde(rename = "committee.published")]
-    CommitteePublished,
-    #[serde(rename = "committee.unpublished")]
-    CommitteeUnpublished,
-    #[serde(rename = "meeting.created")]
-    MeetingCreated,
-    #[serde(rename = "meeting.updated")]
-    MeetingUpdated,
-    #[serde(rename = "meeting.held")]
-    MeetingHeld,
-    #[serde(rename = "meeting.cancelled")]
-    MeetingCancelled,
-    #[serde(rename = "agenda_item.created")]
-    AgendaItemCreated,
-    #[serde(rename = "agenda_item.updated")]
-    AgendaItemUpdated,
-    #[serde(rename = "action.created")]
-    ActionCreated,
-    #[serde(rename = "action.updated")]
-    ActionUpdated,
-    #[serde(rename = "action.status_changed")]
-    ActionStatusChanged,
-    #[serde(rename = "action.carried_forward")]
-    ActionCarriedForward,
+/// Declares [`ChangeType`] and the webhooks' `EventType` (every change type
+/// and the reminders) from one list, so the two cannot drift apart.
+macro_rules! change_types {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)+) => {
+        /// What happened: `<resource>.<what>`. An action's change names its
+        /// timeline event: `action.status_changed` for every lifecycle transition
+        /// (the new status is in the resource), the others by the event's kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum ChangeType {
+            $($(#[$doc])* #[serde(rename = $name)] $variant,)+
+        }
+
+        impl ChangeType {
+            pub const ALL: &'static [ChangeType] = &[$(ChangeType::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ChangeType::$variant => $name,)+ }
+            }
+        }
+
+        /// What a webhook is sent: every change type of the change feed, and the
+        /// reminders to owners before a meeting.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum EventType {
+            $($(#[$doc])* #[serde(rename = $name)] $variant,)+
+            /// A digest for one owner of the actions due at coming meetings that await their response.
+            #[serde(rename = "reminder.due")]
+            ReminderDue,
+        }
+
+        impl EventType {
+            pub const COUNT: usize = ChangeType::ALL.len() + 1;
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    EventType::ReminderDue => "reminder.due",
+                    $(EventType::$variant => $name,)+
+                }
+            }
+
+            /// The change this event reports, if it is one.
+            pub fn change(self) -> Option<ChangeType> {
+                match self {
+                    EventType::ReminderDue => None,
+                    $(EventType::$variant => Some(ChangeType::$variant),)+
+                }
+            }
+        }
+
+        impl From<ChangeType> for EventType {
+            fn from(change: ChangeType) -> EventType {
+                match change { $(ChangeType::$variant => EventType::$variant,)+ }
+            }
+        }
+    };
+}
+
+change_types! {
+    CommitteeCreated => "committee.created",
+    CommitteeUpdated => "committee.updated",
+    CommitteePublished => "committee.published",
+    CommitteeUnpublished => "committee.unpublished",
+    MeetingCreated => "meeting.created",
+    MeetingUpdated => "meeting.updated",
+    MeetingHeld => "meeting.held",
+    MeetingCancelled => "meeting.cancelled",
+    AgendaItemCreated => "agenda_item.created",
+    AgendaItemUpdated => "agenda_item.updated",
+    ActionCreated => "action.created",
+    ActionUpdated => "action.updated",
+    ActionStatusChanged => "action.status_changed",
+    ActionCarriedForward => "action.carried_forward",
     /// Its due meeting was cancelled, so it moved to the next one.
-    #[serde(rename = "action.due_meeting_cancelled")]
-    ActionDueMeetingCancelled,
+    ActionDueMeetingCancelled => "action.due_meeting_cancelled",
+    StatutoryProcessCreated => "statutory_process.created",
+    /// A step of the process happened (the panel's report, the PCC's notification...).
+    StatutoryProcessStepRecorded => "statutory_process.step_recorded",
+    /// A due date the panel sets was set or cleared.
+    StatutoryProcessUpdated => "statutory_process.updated",
+    PanelReportCreated => "panel_report.created",
+    /// The PCC's response was published, or one of its recommendations answered.
+    PanelReportUpdated => "panel_report.updated",
+    RecommendationCreated => "recommendation.created",
+    RecommendationResponded => "recommendation.responded",
 }
 
 impl ChangeType {
-    pub const ALL: [ChangeType; 15] = [
-        ChangeType::CommitteeCreated,
-        ChangeType::CommitteeUpdated,
-        ChangeType::CommitteePublished,
-        ChangeType::CommitteeUnpublished,
-        ChangeType::MeetingCreated,
-        ChangeType::MeetingUpdated,
-        ChangeType::MeetingHeld,
-        ChangeType::MeetingCancelled,
-        ChangeType::AgendaItemCreated,
-        ChangeType::AgendaItemUpdated,
-        ChangeType::ActionCreated,
-        ChangeType::ActionUpdated,
-        ChangeType::ActionStatusChanged,
-        ChangeType::ActionCarriedForward,
-        ChangeType::ActionDueMeetingCancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeType::CommitteeCreated => "committee.created",
-            ChangeType::CommitteeUpdated => "committee.updated",
-            ChangeType::CommitteePublished => "committee.published",
-            ChangeType::CommitteeUnpublished => "committee.unpublished",
-            ChangeType::MeetingCreated => "meeting.created",
-            ChangeType::MeetingUpdated => "meeting.updated",
-            ChangeType::MeetingHeld => "meeting.held",
-            ChangeType::MeetingCancelled => "meeting.cancelled",
-            ChangeType::AgendaItemCreated => "agenda_item.created",
-            ChangeType::AgendaItemUpdated => "agenda_item.updated",
-            ChangeType::ActionCreated => "action.created",
-            ChangeType::ActionUpdated => "action.updated",
-            ChangeType::ActionStatusChanged => "action.status_changed",
-            ChangeType::ActionCarriedForward => "action.carried_forward",
-            ChangeType::ActionDueMeetingCancelled => "action.due_meeting_cancelled",
-        }
-    }
-
     pub fn resource_type(self) -> ResourceType {
         let prefix = self.as_str().split('.').next().unwrap_or_default();
         prefix.parse().expect("every change type starts with its resource type")
@@ -135,7 +158,7 @@ impl ChangeType {
 impl FromStr for ChangeType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        ChangeType::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| format!("unknown change type `{s}`"))
+        ChangeType::ALL.iter().copied().find(|t| t.as_str() == s).ok_or_else(|| format!("unknown change type `{s}`"))
     }
 }
 
@@ -146,7 +169,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_serde() {
-        for t in ChangeType::ALL {
+        for &t in ChangeType::ALL {
             assert_eq!(t.as_str().parse::<ChangeType>(), Ok(t));
             assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
             assert!(t.as_str().starts_with(t.resource_type().as_str()));

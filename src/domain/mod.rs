@@ -6,6 +6,7 @@ pub mod chain;
 pub mod change;
 pub mod error;
 pub mod exemption;
+pub mod icalendar;
 pub mod ids;
 pub mod lifecycle;
 pub mod reference;

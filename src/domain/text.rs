@@ -125,6 +125,24 @@ pub fn plausible_date(field: &str, date: chrono::NaiveDate) -> Result<(), FieldE
     }
 }
 
+/// The longest web address kept (where a report or response was published).
+pub const WEB_ADDRESS: usize = 2000;
+
+/// An optional address of a published document: `http(s)://` and a host,
+/// no spaces or control characters, at most [`WEB_ADDRESS`] characters.
+pub fn web_address(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(v) = value else { return Ok(None) };
+    let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://"));
+    let ok = v.chars().count() <= WEB_ADDRESS
+        && rest.is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '['))
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(Some(v.to_string()))
+    } else {
+        Err(FieldError::new(field, format!("must be an http or https address of at most {WEB_ADDRESS} characters")))
+    }
+}
+
 /// Collects field errors from many checks so a client hears of all of them at once.
 #[derive(Default)]
 pub struct Checks {
@@ -167,6 +185,19 @@ impl Checks {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn web_addresses() {
+        for good in ["https://www.kent.gov.uk/pcp/report.pdf", "http://example.org/a?b=c#d"] {
+            assert_eq!(super::web_address("url", Some(good)).unwrap().as_deref(), Some(good));
+        }
+        for bad in
+            ["javascript:alert(1)", "https://", "ftp://x.org", "https://a b", "www.kent.gov.uk", "https://\u{7}x"]
+        {
+            assert!(super::web_address("url", Some(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(super::web_address("url", None), Ok(None));
+    }
+
     #[test]
     fn email_addresses() {
         for good in ["anna.clerk@kent.gov.uk", "a@b.c", "x+tag@council.example"] {

@@ -9,7 +9,6 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::change::ChangeType;
 use super::error::FieldError;
 
 /// The longest destination URL accepted.
@@ -131,84 +130,7 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
         || (a == 192 && b == 88 && ip.octets()[2] == 99) // 6to4 relay anycast
 }
 
-/// What a webhook is sent: every change type of the change feed, and the
-/// reminders to owners before a meeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub enum EventType {
-    #[serde(rename = "committee.created")]
-    CommitteeCreated,
-    #[serde(rename = "committee.updated")]
-    CommitteeUpdated,
-    #[serde(rename = "committee.published")]
-    CommitteePublished,
-    #[serde(rename = "committee.unpublished")]
-    CommitteeUnpublished,
-    #[serde(rename = "meeting.created")]
-    MeetingCreated,
-    #[serde(rename = "meeting.updated")]
-    MeetingUpdated,
-    #[serde(rename = "meeting.held")]
-    MeetingHeld,
-    #[serde(rename = "meeting.cancelled")]
-    MeetingCancelled,
-    #[serde(rename = "agenda_item.created")]
-    AgendaItemCreated,
-    #[serde(rename = "agenda_item.updated")]
-    AgendaItemUpdated,
-    #[serde(rename = "action.created")]
-    ActionCreated,
-    #[serde(rename = "action.updated")]
-    ActionUpdated,
-    #[serde(rename = "action.status_changed")]
-    ActionStatusChanged,
-    #[serde(rename = "action.carried_forward")]
-    ActionCarriedForward,
-    #[serde(rename = "action.due_meeting_cancelled")]
-    ActionDueMeetingCancelled,
-    /// A digest for one owner of the actions due at coming meetings that await their response.
-    #[serde(rename = "reminder.due")]
-    ReminderDue,
-}
-
-impl EventType {
-    pub const COUNT: usize = ChangeType::ALL.len() + 1;
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::ReminderDue => "reminder.due",
-            other => other.change().map(ChangeType::as_str).unwrap_or_default(),
-        }
-    }
-
-    /// The change this event reports, if it is one.
-    pub fn change(self) -> Option<ChangeType> {
-        use EventType::*;
-        Some(match self {
-            CommitteeCreated => ChangeType::CommitteeCreated,
-            CommitteeUpdated => ChangeType::CommitteeUpdated,
-            CommitteePublished => ChangeType::CommitteePublished,
-            CommitteeUnpublished => ChangeType::CommitteeUnpublished,
-            MeetingCreated => ChangeType::MeetingCreated,
-            MeetingUpdated => ChangeType::MeetingUpdated,
-            MeetingHeld => ChangeType::MeetingHeld,
-            MeetingCancelled => ChangeType::MeetingCancelled,
-            AgendaItemCreated => ChangeType::AgendaItemCreated,
-            AgendaItemUpdated => ChangeType::AgendaItemUpdated,
-            ActionCreated => ChangeType::ActionCreated,
-            ActionUpdated => ChangeType::ActionUpdated,
-            ActionStatusChanged => ChangeType::ActionStatusChanged,
-            ActionCarriedForward => ChangeType::ActionCarriedForward,
-            ActionDueMeetingCancelled => ChangeType::ActionDueMeetingCancelled,
-            ReminderDue => return None,
-        })
-    }
-}
-
-impl From<ChangeType> for EventType {
-    fn from(change: ChangeType) -> EventType {
-        serde_json::from_value(serde_json::Value::from(change.as_str())).expect("every change type is an event type")
-    }
-}
+pub use super::change::EventType;
 
 impl std::str::FromStr for EventType {
     type Err = String;
@@ -284,6 +206,7 @@ pub fn next_wait(schedule: &[Duration], attempts: usize, jitter: f64) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::change::ChangeType;
 
     fn policy(allow_http: bool, allow_private: bool) -> DestinationPolicy {
         DestinationPolicy { allow_http, allow_private }
@@ -381,7 +304,7 @@ mod tests {
 
     #[test]
     fn every_change_is_an_event() {
-        for change in ChangeType::ALL {
+        for &change in ChangeType::ALL {
             let event = EventType::from(change);
             assert_eq!(event.as_str(), change.as_str());
             assert_eq!(event.change(), Some(change));

@@ -25,6 +25,9 @@ pub enum Resource {
     Meeting(Meeting),
     AgendaItem(AgendaItem),
     Action(Box<ActionView>),
+    StatutoryProcess(Box<crate::store::statutory::ProcessRecord>),
+    PanelReport(Box<crate::store::panel_reports::ReportRecord>),
+    Recommendation(crate::store::panel_reports::RecommendationRow),
 }
 
 /// A page of the feed.
@@ -129,6 +132,25 @@ fn load(
                 let filter = ActionFilter { ids: Some(ids), ..Default::default() };
                 let list = actions::list(conn, &filter, None, limit, now)?;
                 found.extend(list.into_iter().map(|a| ((resource_type, a.row.id), Resource::Action(Box::new(a)))));
+            }
+            ResourceType::StatutoryProcess => {
+                let filter = crate::store::statutory::ProcessFilter { ids: Some(ids), ..Default::default() };
+                let list = crate::store::statutory::list(conn, &filter, None, i64::MAX - 1)?;
+                found.extend(
+                    list.into_iter().map(|p| ((resource_type, p.process.id), Resource::StatutoryProcess(Box::new(p)))),
+                );
+            }
+            ResourceType::PanelReport => {
+                let filter = crate::store::panel_reports::ReportFilter { ids: Some(ids), ..Default::default() };
+                let list = crate::store::panel_reports::list(conn, &filter, None, i64::MAX - 1)?;
+                found.extend(
+                    list.into_iter().map(|r| ((resource_type, r.report.id), Resource::PanelReport(Box::new(r)))),
+                );
+            }
+            ResourceType::Recommendation => {
+                let filter = crate::store::panel_reports::RecommendationFilter { ids: Some(ids), ..Default::default() };
+                let list = crate::store::panel_reports::list_recommendations(conn, &filter, None, i64::MAX - 1)?;
+                found.extend(list.into_iter().map(|r| ((resource_type, r.id), Resource::Recommendation(r))));
             }
         }
     }

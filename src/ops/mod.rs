@@ -16,6 +16,7 @@ pub mod meetings;
 pub mod public;
 pub mod sessions;
 pub mod sign_in;
+pub mod statutory;
 pub mod users;
 pub mod webhooks;
 

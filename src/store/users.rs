@@ -24,6 +24,8 @@ pub struct User {
     pub email: Option<String>,
     /// Whether they want reminder emails (they may turn them off).
     pub reminder_emails: bool,
+    /// The hash of their calendar feed's secret, if they have one: never leaves the service.
+    pub calendar_token_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -24,5 +24,6 @@ mod public;
 mod reminders;
 mod search;
 mod security;
+mod statutory;
 mod web;
 mod webhooks;
