@@ -20,6 +20,34 @@ pub fn init() {
     std::panic::set_hook(Box::new(|info| log::error!("panic: {}", Escaped(info))));
 }
 
+/// The request line as the access log shows it, with the value of any
+/// `token` query parameter (the secret in a calendar feed's address, which a
+/// calendar program can only send there) replaced, so secrets stay out of the log.
+pub fn request_line(req: &actix_web::dev::ServiceRequest) -> String {
+    let query = req.query_string();
+    let query = if query.is_empty() { String::new() } else { format!("?{}", redact_query(query)) };
+    format!("{} {}{query} {:?}", req.method(), req.path(), req.version())
+}
+
+fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let key = serde_urlencoded::from_str::<Vec<(String, String)>>(pair)
+                .ok()
+                .and_then(|pairs| pairs.into_iter().next())
+                .map(|(k, _)| k);
+            match key {
+                Some(k) if k.trim().eq_ignore_ascii_case("token") => {
+                    format!("{}=[redacted]", pair.split('=').next().unwrap_or(""))
+                }
+                _ => pair.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Displays its value with every control character (and the Unicode line
 /// and paragraph separators and bidirectional overrides, which some viewers
 /// act on) written as an escape such as `\n` or `\u{1b}`, and a backslash
@@ -53,7 +81,15 @@ fn needs_escape(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Escaped;
+    use super::{redact_query, Escaped};
+
+    #[test]
+    fn feed_secrets_are_not_logged() {
+        assert_eq!(redact_query("token=cal_abc"), "token=[redacted]");
+        assert_eq!(redact_query("a=1&%74oken=cal_abc&b=2"), "a=1&%74oken=[redacted]&b=2");
+        assert_eq!(redact_query("TOKEN=x&tokens=y"), "TOKEN=[redacted]&tokens=y");
+        assert_eq!(redact_query("q=token"), "q=token");
+    }
 
     #[test]
     fn control_characters_cannot_start_a_line_or_drive_a_terminal() {

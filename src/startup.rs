@@ -127,7 +127,10 @@ fn run(
                     .wrap(actix_web::middleware::from_fn(body::query_must_be_utf8))
                     .wrap(actix_web::middleware::from_fn(crate::http::caller::authenticate_requests))
                     .wrap(actix_web::middleware::from_fn(crate::http::rate_limit::limit_public_requests))
-                    .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                    .wrap(
+                        Logger::new("%a \"%{request}xi\" %s %b %Dms")
+                            .custom_request_replace("request", crate::logging::request_line),
+                    )
                     .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                     .app_data(state.clone())
                     .app_data(body::BodyTimeout(limits.request_timeout))

@@ -13,7 +13,7 @@ use super::committees::Committee;
 use super::meetings::Meeting;
 use super::AppState;
 use crate::auth::{policy, Caller};
-use crate::domain::action_log::{self, Heading, LogRow, Section, RATING_RULE};
+use crate::domain::action_log::{self, Heading, LogRow, Section, StatutoryLogRow, RATING_RULE, STATUTORY_TITLE};
 use crate::domain::ids::{CommitteeId, MeetingId};
 use crate::domain::text;
 use crate::error::{ApiError, Problem};
@@ -40,6 +40,12 @@ pub struct ActionLog {
     pub rating_rule: String,
     /// Due at this meeting; outstanding from earlier meetings; closed since the previous meeting.
     pub sections: Vec<LogSection>,
+    /// The title of the statutory section.
+    #[schema(example = "Statutory deadlines and the panel's recommendations")]
+    pub statutory_title: String,
+    /// Statutory steps and the panel's recommendations due by this meeting
+    /// and not done, and those done since the previous meeting (or at this one).
+    pub statutory: Vec<StatutoryLogRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -151,6 +157,7 @@ pub async fn get_action_log(
     let mut data = ops::action_log::get(&state, &caller, MeetingId(id)).await?;
     let now = Utc::now();
     let sections = ops::action_log::rows(std::mem::take(&mut data.sections), &data.meeting_starts, now);
+    let statutory = ops::action_log::statutory_rows(&data, ops::statutory::today(now.naive_utc()));
     let committee = Committee::from(data.committee);
     let meeting = Meeting::from(data.meeting);
     let filename = format!("action-log-{}-{}", committee.code, meeting.starts_at.format("%Y-%m-%d"));
@@ -162,6 +169,7 @@ pub async fn get_action_log(
         "committee": &committee,
         "meeting": &meeting,
         "sections": &sections,
+        "statutory": &statutory,
     });
     let tag = crate::http::cache::tag(content.to_string().as_bytes());
     let mut response = match format {
@@ -173,13 +181,15 @@ pub async fn get_action_log(
                 .into_iter()
                 .map(|(section, rows)| LogSection { section, title: section.title().into(), rows })
                 .collect(),
+            statutory_title: STATUTORY_TITLE.into(),
+            statutory,
             committee,
             meeting,
         }),
         LogFormat::Csv => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}.csv\"")))
-            .body(action_log::to_csv(&sections)),
+            .body(action_log::to_csv(&sections, &statutory)),
         LogFormat::Html => {
             let heading = Heading {
                 committee: &committee.name,
@@ -191,7 +201,7 @@ pub async fn get_action_log(
                 .content_type("text/html; charset=utf-8")
                 // The page is static: no script may run in it, whatever the text says.
                 .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"))
-                .body(action_log::to_html(&heading, &sections))
+                .body(action_log::to_html(&heading, &sections, &statutory))
         }
     };
     response

@@ -8,6 +8,7 @@ pub mod actions;
 pub mod agenda_items;
 pub mod atom;
 pub mod auth;
+pub mod calendar;
 pub mod changes;
 pub mod committees;
 pub mod extractions;
@@ -65,8 +66,8 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
     >,
 > {
     use self::{
-        action_log, actions, agenda_items, auth, changes, committees, extractions, meetings, public, statutory, users,
-        webhooks,
+        action_log, actions, agenda_items, auth, calendar, changes, committees, extractions, meetings, public,
+        statutory, users, webhooks,
     };
     scope("/api/v1")
         .service(auth::create_token)
@@ -146,4 +147,7 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         .service(statutory::get_recommendation)
         .service(statutory::respond_to_recommendation)
         .service(statutory::recommendation_events)
+        .service(calendar::get_calendar)
+        .service(calendar::reset_calendar_token)
+        .service(calendar::get_committee_calendar_feed)
 }

@@ -93,6 +93,45 @@ pub struct LogRow {
     pub response: Option<String>,
 }
 
+/// The title of the log's statutory section.
+pub const STATUTORY_TITLE: &str = "Statutory deadlines and the panel's recommendations";
+
+/// What a row of the statutory section is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatutoryRowKind {
+    StatutoryStep,
+    Recommendation,
+}
+
+/// A statutory step or a recommendation in the log: those due by the
+/// meeting and not done, and those done since the previous meeting.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatutoryLogRow {
+    pub kind: StatutoryRowKind,
+    /// The process's title, or the recommendation's reference.
+    #[schema(example = "Precept 2027/28")]
+    pub reference: String,
+    /// The step, or the recommendation's text.
+    #[schema(example = "Panel reports to the PCC")]
+    pub description: String,
+    pub owed_by: super::statutory::Party,
+    pub due_on: Option<chrono::NaiveDate>,
+    /// When it happened, or when the PCC responded.
+    pub done_on: Option<chrono::NaiveDate>,
+    /// `awaited`, `done`, or the PCC's response (`accepted`...).
+    #[schema(example = "awaited")]
+    pub status: String,
+    pub overdue: bool,
+    pub rating: Rating,
+    /// Where the law sets it.
+    pub source: Option<String>,
+    /// The PCC's response text.
+    pub response: Option<String>,
+    pub process_id: Option<i64>,
+    pub recommendation_id: Option<i64>,
+}
+
 const CSV_HEADER: [&str; 14] = [
     "Section",
     "Reference",
@@ -140,7 +179,7 @@ fn push_csv_field(out: &mut String, value: &str) {
 
 /// The log as CSV: UTF-8 with a byte-order mark (so Excel reads it as UTF-8),
 /// a header row, CRLF line ends.
-pub fn to_csv(sections: &[(Section, Vec<LogRow>)]) -> String {
+pub fn to_csv(sections: &[(Section, Vec<LogRow>)], statutory: &[StatutoryLogRow]) -> String {
     let rows: usize = sections.iter().map(|(_, r)| r.len()).sum();
     let mut out = String::with_capacity(512 + rows * 512);
     out.push('\u{feff}');
@@ -185,6 +224,47 @@ pub fn to_csv(sections: &[(Section, Vec<LogRow>)]) -> String {
             out.push_str("\r\n");
         }
     }
+    // The statutory rows in the same columns: the step or recommendation as
+    // the action, who owes it as the owner, its date as the due date.
+    for r in statutory {
+        let due = r.due_on.map(|d| d.to_string()).unwrap_or_default();
+        let description = match &r.source {
+            Some(source) => format!("{} ({source})", r.description),
+            None => r.description.clone(),
+        };
+        let response = match (&r.response, r.done_on) {
+            (Some(text), _) => text.clone(),
+            (None, Some(d)) => format!("done on {d}"),
+            (None, None) => String::new(),
+        };
+        let owner = match r.owed_by {
+            super::statutory::Party::Pcc => "PCC",
+            super::statutory::Party::Panel => "Panel",
+        };
+        let fields = [
+            STATUTORY_TITLE,
+            &r.reference,
+            "",
+            "",
+            &description,
+            "",
+            "",
+            owner,
+            &due,
+            &r.status,
+            r.rating.as_str(),
+            "",
+            &response,
+            if r.overdue { "yes" } else { "no" },
+        ];
+        for (i, value) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_csv_field(&mut out, value);
+        }
+        out.push_str("\r\n");
+    }
     out
 }
 
@@ -215,7 +295,7 @@ pub struct Heading<'a> {
 /// The printable page: A4, the committee and meeting in the heading, table
 /// headers repeated on each page, rows never split across pages, long words
 /// wrapped, every piece of user text escaped.
-pub fn to_html(heading: &Heading<'_>, sections: &[(Section, Vec<LogRow>)]) -> String {
+pub fn to_html(heading: &Heading<'_>, sections: &[(Section, Vec<LogRow>)], statutory: &[StatutoryLogRow]) -> String {
     let mut out = String::new();
     let title = format!("Action log: {}, {}", heading.committee, heading.meeting_date.format("%-d %B %Y"));
     let _ = write!(
@@ -284,6 +364,36 @@ p.empty {{ font-style: italic; }}
         }
         out.push_str("</tbody></table>\n");
     }
+    let _ = writeln!(out, "<h2>{}</h2>", escape(STATUTORY_TITLE));
+    if statutory.is_empty() {
+        out.push_str("<p class=\"empty\">None.</p>\n");
+    } else {
+        out.push_str(
+            "<table><colgroup><col style=\"width:14%\"><col style=\"width:34%\"><col style=\"width:8%\">\
+<col style=\"width:10%\"><col style=\"width:10%\"><col style=\"width:24%\"></colgroup>\n<thead><tr><th>Reference</th>\
+<th>Step or recommendation</th><th>Owed by</th><th>Due</th><th>Status</th><th>Response</th></tr></thead><tbody>\n",
+        );
+        for r in statutory {
+            let source = r.source.as_deref().map(|s| format!("<br>{}", escape(s))).unwrap_or_default();
+            let done = r.done_on.map(|d| format!("<br>{d}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"ref\">{reference}</td><td>{description}{source}</td><td>{owed_by}</td><td>{due}</td>\
+<td class=\"rating {rating}\">{rating}<br>{status}{done}</td><td>{response}</td></tr>",
+                reference = escape(&r.reference),
+                description = escape(&r.description),
+                owed_by = match r.owed_by {
+                    super::statutory::Party::Pcc => "PCC",
+                    super::statutory::Party::Panel => "Panel",
+                },
+                due = r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                rating = r.rating.as_str(),
+                status = escape(&r.status.replace('_', " ")),
+                response = escape(r.response.as_deref().unwrap_or("")),
+            );
+        }
+        out.push_str("</tbody></table>\n");
+    }
     let _ = write!(out, "<p class=\"meta\">{}</p>\n</body></html>\n", escape(RATING_RULE));
     out
 }
@@ -337,7 +447,7 @@ mod tests {
         // A `;` or tab cannot start a new, unguarded cell in any locale.
         assert_eq!(csv_field("figures;=cmd|' /C calc'!A0"), "\"figures;=cmd|' /C calc'!A0\"");
         assert_eq!(csv_field("a\t=1+1"), "\"a\t=1+1\"");
-        let csv = to_csv(&[(Section::DueAtThisMeeting, vec![row("Report back")])]);
+        let csv = to_csv(&[(Section::DueAtThisMeeting, vec![row("Report back")])], &[]);
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv
             .contains("\r\n\"Actions due at this meeting\",\"KMPCP/2018/001\",\"2018-02-06\",\"7\",\"Report back\","));
@@ -351,12 +461,13 @@ mod tests {
             meeting_date: chrono::NaiveDate::from_ymd_opt(2018, 4, 10).unwrap(),
             generated: "now",
         };
-        let html = to_html(&heading, &[(Section::DueAtThisMeeting, vec![row("<script>alert('x')</script> \"q\"")])]);
+        let html =
+            to_html(&heading, &[(Section::DueAtThisMeeting, vec![row("<script>alert('x')</script> \"q\"")])], &[]);
         assert!(!html.contains("<script>alert"));
         assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;q&quot;"));
         assert!(html.contains("A &amp; B &lt;Panel&gt;"));
         assert!(html.contains("carried forward 2 times"));
-        let empty = to_html(&heading, &[(Section::ClosedSincePreviousMeeting, vec![])]);
+        let empty = to_html(&heading, &[(Section::ClosedSincePreviousMeeting, vec![])], &[]);
         assert!(empty.contains("None."));
     }
 }

@@ -443,7 +443,7 @@ impl Process {
         match step {
             RevisedPreceptNotified | PanelReportOnRevised => self.precept_vetoed_in_time(),
             // After a veto the PCC must not appoint the candidate (Sch 8 para 8).
-            PccDecisionNotified => !self.report().is_some_and(|r| r.veto.is_some()),
+            PccDecisionNotified => self.report().is_none_or(|r| r.veto.is_none()),
             _ => true,
         }
     }
@@ -712,7 +712,7 @@ mod tests {
         assert!(short.unwrap_err().0.contains("8 votes, not 7"));
         let revised = p.check(S::RevisedPreceptNotified, on(d(2024, 2, 14)), today);
         assert!(revised.unwrap_err().0.contains("reg 4(2), 5"), "a revised precept without a veto");
-        assert_eq!(p.schedule(today)[2].applies, false);
+        assert!(!p.schedule(today)[2].applies);
         p.record(S::PanelReport, veto(d(2024, 2, 6), 9, 12), today).unwrap();
         let again = p.check(S::PanelReport, veto(d(2024, 2, 7), 9, 12), today);
         assert!(again.unwrap_err().0.contains("may veto it once"), "a second veto");
@@ -768,7 +768,11 @@ mod tests {
         assert_eq!(p.law_due(S::PanelReport), None, "no date before the notification");
         p.record(S::AppointmentNotified, on(d(2026, 3, 2)), today).unwrap();
         assert_eq!(p.due(S::PanelReport), Some((d(2026, 3, 22), DueSource::Law)));
-        assert!(p.check(S::PanelReport, on(d(2026, 3, 23)), today).unwrap_err().0.contains("ended on 2026-03-22"));
+        assert!(p
+            .check(S::ConfirmationHearingHeld, on(d(2026, 3, 23)), today)
+            .unwrap_err()
+            .0
+            .contains("ended on 2026-03-22"));
         p.record(S::ConfirmationHearingHeld, on(d(2026, 3, 16)), today).unwrap();
         p.record(S::PanelReport, on(d(2026, 3, 18)), today).unwrap();
         p.record(S::PccDecisionNotified, on(d(2026, 3, 25)), today).unwrap();

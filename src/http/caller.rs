@@ -40,7 +40,19 @@ struct Authenticated {
 /// read-only API (a path with a dot segment is never taken as public).
 fn is_public(path: &str) -> bool {
     let dotted = path.split('/').any(|s| s == "." || s == "..");
-    !path.starts_with("/api/v1/") || path == "/api/v1/auth/token" || (path.starts_with("/api/v1/public/") && !dotted)
+    !path.starts_with("/api/v1/")
+        || path == "/api/v1/auth/token"
+        || (path.starts_with("/api/v1/public/") && !dotted)
+        || is_calendar_feed(path)
+}
+
+/// A committee's iCalendar feed, `/api/v1/committees/<digits>/calendar.ics`:
+/// calendar programs cannot send a bearer token, so the handler checks the
+/// secret in its address instead (`ops::calendar::feed`).
+fn is_calendar_feed(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    matches!(segments.as_slice(), ["", "api", "v1", "committees", id, "calendar.ics"]
+        if !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Middleware: every request under `/api/v1` except sign-in must carry valid
@@ -91,5 +103,9 @@ mod tests {
         assert!(!super::is_public("/api/v1/public/../users"));
         assert!(!super::is_public("/api/v1/publicity"));
         assert!(!super::is_public("/api/v1/no-such-thing"));
+        assert!(super::is_public("/api/v1/committees/12/calendar.ics"));
+        assert!(!super::is_public("/api/v1/committees/12/calendar.ics/x"));
+        assert!(!super::is_public("/api/v1/committees/../users/calendar.ics"));
+        assert!(!super::is_public("/api/v1/committees/12"));
     }
 }

@@ -96,3 +96,68 @@ pub fn rows(
         })
         .collect()
 }
+
+/// The log's statutory section: the steps of the committee's processes that
+/// apply and are due by the meeting's day but have not happened, and those
+/// that happened since the previous meeting or were dealt with at this one;
+/// then the recommendations the store selected (awaiting a response and due
+/// by the meeting, or answered since the previous one). Rated as actions are.
+pub fn statutory_rows(data: &LogData, today: chrono::NaiveDate) -> Vec<log::StatutoryLogRow> {
+    use crate::domain::statutory as rules;
+    let london = |t: NaiveDateTime| crate::domain::icalendar::london_local(t.and_utc()).date();
+    let day = london(data.meeting.starts_at);
+    let since = data.previous.as_ref().map(|p| london(p.starts_at));
+    let mut rows = Vec::new();
+    for record in &data.processes {
+        for s in record.rules().schedule(today) {
+            if !s.applies {
+                continue;
+            }
+            let here = record.step(s.step).and_then(|r| r.meeting_id) == Some(data.meeting.id);
+            let include = match s.happened_on {
+                None => s.due_on.is_some_and(|d| d <= day),
+                Some(on) => here || (on <= day && since.is_none_or(|since| on > since)),
+            };
+            if !include {
+                continue;
+            }
+            let overdue = s.late && s.happened_on.is_none();
+            rows.push(log::StatutoryLogRow {
+                kind: log::StatutoryRowKind::StatutoryStep,
+                reference: record.process.title.clone(),
+                description: s.step.title().to_string(),
+                owed_by: s.owed_by,
+                due_on: s.due_on,
+                done_on: s.happened_on,
+                status: if s.happened_on.is_some() { "done".into() } else { "awaited".into() },
+                overdue,
+                rating: rules::recommendation_rating(s.happened_on.is_some(), overdue),
+                source: Some(s.source.to_string()),
+                response: None,
+                process_id: Some(record.process.id),
+                recommendation_id: None,
+            });
+        }
+    }
+    rows.sort_by_key(|r| (r.due_on, r.process_id));
+    for r in &data.recommendations {
+        let responded = r.response.is_some();
+        let overdue = rules::recommendation_overdue(r.due_on, responded, today);
+        rows.push(log::StatutoryLogRow {
+            kind: log::StatutoryRowKind::Recommendation,
+            reference: r.reference.clone(),
+            description: r.body.clone(),
+            owed_by: rules::Party::Pcc,
+            due_on: r.due_on,
+            done_on: r.responded_on,
+            status: r.response.map(|x| x.as_str().to_string()).unwrap_or_else(|| "awaited".into()),
+            overdue,
+            rating: rules::recommendation_rating(responded, overdue),
+            source: None,
+            response: r.response_text.clone(),
+            process_id: None,
+            recommendation_id: Some(r.id),
+        });
+    }
+    rows
+}

@@ -9,6 +9,7 @@
 pub mod action_log;
 pub mod actions;
 pub mod agenda_items;
+pub mod calendar;
 pub mod changes;
 pub mod committees;
 pub mod extractions;

@@ -26,6 +26,11 @@ pub struct LogData {
     pub sections: Vec<(Section, Vec<ActionView>)>,
     /// Start of every meeting the rows mention, by id.
     pub meeting_starts: HashMap<i64, NaiveDateTime>,
+    /// The committee's statutory processes (the rules pick the steps due by the meeting).
+    pub processes: Vec<crate::store::statutory::ProcessRecord>,
+    /// Recommendations awaiting the PCC's response that are due by the
+    /// meeting, and those answered since the previous meeting.
+    pub recommendations: Vec<crate::store::panel_reports::RecommendationRow>,
 }
 
 /// The actions a filter selects, each with its due meeting's start and
@@ -98,7 +103,27 @@ pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, 
         .load::<(i64, NaiveDateTime)>(conn)?
         .into_iter()
         .collect();
+    let processes = crate::store::statutory::all(conn, Some(meeting.committee_id))?;
+    let recommendations = {
+        use crate::schema::recommendations as r;
+        let london = |t: NaiveDateTime| crate::domain::icalendar::london_local(t.and_utc()).date();
+        let day = london(meeting.starts_at);
+        // With no previous meeting, answers from the year 1900 on (the earliest date kept).
+        let since = previous
+            .as_ref()
+            .map(|p| london(p.starts_at))
+            .unwrap_or(chrono::NaiveDate::from_ymd_opt(*crate::domain::text::YEARS.start(), 1, 1).unwrap_or_default());
+        r::table
+            .filter(r::committee_id.eq(meeting.committee_id))
+            .filter(
+                r::response.is_null().and(r::due_on.le(day)).or(r::responded_on.gt(since).and(r::responded_on.le(day))),
+            )
+            .order(r::id)
+            .load(conn)?
+    };
     Ok(LogData {
+        processes,
+        recommendations,
         committee,
         meeting,
         previous,

@@ -187,6 +187,10 @@ pub struct ActionFilter {
     pub updated_since: Option<NaiveDateTime>,
     /// Only these actions (a search's matches).
     pub ids: Option<Vec<i64>>,
+    /// Only actions due in this window: their due meeting starts at or after
+    /// the first instant and before the second, or their due date falls on
+    /// or between the two dates (the calendar's "what is due").
+    pub due_within: Option<((NaiveDateTime, NaiveDateTime), (NaiveDate, NaiveDate))>,
 }
 
 /// A field naming a record that does not exist (404).
@@ -488,6 +492,16 @@ fn list_one(
     }
     if let Some(ids) = &filter.ids {
         query = query.filter(actions::id.eq_any(ids.clone()));
+    }
+    if let Some(((starts, ends), (first, last))) = filter.due_within {
+        query = query.filter(
+            meetings_table::starts_at
+                .nullable()
+                .ge(starts)
+                .and(meetings_table::starts_at.nullable().lt(ends))
+                .and(meetings_table::status.nullable().ne(MeetingStatus::Cancelled))
+                .or(actions::due_date.ge(first).and(actions::due_date.le(last))),
+        );
     }
     if let Some(after) = after {
         query = query.filter(actions::id.gt(after));

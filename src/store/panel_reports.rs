@@ -250,7 +250,7 @@ pub fn list(
 }
 
 pub fn get_recommendation(conn: &mut AnyConnection, id: i64) -> Result<RecommendationRow, Error> {
-    Ok(recommendations::table.find(id).first(conn).optional()?.ok_or_else(|| Error::not_found("recommendation", id))?)
+    recommendations::table.find(id).first(conn).optional()?.ok_or_else(|| Error::not_found("recommendation", id))
 }
 
 /// Recommendations in the order they were made, after the id of the last one seen.

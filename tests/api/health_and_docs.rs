@@ -98,5 +98,5 @@ fn every_operation_is_documented_with_its_errors() {
             }
         }
     }
-    assert_eq!(operations, 64, "healthz, readyz and 62 API operations");
+    assert_eq!(operations, 82, "healthz, readyz and 80 API operations");
 }

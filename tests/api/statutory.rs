@@ -260,4 +260,127 @@ crate::on_both_backends!(
     a_veto_after_8_february_ends_the_scrutiny,
     a_chief_constable_appointment,
     an_annual_report_with_recommendations_answered_one_by_one,
+    the_calendar_the_feed_and_the_action_log,
 );
+
+/// The property of an iCalendar event, with its parameters.
+fn property<'a>(event: &'a ical::parser::ical::component::IcalEvent, name: &str) -> &'a ical::property::Property {
+    event.properties.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no {name}"))
+}
+
+async fn the_calendar_the_feed_and_the_action_log(app: TestApp) {
+    let clerk = app.as_secretariat();
+    let member = app.new_user("member-calendar", Role::Member).await;
+    let committee = clerk.create_committee("CALENDAR").await.id;
+    let raised = clerk.create_meeting(committee, "2026-01-20T18:00:00Z").await.id;
+    let due_at = clerk.create_meeting(committee, "2026-02-03T18:00:00Z").await.id;
+    let log_meeting = clerk.create_meeting(committee, "2026-02-10T18:00:00Z").await.id;
+    // In summer the clocks are an hour ahead: 17:30 UTC is 18:30 in London.
+    clerk.create_meeting(committee, "2026-06-10T17:30:00Z").await;
+    let action = clerk
+        .post(
+            "/api/v1/actions",
+            json!({"raised_at_meeting_id": raised, "due_meeting_id": due_at,
+            "description": "Report back on rural patrols", "owner": "Chief Executive"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    new_process(&clerk, json!({"committee_id": committee, "kind": "precept", "financial_year": 2026})).await;
+    let report = json!({"committee_id": committee, "subject": "decision", "title": "Review of the estates decision",
+        "reported_on": "2026-01-20", "recommendations": [{"text": "Publish the estates strategy.", "due_on": "2026-02-09"}]});
+    clerk.post("/api/v1/panel-reports", report).await.expect(201);
+
+    // One call: what is owed from 26 January for six weeks, and what is late.
+    let path = format!("/api/v1/calendar?committee_id={committee}&from=2026-01-26&weeks=6");
+    let cal = member.get(&path).await.expect(200).body;
+    assert_eq!((cal["from"].as_str(), cal["to"].as_str()), (Some("2026-01-26"), Some("2026-03-08")));
+    let due: Vec<(String, String, String)> = cal["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["due_on"].as_str().unwrap().into(),
+                e["kind"].as_str().unwrap().into(),
+                e["title"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(due.len(), 4, "{due:?}");
+    assert_eq!(
+        due[0],
+        (
+            "2026-02-01".into(),
+            "statutory_step".into(),
+            "Precept 2026/27: PCC notifies the panel of the proposed precept".into()
+        )
+    );
+    assert_eq!(due[1].0, "2026-02-03");
+    assert_eq!(due[1].1, "action");
+    assert_eq!(
+        due[2],
+        ("2026-02-08".into(), "statutory_step".into(), "Precept 2026/27: Panel reports to the PCC".into())
+    );
+    assert_eq!(due[3].1, "recommendation");
+    assert_eq!(cal["due"][0]["owed_by"], "pcc");
+    assert_eq!(cal["due"][0]["source"], "SI 2012/2271 reg 3; PRSRA 2011 Sch 5 para 2");
+    assert_eq!(cal["due"][1]["owner"], "Chief Executive");
+    assert_eq!(cal["due"][1]["action_id"], action["id"]);
+    // All four are past their day: each is late too, with whoever owes it.
+    assert_eq!(cal["late"].as_array().unwrap().len(), 4);
+    assert!(cal["late"].as_array().unwrap().iter().all(|e| e["late"] == true));
+    assert_eq!(cal["complete"], true);
+    member.get("/api/v1/calendar?weeks=53").await.expect_problem(400);
+    member.get("/api/v1/calendar?committee_id=999999").await.expect_problem(404);
+
+    // The action log of 10 February shows them in their own section.
+    let log = clerk.get(&format!("/api/v1/meetings/{log_meeting}/action-log")).await.expect(200).body;
+    assert_eq!(log["statutory_title"], "Statutory deadlines and the panel's recommendations");
+    let rows = log["statutory"].as_array().unwrap();
+    let described: Vec<&str> = rows.iter().map(|r| r["description"].as_str().unwrap()).collect();
+    assert_eq!(
+        described,
+        ["PCC notifies the panel of the proposed precept", "Panel reports to the PCC", "Publish the estates strategy."]
+    );
+    assert!(rows.iter().all(|r| r["rating"] == "red" && r["status"] == "awaited"));
+    assert_eq!(rows[2]["reference"], "CALENDAR/R/2026/001");
+    let csv = clerk.get(&format!("/api/v1/meetings/{log_meeting}/action-log?format=csv")).await.expect(200).text;
+    assert!(csv.contains("\"Statutory deadlines and the panel's recommendations\",\"Precept 2026/27\""), "{csv}");
+    let html = clerk.get(&format!("/api/v1/meetings/{log_meeting}/action-log?format=html")).await.expect(200).text;
+    assert!(html.contains("<h2>Statutory deadlines and the panel&#39;s recommendations</h2>"));
+    assert!(html.contains("SI 2012/2271 reg 4(1)"));
+
+    // The feed: a secret address of the member's own, parsed back as iCalendar.
+    let token = member.post("/api/v1/me/calendar-token", json!({})).await.expect(200).body;
+    let secret = token["token"].as_str().unwrap().to_string();
+    assert!(token["feed_url_template"].as_str().unwrap().contains("{committee_id}/calendar.ics?token=cal_"));
+    let feed_path = format!("/api/v1/committees/{committee}/calendar.ics?token={secret}");
+    let feed = app.anonymous().get(&feed_path).await.expect(200);
+    assert!(feed.header("content-type").unwrap().starts_with("text/calendar"));
+    let calendars: Vec<ical::parser::ical::component::IcalCalendar> =
+        ical::IcalParser::new(std::io::BufReader::new(feed.text.as_bytes())).collect::<Result<_, _>>().unwrap();
+    let events = &calendars[0].events;
+    let summary = |e: &ical::parser::ical::component::IcalEvent| property(e, "SUMMARY").value.clone().unwrap();
+    let winter = events.iter().find(|e| summary(e) == "Panel meeting 2026-02-03T18:00:00Z").unwrap();
+    let start = property(winter, "DTSTART");
+    assert_eq!(start.value.as_deref(), Some("20260203T180000"));
+    assert_eq!(start.params, Some(vec![("TZID".to_string(), vec!["Europe/London".to_string()])]));
+    let summer = events.iter().find(|e| summary(e) == "Panel meeting 2026-06-10T17:30:00Z").unwrap();
+    assert_eq!(property(summer, "DTSTART").value.as_deref(), Some("20260610T183000"));
+    let report = events.iter().find(|e| summary(e).starts_with("Due (Panel): Panel reports to the PCC")).unwrap();
+    let day = property(report, "DTSTART");
+    assert_eq!(day.value.as_deref(), Some("20260208"));
+    assert_eq!(day.params, Some(vec![("VALUE".to_string(), vec!["DATE".to_string()])]));
+    assert_eq!(property(report, "DTEND").value.as_deref(), Some("20260209"));
+    assert!(events.iter().any(|e| summary(e) == "Due (PCC): response to recommendation CALENDAR/R/2026/001"));
+
+    // Another secret, a reset one, or another committee's unknown id: 404, and nothing said.
+    app.anonymous()
+        .get(&format!("/api/v1/committees/{committee}/calendar.ics?token=cal_wrong"))
+        .await
+        .expect_problem(404);
+    app.anonymous().get(&format!("/api/v1/committees/999999/calendar.ics?token={secret}")).await.expect_problem(404);
+    member.post("/api/v1/me/calendar-token", json!({})).await.expect(200);
+    app.anonymous().get(&feed_path).await.expect_problem(404);
+}

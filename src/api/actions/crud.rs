@@ -72,6 +72,7 @@ pub async fn list(
             None => None,
         },
         ids: None,
+        due_within: None,
     };
     let now = store::now();
     let mine = query.mine.unwrap_or(false);

@@ -325,6 +325,8 @@ struct ActionLogPage {
     meeting_name: String,
     committee_name: String,
     sections: Vec<(Section, Vec<LogRow>)>,
+    statutory_title: &'static str,
+    statutory: Vec<log::StatutoryLogRow>,
     rating_rule: &'static str,
     generated: String,
 }
@@ -338,6 +340,18 @@ impl ActionLogPage {
     }
     fn status_label(&self, row: &LogRow) -> &'static str {
         view::status_label(row.status)
+    }
+    fn statutory_tag(&self, row: &log::StatutoryLogRow) -> &'static str {
+        view::rating_tag(row.rating)
+    }
+    fn statutory_label(&self, row: &log::StatutoryLogRow) -> &'static str {
+        view::rating_label(row.rating)
+    }
+    fn owed_by(&self, row: &log::StatutoryLogRow) -> &'static str {
+        match row.owed_by {
+            crate::domain::statutory::Party::Pcc => "PCC",
+            crate::domain::statutory::Party::Panel => "Panel",
+        }
     }
 }
 
@@ -357,13 +371,14 @@ pub async fn action_log(
     let mut data = ops::action_log::get(&state, &caller, MeetingId(*id)).await?;
     let now = Utc::now();
     let sections = ops::action_log::rows(std::mem::take(&mut data.sections), &data.meeting_starts, now);
+    let statutory = ops::action_log::statutory_rows(&data, ops::statutory::today(now.naive_utc()));
     if query.format.as_deref() == Some("csv") {
         let filename = format!("action-log-{}-{}.csv", data.committee.code, data.meeting.starts_at.format("%Y-%m-%d"));
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
             .insert_header(("Cache-Control", "no-store"))
-            .body(log::to_csv(&sections)));
+            .body(log::to_csv(&sections, &statutory)));
     }
     html(&ActionLogPage {
         chrome: Chrome::new(format!("Action log: {}", view::meeting_name(&data.meeting)), Some(&session), "/meetings"),
@@ -371,6 +386,8 @@ pub async fn action_log(
         meeting_name: view::meeting_name(&data.meeting),
         committee_name: data.committee.name,
         sections,
+        statutory_title: log::STATUTORY_TITLE,
+        statutory,
         rating_rule: RATING_RULE,
         generated: now.format("%-d %B %Y %H:%M UTC").to_string(),
     })
