@@ -192,6 +192,7 @@ fn seed_records(conn: &mut AnyConnection, opcc: Option<i64>) -> Result<String, E
             let owner_id = opcc.filter(|_| a.owner == Some(DEMO_OPCC_OWNS)).map(UserId);
             seed_action(conn, a, owner_id, &meeting_ids, &item_ids, &actor, now)?;
         }
+        seed_statutory(conn, committee.id, &actor, now)?;
         Ok(format!(
             "demo data added: committee DEMOPCP (id {}), {} meetings, {} actions",
             committee.id,
@@ -199,6 +200,84 @@ fn seed_records(conn: &mut AnyConnection, opcc: Option<i64>) -> Result<String, E
             ACTIONS.len()
         ))
     })
+}
+
+/// The statutory work: the coming precept (nothing recorded yet, its dates
+/// from the law), and last year's annual report with the panel's report and
+/// three recommendations: one answered, one overdue, one not yet due.
+fn seed_statutory(conn: &mut AnyConnection, committee_id: i64, actor: &Actor, now: NaiveDateTime) -> Result<(), Error> {
+    use crate::domain::statutory::{PccResponse, ProcessKind, ReportSubject, StatutoryStep};
+    use crate::store::{panel_reports, statutory};
+    use chrono::Datelike;
+    let today = crate::ops::statutory::today(now);
+    // The precept whose February dates are next: this year's until 8 February has passed.
+    let precept_year = if (today.month(), today.day()) <= (2, 8) { today.year() } else { today.year() + 1 };
+    let precept = statutory::NewProcess {
+        committee_id,
+        kind: ProcessKind::Precept,
+        title: format!("Precept {}/{:02}", precept_year, (precept_year + 1) % 100),
+        financial_year: Some(precept_year),
+        post: None,
+        candidate: None,
+    };
+    statutory::create(conn, &precept, actor, now)?;
+    let last_year = if today.month() >= 4 { today.year() - 1 } else { today.year() - 2 };
+    let annual = statutory::NewProcess {
+        committee_id,
+        kind: ProcessKind::AnnualReport,
+        title: format!("Annual report {}/{:02}", last_year, (last_year + 1) % 100),
+        financial_year: Some(last_year),
+        post: None,
+        candidate: None,
+    };
+    let process = statutory::create(conn, &annual, actor, now)?;
+    let id = process.process.id;
+    for (version, (step, days_ago)) in (1..).zip([
+        (StatutoryStep::AnnualReportReceived, 60),
+        (StatutoryStep::PublicMeetingHeld, 40),
+        (StatutoryStep::PanelReport, 35),
+    ]) {
+        let record = statutory::StepRecord {
+            happened_on: today - Duration::days(days_ago),
+            meeting_id: None,
+            veto: None,
+            document_url: None,
+            notes: None,
+        };
+        statutory::record_step(conn, id, Version(version), step, &record, actor, today, now)?;
+    }
+    let report = panel_reports::NewReport {
+        committee_id,
+        process_id: Some(id),
+        subject: ReportSubject::AnnualReport,
+        title: format!(
+            "The panel's report on the PCC's annual report {}",
+            annual.title.trim_start_matches("Annual report ")
+        ),
+        meeting_id: None,
+        reported_on: today - Duration::days(35),
+        published_url: None,
+        response_due_on: Some(today - Duration::days(5)),
+    };
+    let items = [
+        ("Publish the workforce plan behind the growth in officer numbers.", None),
+        ("Report to the panel each quarter on 101 and 999 answering times.", None),
+        ("Set out how rural crime will be measured in the next plan.", Some(today + Duration::days(20))),
+    ]
+    .map(|(body, due_on)| panel_reports::NewRecommendation { body: body.into(), due_on });
+    let report = panel_reports::create(conn, &report, &items, actor, now)?;
+    let first = &report.recommendations[0];
+    panel_reports::respond(
+        conn,
+        first.id,
+        Version(1),
+        PccResponse::Accepted,
+        "The workforce plan is published on the OPCC website with the budget papers.",
+        today - Duration::days(10),
+        actor,
+        now,
+    )?;
+    Ok(())
 }
 
 /// The [`MEETINGS`] of the committee, each with the [`AGENDA`]: their ids,

@@ -147,7 +147,7 @@ named! {
         /// candidate (Sch 8 para 8).
         Vetoed => "vetoed",
         /// Three weeks passed with no report: the confirmation process has
-        /// ended (Sch 8 para 2).
+        /// ended (Sch 8 para 2 for a chief constable; Sch 1 for the senior posts).
         Lapsed => "lapsed",
         /// Every step that applies has happened.
         Completed => "completed",
@@ -287,7 +287,7 @@ pub fn veto_carries(votes_for: u32, members: u32) -> bool {
 
 /// The votes a veto needs with this many members.
 pub fn votes_needed(members: u32) -> u32 {
-    (members * 2).div_ceil(3)
+    u32::try_from((u64::from(members) * 2).div_ceil(3)).unwrap_or(u32::MAX)
 }
 
 /// The fixed date of a precept step for the financial year beginning 1 April
@@ -353,6 +353,15 @@ pub struct ScheduledStep {
 }
 
 impl Process {
+    /// The rule that ends a confirmation process: Sch 8 for a chief
+    /// constable, Sch 1 for the senior posts.
+    fn confirmation_rule(&self) -> &'static str {
+        match self.kind {
+            ProcessKind::ConfirmationHearing => "PRSRA 2011 Sch 1",
+            _ => "PRSRA 2011 Sch 8 para 2, 4(6)",
+        }
+    }
+
     pub fn new(kind: ProcessKind, financial_year: Option<i32>) -> Self {
         Process { kind, financial_year, recorded: BTreeMap::new(), panel_dates: BTreeMap::new() }
     }
@@ -425,7 +434,9 @@ impl Process {
         {
             return ProcessStatus::Lapsed;
         }
-        if self.kind.steps().iter().all(|s| !self.applies(*s) || self.recorded.contains_key(s)) {
+        // The precept once issued, whether or not the panel reported in time.
+        let issued = self.kind == ProcessKind::Precept && self.recorded.contains_key(&StatutoryStep::PreceptIssued);
+        if issued || self.kind.steps().iter().all(|s| !self.applies(*s) || self.recorded.contains_key(s)) {
             return ProcessStatus::Completed;
         }
         if self.kind == ProcessKind::Precept
@@ -450,7 +461,9 @@ impl Process {
 
     /// Every step of the process as the rules see it on `today`.
     pub fn schedule(&self, today: NaiveDate) -> Vec<ScheduledStep> {
-        let ended = matches!(self.status(today), ProcessStatus::Vetoed | ProcessStatus::Lapsed);
+        // Once a process has ended or been completed, nothing more is owed.
+        let ended =
+            matches!(self.status(today), ProcessStatus::Vetoed | ProcessStatus::Lapsed | ProcessStatus::Completed);
         self.kind
             .steps()
             .iter()
@@ -508,8 +521,9 @@ impl Process {
             }
             ProcessStatus::Lapsed if step == StatutoryStep::PccDecisionNotified => {
                 return refuse(format!(
-                    "three weeks passed from the notification with no report from the panel, so the confirmation process ended on {} (PRSRA 2011 Sch 8 para 2, 4(6))",
-                    self.report_period_ends().map(|d| d.to_string()).unwrap_or_default()
+                    "three weeks passed from the notification with no report from the panel, so the confirmation process ended on {} ({})",
+                    self.report_period_ends().map(|d| d.to_string()).unwrap_or_default(),
+                    self.confirmation_rule()
                 ))
             }
             _ => {}
@@ -527,7 +541,14 @@ impl Process {
             if !self.applies(earlier) {
                 continue;
             }
+            // The panel that makes no report by its date cannot stop the PCC
+            // issuing the precept (reg 4(1), 6 set the panel's last days).
+            let panel_silent = self.kind == ProcessKind::Precept
+                && step == StatutoryStep::PreceptIssued
+                && matches!(earlier, StatutoryStep::PanelReport | StatutoryStep::PanelReportOnRevised)
+                && self.law_due(earlier).is_some_and(|last| record.on > last);
             match self.recorded.get(&earlier) {
+                None if panel_silent => {}
                 None => {
                     return refuse(format!("{step} follows {earlier} ({}): record {earlier} first", step.source(kind)))
                 }
@@ -566,7 +587,8 @@ impl Process {
             if let Some(end) = self.report_period_ends() {
                 if record.on > end {
                     return refuse(format!(
-                        "the panel's hearing and report fall within three weeks beginning with the day of notification, which ended on {end}; after that the confirmation process has ended (PRSRA 2011 Sch 8 para 2, 4(6))"
+                        "the panel's hearing and report fall within three weeks beginning with the day of notification, which ended on {end}; after that the confirmation process has ended ({})",
+                        self.confirmation_rule()
                     ));
                 }
             }
@@ -604,11 +626,17 @@ impl Process {
             ProcessStatus::Vetoed => Some(
                 "The panel vetoed the appointment: the PCC must not appoint the candidate and proposes another (PRSRA 2011 Sch 8 para 8).",
             ),
+            ProcessStatus::Lapsed if self.kind == ProcessKind::ConfirmationHearing => Some(
+                "Three weeks passed from the notification with no report: the confirmation process has ended (PRSRA 2011 Sch 1).",
+            ),
             ProcessStatus::Lapsed => Some(
                 "Three weeks passed from the notification with no report: the confirmation process has ended (PRSRA 2011 Sch 8 para 2).",
             ),
-            _ if self.precept_vetoed_in_time() => Some(
+            _ if self.precept_vetoed_in_time() && !self.recorded.contains_key(&StatutoryStep::RevisedPreceptNotified) => Some(
                 "The panel vetoed the proposed precept by 8 February: the PCC responds with a revised precept by 15 February (SI 2012/2271 reg 5).",
+            ),
+            _ if self.precept_vetoed_in_time() => Some(
+                "The panel vetoed the proposed precept by 8 February, so the revised precept's steps apply (SI 2012/2271 regs 5 to 7).",
             ),
             _ => None,
         }
@@ -743,6 +771,18 @@ mod tests {
         assert!(!schedule[2].applies && !schedule[3].applies);
         p.record(S::PreceptIssued, on(d(2024, 2, 12)), today).unwrap();
         assert_eq!(p.status(today), ProcessStatus::Completed);
+    }
+
+    #[test]
+    fn a_panel_that_never_reports_cannot_stop_the_issue() {
+        let today = TODAY();
+        let mut p = Process::new(ProcessKind::Precept, Some(2024));
+        p.record(S::ProposedPreceptNotified, on(d(2024, 1, 31)), today).unwrap();
+        assert!(p.check(S::PreceptIssued, on(d(2024, 2, 8)), today).unwrap_err().0.contains("follows panel_report"));
+        p.record(S::PreceptIssued, on(d(2024, 2, 9)), today).unwrap();
+        assert_eq!(p.status(today), ProcessStatus::Completed);
+        let report = p.schedule(today)[1];
+        assert!(!report.applies && !report.late, "nothing is owed once the precept is issued");
     }
 
     #[test]

@@ -49,7 +49,7 @@ fn is_public(path: &str) -> bool {
 /// A committee's iCalendar feed, `/api/v1/committees/<digits>/calendar.ics`:
 /// calendar programs cannot send a bearer token, so the handler checks the
 /// secret in its address instead (`ops::calendar::feed`).
-fn is_calendar_feed(path: &str) -> bool {
+pub(crate) fn is_calendar_feed(path: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
     matches!(segments.as_slice(), ["", "api", "v1", "committees", id, "calendar.ics"]
         if !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()))

@@ -92,9 +92,13 @@ fn bucket_key(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The paths anyone may read: the public pages and the public API.
+/// The paths anyone may read: the public pages and the public API; and the
+/// calendar feeds, which calendar programs read without signing in.
 pub fn is_public_path(path: &str) -> bool {
-    path == "/public" || path.starts_with("/public/") || path.starts_with("/api/v1/public/")
+    path == "/public"
+        || path.starts_with("/public/")
+        || path.starts_with("/api/v1/public/")
+        || crate::http::caller::is_calendar_feed(path)
 }
 
 /// Middleware: counts each request for a public path against its client's bucket.

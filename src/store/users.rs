@@ -147,6 +147,10 @@ pub fn update(
         now,
         (changes, users::token_generation.eq(users::token_generation + bump))
     )?;
+    if deactivating {
+        // Their calendar feed address ends too: reactivating them must not bring it back.
+        diesel::update(users::table.find(id)).set(users::calendar_token_hash.eq(None::<String>)).execute(conn)?;
+    }
     get(conn, id)
 }
 
@@ -184,6 +188,8 @@ pub fn set_password(conn: &mut AnyConnection, id: i64, password_hash: &str, now:
         .set((
             users::password_hash.eq(password_hash),
             users::token_generation.eq(users::token_generation + 1),
+            // A new password ends every secret the old one could have leaked, the calendar feed's too.
+            users::calendar_token_hash.eq(None::<String>),
             users::version.eq(users::version + 1),
             users::updated_at.eq(now),
         ))

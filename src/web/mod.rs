@@ -133,7 +133,7 @@ impl Chrome {
 
 /// The navigation each role sees: only places it may go.
 fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut nav = vec![("/", "Home"), ("/actions", "Actions")];
+    let mut nav = vec![("/", "Home"), ("/actions", "Actions"), ("/calendar", "Calendar")];
     if matches!(role, Role::Admin | Role::Secretariat) {
         nav.push(("/review", "Review responses"));
     }

@@ -381,6 +381,17 @@ async fn the_calendar_the_feed_and_the_action_log(app: TestApp) {
         .await
         .expect_problem(404);
     app.anonymous().get(&format!("/api/v1/committees/999999/calendar.ics?token={secret}")).await.expect_problem(404);
-    member.post("/api/v1/me/calendar-token", json!({})).await.expect(200);
+    let renewed = member.post("/api/v1/me/calendar-token", json!({})).await.expect(200).body;
     app.anonymous().get(&feed_path).await.expect_problem(404);
+    // Deactivating the person ends their feed for good: reactivating them does not bring it back.
+    let renewed_path =
+        format!("/api/v1/committees/{committee}/calendar.ics?token={}", renewed["token"].as_str().unwrap());
+    app.anonymous().get(&renewed_path).await.expect(200);
+    let admin = app.new_user("admin-calendar", Role::Admin).await;
+    let user_path = format!("/api/v1/users/{}", admin.user_named("member-calendar").await.id);
+    let etag = admin.get(&user_path).await.expect(200).etag();
+    let off = admin.patch(&user_path, &etag, json!({"active": false})).await.expect(200);
+    app.anonymous().get(&renewed_path).await.expect_problem(404);
+    admin.patch(&user_path, &off.etag(), json!({"active": true})).await.expect(200);
+    app.anonymous().get(&renewed_path).await.expect_problem(404);
 }

@@ -21,7 +21,9 @@ selects, Enter to follow a link or press a button):
  6. the secretariat returns it with a reason from the review queue;
  7. the OPCC user submits a second response; the secretariat accepts it;
  8. the secretariat opens the next meeting's printable action log: the action
-    is there, rated Green (and prints to PDF).
+    is there, rated Green (and prints to PDF);
+ 9. the secretariat opens the calendar: what the law requires of whom in the
+    coming weeks, and the demo's overdue recommendation under Late.
 
 Then what the issue asks beside the story: meeting mode with JavaScript off;
 a form sent twice (JavaScript off, on a slow connection) logs one action; a
@@ -454,6 +456,19 @@ class Story:
         self.axe(page, "action log (next meeting)")
         self.shot(page, "08-action-log")
         self.log_url = page.url
+
+        # 9. The calendar: what the law requires of whom in the coming weeks,
+        # and what is late (the demo's overdue recommendation).
+        self.activate(page, page.get_by_role("link", name="Calendar", exact=True))
+        check(page.locator("h1").inner_text() == "Calendar", f"not the calendar: {page.url}")
+        late = page.locator("table").first
+        check(late.locator("tr", has_text="Response to recommendation DEMOPCP/R/").count() >= 1,
+              "the overdue recommendation is not under Late")
+        check(page.get_by_text("SI 2012/2271").count() + page.get_by_text("PRSRA 2011").count() >= 1
+              or page.get_by_text("Nothing falls due").count() == 1,
+              "a statutory step is shown without the rule that sets its date")
+        self.axe(page, "calendar")
+        self.shot(page, "11-calendar")
         self.first_ref, self.second_ref, self.meeting_id = first_ref, second_ref, meeting_id
         self.meeting_url = meeting_url
         api.dispose()

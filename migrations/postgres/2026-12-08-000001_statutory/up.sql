@@ -97,6 +97,15 @@ CREATE TABLE statutory_events (
     UNIQUE (subject_type, subject_id, sequence)
 );
 
+-- The timelines are evidence: refuse edits and deletions at the database too.
+CREATE FUNCTION statutory_events_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'statutory_events is append-only';
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER statutory_events_append_only BEFORE UPDATE OR DELETE ON statutory_events
+    FOR EACH ROW EXECUTE FUNCTION statutory_events_append_only();
+
 -- The secret in each person's calendar (.ics) address: only its hash is kept.
 ALTER TABLE users ADD COLUMN calendar_token_hash TEXT;
 CREATE UNIQUE INDEX users_calendar_token ON users (calendar_token_hash);

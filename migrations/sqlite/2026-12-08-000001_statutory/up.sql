@@ -97,6 +97,16 @@ CREATE TABLE statutory_events (
     UNIQUE (subject_type, subject_id, sequence)
 );
 
+-- The timelines are evidence: refuse edits and deletions at the database too.
+CREATE TRIGGER statutory_events_no_update BEFORE UPDATE ON statutory_events
+BEGIN
+    SELECT RAISE(ABORT, 'statutory_events is append-only');
+END;
+CREATE TRIGGER statutory_events_no_delete BEFORE DELETE ON statutory_events
+BEGIN
+    SELECT RAISE(ABORT, 'statutory_events is append-only');
+END;
+
 -- The secret in each person's calendar (.ics) address: only its hash is kept.
 ALTER TABLE users ADD COLUMN calendar_token_hash TEXT;
 CREATE UNIQUE INDEX users_calendar_token ON users (calendar_token_hash);

@@ -4,6 +4,7 @@
 
 mod actions;
 mod admin;
+mod calendar;
 mod home;
 mod meetings;
 mod public;
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/actions/{id}/edit", web::post().to(actions::edit))
         .route("/actions/{id}/{transition}", web::post().to(actions::transition))
         .route("/review", web::get().to(review::queue))
+        .route("/calendar", web::get().to(calendar::calendar))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::create_user))
         .route("/admin/users/{id}", web::post().to(admin::update_user))
