@@ -199,6 +199,7 @@ const NON_BLANK_WHEN_GIVEN: &[(&str, &str)] = &[
     ("AgendaItemPatch", "title"),
     ("ActionPatch", "description"),
     ("UserPatch", "display_name"),
+    ("NewStatutoryProcessRequest", "title"),
 ];
 
 /// Whether a request body schema has a field that names a record (`*_id`),
@@ -573,6 +574,15 @@ fn constrain_schemas(value: &mut serde_json::Value) {
                 // settings refuse is still 422: the service is told where it may send).
                 let path = "[A-Za-z0-9._~!$&'()*+,;=:/-]*";
                 property["pattern"] = json!(format!("^https?://[A-Za-z0-9.-]+(:[0-9]{{1,4}})?(/{path})?(\\?{path})?$"));
+            }
+            let web_address = matches!(
+                (schema_name.as_str(), name.as_str()),
+                ("NewPanelReportRequest", "published_url")
+                    | ("PublishedResponseRequest", "url")
+                    | ("StepRecordRequest", "document_url")
+            );
+            if web_address {
+                property["pattern"] = json!(text::WEB_ADDRESS_PATTERN);
             }
             if name == "email" && matches!(schema_name.as_str(), "UserPatch" | "MePatch") {
                 property["pattern"] = json!(text::EMAIL_PATTERN);

@@ -135,6 +135,12 @@ pub async fn get_calendar(
         return Err(ApiError::BadRequest(format!("committee_id must be 1 or more (got {id})")));
     }
     let to = from + Duration::days(weeks * 7 - 1);
+    text::plausible_date("to", to).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "the window must end by {}-12-31: start earlier or ask for fewer weeks",
+            text::YEARS.end()
+        ))
+    })?;
     let agenda = ops::calendar::agenda(&state, &caller, query.committee_id, from, to, now).await?;
     Ok(HttpResponse::Ok().json(CalendarPage {
         from: agenda.from,

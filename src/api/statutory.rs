@@ -377,6 +377,7 @@ pub async fn list_processes(
     responses(
         (status = 201, description = "Created", body = StatutoryProcess,
             headers(("Location" = String, description = "The new process"), ("ETag" = String, description = "Its version; left out on a replay"))),
+        (status = 409, description = "A field the kind does not take (a financial year for an appointment, a post for a precept), or one it needs is missing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/statutory-processes")]
@@ -389,11 +390,14 @@ pub async fn create_process(
     let body = body.into_inner();
     let key = key.scoped(&caller.actor(), "POST /api/v1/statutory-processes", &body);
     let mut checks = Checks::new();
+    // Which fields a kind takes is a rule of the kind, not of the field's
+    // shape: a body that breaks it is valid JSON in conflict with the kind (409).
+    let mut conflicts = Checks::new();
     let kind = body.kind;
     let financial_year = match (kind.has_financial_year(), body.financial_year) {
         (true, None) => {
-            checks
-                .push("financial_year", format!("a {} process is for a financial year: give the year it begins", kind));
+            conflicts
+                .push("financial_year", format!("a {kind} process is for a financial year: give the year it begins"));
             None
         }
         (true, Some(y)) if !(*text::YEARS.start() + 1..=*text::YEARS.end()).contains(&y) => {
@@ -401,7 +405,7 @@ pub async fn create_process(
             None
         }
         (false, Some(_)) => {
-            checks.push("financial_year", format!("a {} process is not for a financial year", kind));
+            conflicts.push("financial_year", format!("a {kind} process is not for a financial year"));
             None
         }
         (_, year) => year,
@@ -409,11 +413,11 @@ pub async fn create_process(
     let post = checks.check(text::optional("post", body.post.as_deref(), text::SHORT));
     let candidate = checks.check(text::optional("candidate", body.candidate.as_deref(), text::SHORT));
     if !kind.is_appointment() && (post.is_some() || candidate.is_some()) {
-        checks
+        conflicts
             .push(if post.is_some() { "post" } else { "candidate" }, "only an appointment has a post and a candidate");
     }
-    if kind == ProcessKind::ConfirmationHearing && post.is_none() && body.post.is_none() {
-        checks
+    if kind == ProcessKind::ConfirmationHearing && post.is_none() {
+        conflicts
             .push("post", "a confirmation hearing is for a post: deputy PCC, chief executive or chief finance officer");
     }
     let post = match kind {
@@ -425,6 +429,7 @@ pub async fn create_process(
         None => default_title(kind, financial_year, post.as_deref()),
     };
     checks.finish().map_err(ApiError::Validation)?;
+    conflicts.finish().map_err(|errors| ApiError::from(crate::domain::Error::ConflictingReference(errors)))?;
     let new =
         store_statutory::NewProcess { committee_id: body.committee_id, kind, title, financial_year, post, candidate };
     let today = now_today();
@@ -505,7 +510,7 @@ pub struct StepRecordRequest {
     ),
     responses(
         (status = 200, description = "The process as it now stands", body = StatutoryProcess, headers(("ETag" = String, description = "Its new version"))),
-        (status = 409, description = "The law does not allow this step now (out of order, a second report or veto, a veto short of two-thirds, a revised precept without a veto by 8 February, a hearing after the three weeks): `detail` names the rule", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The law does not allow this step now (after today, out of order, votes without a veto or a veto without its votes, a second report or veto, a veto short of two-thirds, a revised precept without a veto by 8 February, a hearing after the three weeks): `detail` names the rule", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/statutory-processes/{id}/steps/{step}")]
@@ -520,23 +525,27 @@ pub async fn record_step(
     let body = body.into_inner();
     let mut checks = Checks::new();
     checks.check(text::plausible_date("happened_on", body.happened_on));
+    if body.members.is_some_and(|m| !(1..=1000).contains(&m)) {
+        checks.push("members", "must be between 1 and 1000");
+    }
+    if body.votes_for.is_some_and(|v| v > 1000) {
+        checks.push("votes_for", "must be between 0 and 1000");
+    }
+    let mut conflicts = Checks::new();
     let veto = match (body.veto, body.votes_for, body.members) {
         (true, Some(votes_for), Some(members)) => {
-            if members == 0 || members > 1000 {
-                checks.push("members", "must be between 1 and 1000");
-            }
             if votes_for > members {
-                checks.push("votes_for", "cannot be more than the members");
+                conflicts.push("votes_for", "cannot be more than the members");
             }
             Some(Vote { votes_for, members })
         }
         (true, _, _) => {
-            checks.push("votes_for", "a veto records the votes for it and the panel's membership at the time");
+            conflicts.push("votes_for", "a veto records the votes for it and the panel's membership at the time");
             None
         }
         (false, None, None) => None,
         (false, _, _) => {
-            checks.push("veto", "votes are recorded with a veto: set `veto` to true");
+            conflicts.push("veto", "votes are recorded with a veto: set `veto` to true");
             None
         }
     };
@@ -548,6 +557,7 @@ pub async fn record_step(
         notes: checks.check(text::optional("notes", body.notes.as_deref(), text::LONG)),
     };
     checks.finish().map_err(ApiError::Validation)?;
+    conflicts.finish().map_err(|errors| ApiError::from(crate::domain::Error::ConflictingReference(errors)))?;
     let process = ops::statutory::record_step(&state, &caller, id, if_match.0, step, record).await?;
     let version = process.process.version;
     Ok(resource_response(version, &StatutoryProcess::new(process, now_today())))
@@ -699,7 +709,7 @@ pub async fn list_reports(
     responses(
         (status = 201, description = "Created", body = PanelReport,
             headers(("Location" = String, description = "The new report"), ("ETag" = String, description = "Its version; left out on a replay"))),
-        (status = 409, description = "The body names a record that cannot be used here, or a process of another subject", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The body names a record that cannot be used here or a process of another subject, the response is due before the report, or the report is dated after today", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/panel-reports")]
@@ -716,7 +726,9 @@ pub async fn create_report(
     if let Some(d) = body.response_due_on {
         checks.check(text::plausible_date("response_due_on", d));
         if d < body.reported_on {
-            checks.push("response_due_on", "is before the report");
+            return Err(ApiError::from(crate::domain::Error::ConflictingReference(vec![
+                crate::domain::FieldError::new("response_due_on", "is before the report"),
+            ])));
         }
     }
     if body.recommendations.len() > 200 {
@@ -793,7 +805,7 @@ pub struct PublishedResponseRequest {
     ),
     responses(
         (status = 200, description = "The report as it now stands", body = PanelReport, headers(("ETag" = String, description = "Its new version"))),
-        (status = 409, description = "The date is before the report", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The date is before the report, or after today", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/panel-reports/{id}/response")]
@@ -925,7 +937,7 @@ pub struct RecommendationResponseRequest {
     ),
     responses(
         (status = 200, description = "The recommendation, answered", body = Recommendation, headers(("ETag" = String, description = "Its new version"))),
-        (status = 409, description = "The PCC has already responded, or the date is before the report", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The PCC has already responded, or the date is before the report or after today", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/recommendations/{id}/response")]

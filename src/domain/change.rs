@@ -53,7 +53,7 @@ impl FromStr for ResourceType {
 /// Declares [`ChangeType`] and the webhooks' `EventType` (every change type
 /// and the reminders) from one list, so the two cannot drift apart.
 macro_rules! change_types {
-    ($($(#[$doc:meta])* $variant:ident => $name:literal,)+) => {
+    ($($(#[$doc:meta])* $variant:ident => $name:tt,)+) => {
         /// What happened: `<resource>.<what>`. An action's change names its
         /// timeline event: `action.status_changed` for every lifecycle transition
         /// (the new status is in the resource), the others by the event's kind.
@@ -179,6 +179,20 @@ mod tests {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
         assert!("action.deleted".parse::<ChangeType>().is_err());
+    }
+
+    #[test]
+    fn the_document_names_them_as_they_are_sent() {
+        use utoipa::PartialSchema;
+        let names = |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+            serde_json::to_value(schema).unwrap()["enum"].as_array().unwrap().clone()
+        };
+        let changes = names(ChangeType::schema());
+        assert_eq!(changes.len(), ChangeType::ALL.len());
+        for &t in ChangeType::ALL {
+            assert!(changes.contains(&serde_json::json!(t.as_str())), "{}", t.as_str());
+        }
+        assert!(names(EventType::schema()).contains(&serde_json::json!("reminder.due")));
     }
 
     #[test]

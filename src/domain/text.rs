@@ -128,6 +128,12 @@ pub fn plausible_date(field: &str, date: chrono::NaiveDate) -> Result<(), FieldE
 /// The longest web address kept (where a report or response was published).
 pub const WEB_ADDRESS: usize = 2000;
 
+/// [`web_address`] as a regular expression for the OpenAPI document: the
+/// characters Rust calls white space or control, spelled out, so every
+/// regular-expression engine reads it alike.
+pub const WEB_ADDRESS_PATTERN: &str =
+    r"^https?://[A-Za-z0-9\[][^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
+
 /// An optional address of a published document: `http(s)://` and a host,
 /// no spaces or control characters, at most [`WEB_ADDRESS`] characters.
 pub fn web_address(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {

@@ -9,7 +9,7 @@ use crate::auth::policy::{self, ManageStatutory, Read, RecordPccResponse};
 use crate::auth::Caller;
 use crate::db::{snapshot, write_transaction};
 use crate::domain::statutory::{PccResponse, StatutoryStep};
-use crate::domain::{Error, FieldError, Version};
+use crate::domain::{Error, Version};
 use crate::store::committees;
 use crate::store::idempotency::{self, Recorded, RequestKey};
 use crate::store::panel_reports::{
@@ -150,10 +150,10 @@ pub async fn create_report(
     let actor = caller.actor();
     let now = crate::store::now();
     if new.reported_on > today(now) {
-        return Err(Error::Invalid(vec![FieldError::new(
-            "reported_on",
-            "is after today: record a report once it is made",
-        )]));
+        return Err(Error::Conflict(format!(
+            "a report is recorded once it is made: {} is after today",
+            new.reported_on
+        )));
     }
     state
         .db(move |conn| {
@@ -176,7 +176,9 @@ pub async fn publish_response(
     let actor = caller.actor();
     let now = crate::store::now();
     if published_on > today(now) {
-        return Err(Error::Invalid(vec![FieldError::new("published_on", "is after today")]));
+        return Err(Error::Conflict(format!(
+            "a response is recorded once it is published: {published_on} is after today"
+        )));
     }
     state
         .db(move |conn| {
@@ -214,7 +216,7 @@ pub async fn respond(
     let actor = caller.actor();
     let now = crate::store::now();
     if responded_on > today(now) {
-        return Err(Error::Invalid(vec![FieldError::new("responded_on", "is after today")]));
+        return Err(Error::Conflict(format!("a response is recorded once it is given: {responded_on} is after today")));
     }
     state
         .db(move |conn| {

@@ -55,8 +55,8 @@ async fn a_precept_cycle_with_a_valid_veto(app: TestApp) {
     assert!(detail.contains("8 votes, not 7") && detail.contains("Sch 5 para 4"), "{detail}");
     let unchanged = clerk.get(&format!("/api/v1/statutory-processes/{}", p["id"])).await.expect(200).body;
     assert_eq!(unchanged["version"], 2);
-    // Votes without a veto, or a veto without votes, are invalid fields.
-    record(&clerk, &p, "panel_report", json!({"happened_on": "2026-02-05", "veto": true})).await.expect_problem(422);
+    // A veto without its votes conflicts with the rule (409), like votes without a veto.
+    record(&clerk, &p, "panel_report", json!({"happened_on": "2026-02-05", "veto": true})).await.expect_problem(409);
 
     let veto = json!({"happened_on": "2026-02-05", "meeting_id": meeting, "veto": true, "votes_for": 9, "members": 12,
         "document_url": "https://example.org/pcp/precept-report.pdf"});
@@ -169,7 +169,7 @@ async fn a_chief_constable_appointment(app: TestApp) {
     assert!(refused.body["detail"].as_str().unwrap().contains("no veto"));
     // A precept needs its year; an appointment has none.
     let bad = clerk.post("/api/v1/statutory-processes", json!({"committee_id": committee, "kind": "precept"})).await;
-    assert_eq!(bad.expect_problem(422).body["errors"][0]["field"], "financial_year");
+    assert_eq!(bad.expect_problem(409).body["errors"][0]["field"], "financial_year");
 }
 
 async fn an_annual_report_with_recommendations_answered_one_by_one(app: TestApp) {
