@@ -58,6 +58,8 @@ struct CalendarPage {
     from: String,
     to: String,
     weeks: i64,
+    /// The spans offered.
+    choices: &'static [i64],
     due: Vec<Line>,
     late: Vec<Line>,
     complete: bool,
@@ -88,6 +90,7 @@ pub async fn calendar(
         from: agenda.from.format("%-d %B %Y").to_string(),
         to: agenda.to.format("%-d %B %Y").to_string(),
         weeks,
+        choices: &[6, 12, 26, 52],
         due: agenda.due.into_iter().map(Line::from).collect(),
         late: agenda.late.into_iter().map(Line::from).collect(),
         complete: agenda.complete,
