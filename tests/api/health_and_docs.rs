@@ -39,8 +39,15 @@ async fn demo_data_covers_every_status(app: TestApp) {
     let next = meetings.items[0].id;
     let path = format!("/api/v1/meetings/{next}/action-log");
     let log: ActionLog = clerk.get(&path).await.expect(200).json();
-    let json_refs: Vec<String> = log.sections.iter().flat_map(|s| s.rows.iter().map(|r| r.reference.clone())).collect();
+    let json_refs: Vec<String> = log
+        .sections
+        .iter()
+        .flat_map(|s| s.rows.iter().map(|r| r.reference.clone()))
+        .chain(log.statutory.iter().map(|r| r.reference.clone()))
+        .collect();
     assert!(json_refs.len() >= 4, "the demo log has rows: {json_refs:?}");
+    // The demo's overdue recommendation is in the log's statutory section.
+    assert!(log.statutory.iter().any(|r| r.overdue), "{:?}", log.statutory);
     let csv = clerk.get(&format!("{path}?format=csv")).await.expect(200);
     let mut reader = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
     let csv_refs: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_string()).collect();
