@@ -203,6 +203,55 @@ async fn deliveries_are_signed_and_filtered(app: TestApp) {
     assert_eq!(signatures.split(' ').count(), 2, "{signatures}");
 }
 
+/// The statutory work reaches webhooks like everything else: a step
+/// recorded and a recommendation answered, each as it now is, signed.
+async fn statutory_changes_are_delivered(app: TestApp) {
+    let receiver = Receiver::start();
+    let admin = app.new_user("admin-statutory", Role::Admin).await;
+    let clerk = app.as_secretariat();
+    let committee = clerk.create_committee("STATHOOK").await.id;
+    let body = json!({"url": format!("{}/hook", receiver.address),
+                      "event_types": ["statutory_process.step_recorded", "recommendation.responded"]});
+    let created = admin.post("/api/v1/webhooks", body).await.expect(201);
+    let secret = created.body["secret"].as_str().unwrap().to_string();
+    let process = clerk
+        .post(
+            "/api/v1/statutory-processes",
+            json!({"committee_id": committee, "kind": "precept", "financial_year": 2026}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let path = format!("/api/v1/statutory-processes/{}/steps/proposed_precept_notified", process["id"]);
+    clerk.post_with(&path, json!({"happened_on": "2026-01-30"}), &[("if-match", "\"1\"")]).await.expect(200);
+    let report = json!({"committee_id": committee, "subject": "decision", "title": "Review of a decision",
+                        "reported_on": "2026-03-01", "recommendations": [{"text": "Publish the business case."}]});
+    let report = clerk.post("/api/v1/panel-reports", report).await.expect(201).body;
+    let answer = json!({"response": "accepted", "text": "Published on 2 March.", "responded_on": "2026-03-02"});
+    let path = format!("/api/v1/recommendations/{}/response", report["recommendations"][0]["id"]);
+    clerk.post_with(&path, answer, &[("if-match", "\"1\"")]).await.expect(200);
+    eventually("two deliveries", Duration::from_secs(20), || async { receiver.received().len() >= 2 }).await;
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let got = receiver.received();
+    assert_eq!(got.len(), 2, "only what was asked for");
+    let mut types: Vec<String> = got.iter().map(|r| r.json()["type"].as_str().unwrap().to_string()).collect();
+    types.sort();
+    assert_eq!(types, ["recommendation.responded", "statutory_process.step_recorded"]);
+    for r in &got {
+        assert!(r.verifies_with(&secret));
+        let data = &r.json()["data"];
+        assert_eq!(data["committee_id"], committee);
+        match data["resource_type"].as_str().unwrap() {
+            "statutory_process" => {
+                assert_eq!(data["resource"]["steps"][0]["happened_on"], "2026-01-30");
+                assert_eq!(data["resource"]["next_step"], "panel_report");
+            }
+            "recommendation" => assert_eq!(data["resource"]["response"], "accepted"),
+            other => panic!("unexpected {other}"),
+        }
+    }
+}
+
 /// A receiver that keeps failing gets every attempt of the schedule, each
 /// logged; then the delivery has failed and the webhook is turned off with
 /// the reason. Turned on again and redelivered, it arrives.
@@ -255,7 +304,7 @@ async fn custom(postgres: bool, change: impl FnOnce(&mut Settings)) -> Option<Te
 
 /// Each scenario on SQLite and on PostgreSQL, with the receiver allowed.
 macro_rules! with_receivers_on_both_backends {
-    ($($name:ident),*) => {
+    ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[actix_web::test]
             async fn $name() {
@@ -273,7 +322,11 @@ macro_rules! with_receivers_on_both_backends {
     };
 }
 
-with_receivers_on_both_backends!(deliveries_are_signed_and_filtered, failures_are_retried_then_the_webhook_turns_off);
+with_receivers_on_both_backends!(
+    deliveries_are_signed_and_filtered,
+    failures_are_retried_then_the_webhook_turns_off,
+    statutory_changes_are_delivered,
+);
 
 /// With the safe defaults only public https destinations are taken; a name
 /// that resolves to an internal address is refused when it is connected to.
