@@ -132,6 +132,7 @@ pub fn routes() -> utoipa_actix_web::scope::Scope<
         .service(public::download_public_actions_json)
         .service(public::download_public_actions_csv)
         .service(public::get_public_feed)
+        .service(public::list_public_reports)
         .service(statutory::list_processes)
         .service(statutory::create_process)
         .service(statutory::get_process)

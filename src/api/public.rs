@@ -608,3 +608,102 @@ pub async fn get_public_feed(
     let atom = super::atom::atom(&committee, &entries);
     Ok(cache::body(&req, "application/atom+xml; charset=utf-8", atom.into_bytes(), &[]))
 }
+
+/// A recommendation of the panel and the PCC's response, as published.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicRecommendation {
+    #[schema(example = "KMPCP/R/2027/001")]
+    pub reference: String,
+    pub text: String,
+    pub due_on: Option<NaiveDate>,
+    pub overdue: bool,
+    pub rating: crate::domain::action_log::Rating,
+    pub response: Option<crate::domain::statutory::PccResponse>,
+    pub response_text: Option<String>,
+    pub responded_on: Option<NaiveDate>,
+}
+
+/// A report of the panel to the PCC and the PCC's published response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicReport {
+    #[schema(example = 1)]
+    pub id: i64,
+    pub subject: crate::domain::statutory::ReportSubject,
+    #[schema(example = "Report on the proposed precept 2027/28")]
+    pub title: String,
+    /// The meeting that agreed it.
+    pub meeting_id: Option<i64>,
+    pub reported_on: NaiveDate,
+    /// Where the panel published it.
+    pub published_url: Option<String>,
+    pub response_due_on: Option<NaiveDate>,
+    /// When and where the PCC published their response.
+    pub response_published_on: Option<NaiveDate>,
+    pub response_url: Option<String>,
+    pub recommendations: Vec<PublicRecommendation>,
+}
+
+impl PublicReport {
+    pub fn new(record: crate::store::panel_reports::ReportRecord, today: NaiveDate) -> Self {
+        use crate::domain::statutory::{recommendation_overdue, recommendation_rating};
+        let r = record.report;
+        PublicReport {
+            id: r.id,
+            subject: r.subject,
+            title: r.title,
+            meeting_id: r.meeting_id,
+            reported_on: r.reported_on,
+            published_url: r.published_url,
+            response_due_on: r.response_due_on,
+            response_published_on: r.response_published_on,
+            response_url: r.response_url,
+            recommendations: record
+                .recommendations
+                .into_iter()
+                .map(|x| {
+                    let responded = x.response.is_some();
+                    let overdue = recommendation_overdue(x.due_on, responded, today);
+                    PublicRecommendation {
+                        reference: x.reference,
+                        text: x.body,
+                        due_on: x.due_on,
+                        overdue,
+                        rating: recommendation_rating(responded, overdue),
+                        response: x.response,
+                        response_text: x.response_text,
+                        responded_on: x.responded_on,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The panel's reports to the PCC (on the precept, the plan, the annual
+/// report, appointments and other decisions), newest first, each with its
+/// recommendations and the PCC's responses: the documents the law has the
+/// panel and the PCC publish. The latest 200.
+#[utoipa::path(
+    operation_id = "list_public_reports",
+    tag = "public",
+    params(("id" = i64, Path, description = "The committee")),
+    responses(
+        (status = 200, description = "The committee's reports", body = Vec<PublicReport>,
+            headers(("ETag" = String, description = "A tag of the answer's content, for If-None-Match"))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+        (status = 404, description = "No published committee has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
+    )
+)]
+#[get("/public/committees/{id}/reports")]
+pub async fn list_public_reports(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, reports) = public::reports(&state, CommitteeId(id.into_inner())).await?;
+    let today = crate::ops::statutory::today(store::now());
+    let reports: Vec<PublicReport> = reports.into_iter().map(|r| PublicReport::new(r, today)).collect();
+    Ok(cache::json(&req, &reports))
+}

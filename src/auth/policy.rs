@@ -130,6 +130,7 @@ pub const OPERATIONS: &[(&str, Option<Capability>)] = &[
     ("download_public_actions_json", None),
     ("download_public_actions_csv", None),
     ("get_public_feed", None),
+    ("list_public_reports", None),
     ("list_statutory_processes", Some(Capability::Read)),
     ("create_statutory_process", Some(Capability::ManageStatutory)),
     ("get_statutory_process", Some(Capability::Read)),

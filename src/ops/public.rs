@@ -207,3 +207,28 @@ pub async fn feed(state: &AppState, committee_id: CommitteeId) -> Result<(Commit
         })
         .await
 }
+
+/// At most this many of a committee's reports are published on its page and in the API.
+pub const REPORTS_SHOWN: i64 = 200;
+
+/// The panel's reports of a published committee, newest first, each with its
+/// recommendations and the PCC's responses: public documents by law (PRSRA
+/// 2011 s.28(7), s.5(6), s.12(4); Sch 8 para 4(7)).
+pub async fn reports(
+    state: &AppState,
+    committee_id: CommitteeId,
+) -> Result<(Committee, Vec<crate::store::panel_reports::ReportRecord>), Error> {
+    use crate::store::panel_reports::{self, ReportFilter};
+    let id = committee_id.0;
+    state
+        .db(move |conn| {
+            snapshot(conn, |conn| {
+                let committee = published(conn, id, "committee", id)?;
+                let filter = ReportFilter { committee_id: Some(id), ..Default::default() };
+                let mut reports = panel_reports::list(conn, &filter, None, REPORTS_SHOWN)?;
+                reports.truncate(REPORTS_SHOWN as usize);
+                Ok((committee, reports))
+            })
+        })
+        .await
+}

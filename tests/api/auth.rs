@@ -68,7 +68,7 @@ async fn every_operation_obeys_the_policy_table(app: TestApp) {
             }
         }
     }
-    assert_eq!(checked, 82 * 6, "every operation, anonymous and each role");
+    assert_eq!(checked, 83 * 6, "every operation, anonymous and each role");
 }
 
 async fn bad_tokens_are_refused_with_401(app: TestApp) {

@@ -105,5 +105,5 @@ fn every_operation_is_documented_with_its_errors() {
             }
         }
     }
-    assert_eq!(operations, 82, "healthz, readyz and 80 API operations");
+    assert_eq!(operations, 83, "healthz, readyz and 81 API operations");
 }

@@ -85,6 +85,22 @@ async fn record_with_markers(app: &TestApp) -> Record {
         .await
         .expect(200);
 
+    // A report of the panel with a recommendation the (markerx-named) officer
+    // answers: the report is public, who recorded the answer is not; and a
+    // report of the unpublished committee.
+    let report = json!({"committee_id": published.committee, "subject": "decision",
+                        "title": "Review of the estates decision", "reported_on": "2018-03-01",
+                        "published_url": "https://example.org/pcp/estates-review.pdf",
+                        "recommendations": [{"text": "Publish the estates strategy.", "due_on": "2018-04-30"}]});
+    let report = clerk.post("/api/v1/panel-reports", report).await.expect(201).body;
+    let answer = json!({"response": "partly_accepted", "text": "The strategy is published in summary.",
+                        "responded_on": "2018-04-20"});
+    let path = format!("/api/v1/recommendations/{}/response", report["recommendations"][0]["id"]);
+    officer.post_with(&path, answer, &[("if-match", "\"1\"")]).await.expect(200);
+    let secret = json!({"committee_id": unpublished.committee, "subject": "decision",
+                        "title": "Markerx unpublished report", "reported_on": "2018-03-01"});
+    clerk.post("/api/v1/panel-reports", secret).await.expect(201);
+
     let hidden = clerk.create_action(unpublished.meetings[0], "Markerx unpublished school action").await;
     publish(&clerk, published.committee, true).await;
     Record { published, unpublished, open, exempt, hidden }
@@ -105,6 +121,7 @@ fn public_paths(r: &Record) -> Vec<(String, u16)> {
         (format!("/api/v1/public/committees/{c}/actions.json"), 200),
         (format!("/api/v1/public/committees/{c}/actions.csv"), 200),
         (format!("/api/v1/public/committees/{c}/feed.atom"), 200),
+        (format!("/api/v1/public/committees/{c}/reports"), 200),
         (format!("/api/v1/public/actions/{}", r.open.id), 200),
         (format!("/api/v1/public/actions/{}", r.exempt.id), 200),
     ];
@@ -134,6 +151,7 @@ fn public_paths(r: &Record) -> Vec<(String, u16)> {
         format!("/api/v1/public/committees/{u}/actions.json"),
         format!("/api/v1/public/committees/{u}/actions.csv"),
         format!("/api/v1/public/committees/{u}/feed.atom"),
+        format!("/api/v1/public/committees/{u}/reports"),
         format!("/api/v1/public/meetings/{}", r.unpublished.meetings[0]),
         format!("/api/v1/public/actions/{}", r.hidden.id),
         format!("/public/committees/{u}"),
@@ -187,6 +205,19 @@ async fn the_public_sees_the_record_without_the_exempt_content(app: TestApp) {
     for private in ["owner", "owner_id", "status_reason", "version", "actor", "allowed_transitions"] {
         assert!(open["action"].get(private).is_none(), "{private} is not a public field");
     }
+    // The panel's reports and the PCC's responses are public documents.
+    let reports = public.get(&format!("/api/v1/public/committees/{c}/reports")).await.expect(200).body;
+    assert_eq!(reports[0]["title"], "Review of the estates decision");
+    assert_eq!(reports[0]["published_url"], "https://example.org/pcp/estates-review.pdf");
+    let recommendation = &reports[0]["recommendations"][0];
+    assert_eq!(recommendation["reference"], "KMPCP/R/2018/001");
+    assert_eq!(recommendation["response"], "partly_accepted");
+    assert_eq!(recommendation["rating"], "green");
+    for private in ["version", "committee_id", "report_id", "created_at", "updated_at", "id"] {
+        assert!(recommendation.get(private).is_none(), "{private} is not a public field of a recommendation");
+    }
+    let page = public.get(&format!("/public/committees/{c}")).await.expect(200).text;
+    assert!(page.contains("Review of the estates decision") && page.contains("Partly accepted"), "{page}");
 
     let exempt = public.get(&format!("/api/v1/public/actions/{}", r.exempt.id)).await.expect(200).body;
     let action = &exempt["action"];

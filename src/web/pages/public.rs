@@ -115,11 +115,25 @@ struct CommitteePage {
     status: String,
     searched: bool,
     next_page: Option<String>,
+    reports: Vec<crate::api::public::PublicReport>,
 }
 
 impl CommitteePage {
     fn status_options(&self) -> Vec<(&'static str, &'static str)> {
         ActionStatus::ALL.iter().map(|s| (s.as_str(), view::status_label(*s))).collect()
+    }
+    fn response_tag(&self, r: &crate::api::public::PublicRecommendation) -> &'static str {
+        view::rating_tag(r.rating)
+    }
+    fn response_label(&self, r: &crate::api::public::PublicRecommendation) -> &'static str {
+        use crate::domain::statutory::PccResponse;
+        match (r.response, r.overdue) {
+            (Some(PccResponse::Accepted), _) => "Accepted",
+            (Some(PccResponse::PartlyAccepted), _) => "Partly accepted",
+            (Some(PccResponse::NotAccepted), _) => "Not accepted",
+            (None, true) => "Response overdue",
+            (None, false) => "Response awaited",
+        }
     }
 }
 
@@ -162,10 +176,14 @@ pub async fn committee(
         }
         lines = shown.iter().map(|(_, a)| PublicLine::new(a)).collect();
     }
+    let (_, reports) = public::reports(&state, id).await?;
+    let today = crate::ops::statutory::today(now);
+    let reports = reports.into_iter().map(|r| crate::api::public::PublicReport::new(r, today)).collect();
     let title = record.committee.name.clone();
     page(
         &req,
         &CommitteePage {
+            reports,
             chrome: chrome(title),
             meetings: record.meetings.iter().map(meeting_line).collect(),
             committee: record.committee,
