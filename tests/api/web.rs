@@ -351,6 +351,8 @@ async fn each_page_answers_as_the_policy_table_says(app: TestApp) {
     let panel = clerk.panel("PW").await;
     let action = clerk.create_action(panel.meetings[2], "Check the figures").await;
     let (m, a) = (panel.meetings[2], action.id);
+    let process = json!({"committee_id": panel.committee, "kind": "precept", "financial_year": 2027});
+    let process = clerk.post("/api/v1/statutory-processes", process).await.expect(201).id();
     let pages = [
         ("/", [200, 200, 200, 200, 200]),
         ("/actions", [200, 200, 200, 200, 200]),
@@ -360,6 +362,10 @@ async fn each_page_answers_as_the_policy_table_says(app: TestApp) {
         (&format!("/meetings/{m}/action-log"), [200, 200, 200, 200, 200]),
         (&format!("/committees/{}", panel.committee), [200, 200, 200, 200, 200]),
         (&format!("/meetings/{m}/cancel"), [403, 403, 403, 200, 200]),
+        ("/calendar", [200, 200, 200, 200, 200]),
+        ("/calendar?weeks=52", [200, 200, 200, 200, 200]),
+        (&format!("/statutory-processes/{process}"), [200, 200, 200, 200, 200]),
+        ("/statutory-processes/999999", [404, 404, 404, 404, 404]),
         ("/review", [403, 403, 403, 200, 200]),
         ("/admin/users", [403, 403, 403, 403, 200]),
         ("/admin/credentials", [403, 403, 403, 403, 200]),
@@ -450,8 +456,16 @@ async fn hostile_text_is_shown_as_text(app: TestApp) {
         .await
         .expect(201)
         .id();
+    let process = json!({"committee_id": panel.committee, "kind": "police_and_crime_plan", "title": hostile});
+    let process = clerk.post("/api/v1/statutory-processes", process).await.expect(201).id();
+    let path = format!("/api/v1/statutory-processes/{process}/steps/draft_plan_received");
+    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    clerk.patch(&path, "\"1\"", json!({"due_on": soon})).await.expect(200);
     let mut browser = signed_in(&app, "dso", Role::Secretariat).await;
     for path in [
+        format!("/statutory-processes/{process}"),
+        format!("/committees/{}", panel.committee),
+        "/calendar?weeks=52".into(),
         format!("/actions/{action}"),
         format!("/actions/{action}/edit"),
         format!("/meetings/{}", panel.meetings[2]),

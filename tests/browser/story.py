@@ -23,7 +23,8 @@ selects, Enter to follow a link or press a button):
  8. the secretariat opens the next meeting's printable action log: the action
     is there, rated Green (and prints to PDF);
  9. the secretariat opens the calendar: what the law requires of whom in the
-    coming weeks, and the demo's overdue recommendation under Late.
+    coming weeks, and the demo's overdue recommendation under Late; then the
+    coming precept's page, each step with who owes it, its date and its rule.
 
 Then what the issue asks beside the story: meeting mode with JavaScript off;
 a form sent twice (JavaScript off, on a slow connection) logs one action; a
@@ -476,6 +477,16 @@ class Story:
               "the precept report is shown without the rule that sets its date")
         self.axe(page, "calendar, a year ahead")
         self.shot(page, "11-calendar")
+        # The precept's page: every step, who owes it, its date and the rule.
+        step = due.locator("tr", has_text="Panel reports to the PCC").first
+        self.activate(page, step.get_by_role("link"))
+        check("/statutory-processes/" in page.url and page.locator("h1").inner_text().startswith("Precept"),
+              f"not the precept's page: {page.url}")
+        row = page.locator("tr", has_text="Panel reports to the PCC")
+        check(row.count() == 1 and "SI 2012/2271 reg 4(1)" in row.inner_text() and "Awaited" in row.inner_text(),
+              f"the panel's report is not shown awaited with its rule: {row.all_inner_texts()}")
+        self.axe(page, "statutory process (precept)")
+        self.shot(page, "12-statutory-process")
         self.first_ref, self.second_ref, self.meeting_id = first_ref, second_ref, meeting_id
         self.meeting_url = meeting_url
         api.dispose()

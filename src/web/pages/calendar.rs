@@ -39,7 +39,10 @@ impl From<Entry> for Line {
                 EntryKind::Recommendation => "Recommendation",
                 EntryKind::Action => "Action",
             },
-            href: e.action_id.map(|id| format!("/actions/{id}")),
+            href: e
+                .action_id
+                .map(|id| format!("/actions/{id}"))
+                .or(e.process_id.map(|id| format!("/statutory-processes/{id}"))),
             title: match (&e.reference, e.kind) {
                 (Some(r), EntryKind::Action) => format!("{r}: {}", e.title),
                 _ => e.title,

@@ -37,6 +37,7 @@ struct CommitteePage {
     past: Vec<(i64, String, &'static str)>,
     stats: crate::store::action_log::Stats,
     open: usize,
+    processes: Vec<super::statutory::ProcessLine>,
 }
 
 pub async fn committee(
@@ -60,6 +61,14 @@ pub async fn committee(
     }
     past.reverse();
     let stats = ops::action_log::stats(&state, &caller, CommitteeId(committee.id), None, None).await?;
+    let filter = crate::store::statutory::ProcessFilter { committee_id: Some(committee.id), ..Default::default() };
+    let today = ops::statutory::today(crate::store::now());
+    let processes = ops::statutory::list_processes(&state, &caller, filter, None, 50)
+        .await?
+        .into_iter()
+        .take(50)
+        .map(|r| super::statutory::ProcessLine::new(&crate::api::statutory::StatutoryProcess::new(r, today)))
+        .collect();
     let open = stats.by_status.iter().filter(|(s, _)| !matches!(**s, "completed" | "withdrawn")).map(|(_, n)| n).sum();
     html(&CommitteePage {
         chrome: Chrome::new(committee.name.clone(), Some(&session), "/committees"),
@@ -69,6 +78,7 @@ pub async fn committee(
         past,
         stats,
         open,
+        processes,
     })
 }
 

@@ -10,6 +10,7 @@ mod meetings;
 mod public;
 mod review;
 mod sign_in;
+mod statutory;
 
 use actix_web::web;
 
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/actions/{id}/{transition}", web::post().to(actions::transition))
         .route("/review", web::get().to(review::queue))
         .route("/calendar", web::get().to(calendar::calendar))
+        .route("/statutory-processes/{id}", web::get().to(statutory::process))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::create_user))
         .route("/admin/users/{id}", web::post().to(admin::update_user))
