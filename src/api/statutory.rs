@@ -429,7 +429,7 @@ pub async fn create_process(
         None => default_title(kind, financial_year, post.as_deref()),
     };
     checks.finish().map_err(ApiError::Validation)?;
-    conflicts.finish().map_err(|errors| ApiError::from(crate::domain::Error::ConflictingReference(errors)))?;
+    conflicts.finish().map_err(ApiError::ConflictingReference)?;
     let new =
         store_statutory::NewProcess { committee_id: body.committee_id, kind, title, financial_year, post, candidate };
     let today = now_today();
@@ -557,7 +557,7 @@ pub async fn record_step(
         notes: checks.check(text::optional("notes", body.notes.as_deref(), text::LONG)),
     };
     checks.finish().map_err(ApiError::Validation)?;
-    conflicts.finish().map_err(|errors| ApiError::from(crate::domain::Error::ConflictingReference(errors)))?;
+    conflicts.finish().map_err(ApiError::ConflictingReference)?;
     let process = ops::statutory::record_step(&state, &caller, id, if_match.0, step, record).await?;
     let version = process.process.version;
     Ok(resource_response(version, &StatutoryProcess::new(process, now_today())))
@@ -726,9 +726,10 @@ pub async fn create_report(
     if let Some(d) = body.response_due_on {
         checks.check(text::plausible_date("response_due_on", d));
         if d < body.reported_on {
-            return Err(ApiError::from(crate::domain::Error::ConflictingReference(vec![
-                crate::domain::FieldError::new("response_due_on", "is before the report"),
-            ])));
+            return Err(ApiError::ConflictingReference(vec![crate::domain::FieldError::new(
+                "response_due_on",
+                "is before the report",
+            )]));
         }
     }
     if body.recommendations.len() > 200 {

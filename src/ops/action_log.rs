@@ -20,7 +20,15 @@ use crate::store::meetings::Meeting;
 /// Everything the action log for a meeting shows, read from one snapshot.
 pub async fn get(state: &AppState, _: &Caller<Read>, meeting_id: MeetingId) -> Result<LogData, Error> {
     let meeting_id = meeting_id.0;
-    state.db(move |conn| snapshot(conn, |conn| action_log::action_log(conn, meeting_id))).await
+    state
+        .db(move |conn| {
+            snapshot(conn, |conn| {
+                let mut log = action_log::action_log(conn, meeting_id)?;
+                action_log::add_statutory(conn, &mut log)?;
+                Ok(log)
+            })
+        })
+        .await
 }
 
 /// Moves every unfinished action due at a meeting on to a later one (by

@@ -26,10 +26,11 @@ pub struct LogData {
     pub sections: Vec<(Section, Vec<ActionView>)>,
     /// Start of every meeting the rows mention, by id.
     pub meeting_starts: HashMap<i64, NaiveDateTime>,
-    /// The committee's statutory processes (the rules pick the steps due by the meeting).
+    /// The committee's statutory processes (the rules pick the steps due by
+    /// the meeting); read by [`add_statutory`], for the staff log only.
     pub processes: Vec<crate::store::statutory::ProcessRecord>,
     /// Recommendations awaiting the PCC's response that are due by the
-    /// meeting, and those answered since the previous meeting.
+    /// meeting, and those answered since the previous meeting; read by [`add_statutory`].
     pub recommendations: Vec<crate::store::panel_reports::RecommendationRow>,
 }
 
@@ -103,27 +104,9 @@ pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, 
         .load::<(i64, NaiveDateTime)>(conn)?
         .into_iter()
         .collect();
-    let processes = crate::store::statutory::all(conn, Some(meeting.committee_id))?;
-    let recommendations = {
-        use crate::schema::recommendations as r;
-        let london = |t: NaiveDateTime| crate::domain::icalendar::london_local(t.and_utc()).date();
-        let day = london(meeting.starts_at);
-        // With no previous meeting, answers from the year 1900 on (the earliest date kept).
-        let since = previous
-            .as_ref()
-            .map(|p| london(p.starts_at))
-            .unwrap_or(chrono::NaiveDate::from_ymd_opt(*crate::domain::text::YEARS.start(), 1, 1).unwrap_or_default());
-        r::table
-            .filter(r::committee_id.eq(meeting.committee_id))
-            .filter(
-                r::response.is_null().and(r::due_on.le(day)).or(r::responded_on.gt(since).and(r::responded_on.le(day))),
-            )
-            .order(r::id)
-            .load(conn)?
-    };
     Ok(LogData {
-        processes,
-        recommendations,
+        processes: Vec::new(),
+        recommendations: Vec::new(),
         committee,
         meeting,
         previous,
@@ -134,6 +117,33 @@ pub fn action_log(conn: &mut AnyConnection, meeting_id: i64) -> Result<LogData, 
         ],
         meeting_starts,
     })
+}
+
+/// Adds the log's statutory section to `log`: the committee's processes and
+/// the recommendations due by the meeting or answered since the previous one.
+/// (The public meeting page shows no statutory section, so does not read them.)
+pub fn add_statutory(conn: &mut AnyConnection, log: &mut LogData) -> Result<(), Error> {
+    let processes = crate::store::statutory::all(conn, Some(log.meeting.committee_id))?;
+    let recommendations = {
+        use crate::schema::recommendations as r;
+        let london = |t: NaiveDateTime| crate::domain::icalendar::london_local(t.and_utc()).date();
+        let day = london(log.meeting.starts_at);
+        // With no previous meeting, answers from the year 1900 on (the earliest date kept).
+        let since =
+            log.previous.as_ref().map(|p| london(p.starts_at)).unwrap_or(
+                chrono::NaiveDate::from_ymd_opt(*crate::domain::text::YEARS.start(), 1, 1).unwrap_or_default(),
+            );
+        r::table
+            .filter(r::committee_id.eq(log.meeting.committee_id))
+            .filter(
+                r::response.is_null().and(r::due_on.le(day)).or(r::responded_on.gt(since).and(r::responded_on.le(day))),
+            )
+            .order(r::id)
+            .load(conn)?
+    };
+    log.processes = processes;
+    log.recommendations = recommendations;
+    Ok(())
 }
 
 fn unfinished_due_at(conn: &mut AnyConnection, meeting_id: i64) -> Result<Vec<ActionRow>, Error> {

@@ -44,6 +44,46 @@ pub fn hashed_time(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// The next link of a hash chain: its sequence, the hash it follows, its
+/// changes as stored and its own hash. Shared by every timeline (actions',
+/// and `statutory_events`') so they chain alike.
+pub(super) struct Link {
+    pub sequence: i32,
+    pub prev_hash: String,
+    pub changes: String,
+    pub hash: String,
+}
+
+/// Computes the link after `last` (the chain's last sequence and hash, if
+/// any) for the subject `subject_id`; `kind` as the hash covers it.
+pub(super) fn next_link(
+    subject_id: i64,
+    last: Option<(i32, String)>,
+    kind: &str,
+    changes: &Map<String, Value>,
+    reason: Option<&str>,
+    actor: &Actor,
+    occurred_at: NaiveDateTime,
+) -> Link {
+    let (sequence, prev_hash) = match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, chain::GENESIS.to_string()),
+    };
+    let changes = Value::Object(changes.clone()).to_string();
+    let time = hashed_time(occurred_at);
+    let hash = chain::hash(&EventContent {
+        action_id: subject_id,
+        sequence,
+        occurred_at: &time,
+        actor: &actor.0,
+        kind,
+        changes: &changes,
+        reason,
+        prev_hash: &prev_hash,
+    });
+    Link { sequence, prev_hash, changes, hash }
+}
+
 /// Appends an event to the action's chain. Call inside the transaction that
 /// made the change, after the action row itself was written: that write holds
 /// the row lock, so two changes to one action cannot fork the chain.
@@ -62,22 +102,8 @@ pub fn append(
         .select((action_events::sequence, action_events::hash))
         .first(conn)
         .optional()?;
-    let (sequence, prev_hash) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, chain::GENESIS.to_string()),
-    };
-    let changes = Value::Object(changes.clone()).to_string();
-    let time = hashed_time(occurred_at);
-    let hash = chain::hash(&EventContent {
-        action_id,
-        sequence,
-        occurred_at: &time,
-        actor: &actor.0,
-        kind,
-        changes: &changes,
-        reason,
-        prev_hash: &prev_hash,
-    });
+    let Link { sequence, prev_hash, changes, hash } =
+        next_link(action_id, last, kind, changes, reason, actor, occurred_at);
     Ok(diesel::insert_into(action_events::table)
         .values(NewEvent {
             action_id,

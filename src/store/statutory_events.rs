@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use super::events::hashed_time;
+use super::events::{hashed_time, next_link, Link};
 use super::Actor;
 use crate::db::AnyConnection;
 use crate::domain::chain::{self, EventContent};
@@ -70,23 +70,9 @@ pub fn append(
         .select((statutory_events::sequence, statutory_events::hash))
         .first(conn)
         .optional()?;
-    let (sequence, prev_hash) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, chain::GENESIS.to_string()),
-    };
-    let changes = Value::Object(changes.clone()).to_string();
-    let time = hashed_time(occurred_at);
     let kind_hashed = hashed_kind(subject_type, kind);
-    let hash = chain::hash(&EventContent {
-        action_id: subject_id,
-        sequence,
-        occurred_at: &time,
-        actor: &actor.0,
-        kind: &kind_hashed,
-        changes: &changes,
-        reason: None,
-        prev_hash: &prev_hash,
-    });
+    let Link { sequence, prev_hash, changes, hash } =
+        next_link(subject_id, last, &kind_hashed, changes, None, actor, occurred_at);
     diesel::insert_into(statutory_events::table)
         .values((
             statutory_events::subject_type.eq(subject_type),
